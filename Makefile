@@ -1,0 +1,52 @@
+# The two commands of README.md: `make demo` and `make test`.
+# Each works from a fresh clone: it makes .venv and installs what it needs.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint format chromium services wheel bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+## make demo: the example shop with live chat on http://127.0.0.1:8000/
+demo: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/daphne -b $(HOST) -p $(PORT) example_shop.asgi:application
+
+## make test: the whole suite, against real PostgreSQL, Redis, daphne and Chromium
+test: $(STAMP) chromium
+	bash scripts/ensure-services
+	$(BIN)/python manage.py makemigrations --check --dry-run livechat
+	$(BIN)/pytest
+
+chromium:
+	@bash scripts/ensure-chromium
+	@# axe-core (npm registry) for the browser tests' accessibility checks.
+	@if [ ! -d tests/browser/node_modules/axe-core ]; then \
+	  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check livechat example_shop tests bench
+	$(BIN)/ruff format --check livechat example_shop tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff format livechat example_shop tests bench
+	$(BIN)/ruff check --fix livechat example_shop tests bench
+
+wheel: $(STAMP)
+	rm -rf dist build
+	$(BIN)/python -m build --wheel --outdir dist .
+	$(BIN)/python -m zipfile -l dist/*.whl
+
+clean:
+	rm -rf $(VENV) dist build *.egg-info .pytest_cache db.sqlite3

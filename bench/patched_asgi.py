@@ -1,0 +1,64 @@
+"""example_shop with bench-only experiments: what proposed livechat fixes would buy.
+
+Run by ``bench/load.py --patches ...``: daphne serves
+``bench.patched_asgi:application`` instead of ``example_shop.asgi:application``.
+Nothing under livechat/ changes; the patches below are applied in this daphne
+process only, to measure a fix before anyone writes it properly. Environment:
+``BENCH_PATCHES``, comma-separated names:
+
+``dispatch``
+    livechat's consumers handle each event directly. Channels'
+    ``AsyncConsumer.dispatch`` first awaits ``aclose_old_connections()``, a
+    ``sync_to_async`` hop onto the process's one thread-sensitive executor
+    thread (the thread that runs every ORM call) for every frame from a client
+    and for every group event to every socket. livechat's ORM work all runs
+    in ``database_sync_to_async``, which already closes stale connections
+    before and after each call, so the hop protects nothing here.
+
+``pool``
+    The thread-sensitive executor gets 4 threads instead of 1, as if
+    livechat's ``database_sync_to_async`` calls were ``thread_sensitive=False``
+    (each call is self-contained: its own transaction, its own connection).
+
+``profile``
+    Not a fix: cProfile of the event loop and of the database thread between
+    SIGUSR1 and SIGUSR2 (bench/profiler.py); bench/load.py sends both around
+    the headline step and prints the report.
+"""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from example_shop.asgi import application  # noqa: F401  (sets up Django)
+
+PATCHES = {p.strip() for p in os.environ.get("BENCH_PATCHES", "").split(",") if p}
+KNOWN = {"dispatch", "pool", "profile"}
+if PATCHES - KNOWN:
+    raise SystemExit(f"unknown BENCH_PATCHES {sorted(PATCHES - KNOWN)}; know {KNOWN}")
+
+if "dispatch" in PATCHES:
+    from channels.consumer import get_handler_name
+
+    from livechat.consumers import AgentConsumer, VisitorConsumer
+
+    async def dispatch(self, message):
+        """Call the handler without Channels' hop to the database thread."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    VisitorConsumer.dispatch = dispatch
+    AgentConsumer.dispatch = dispatch
+
+if "pool" in PATCHES:
+    from asgiref.sync import SyncToAsync
+
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(
+        max_workers=4, thread_name_prefix="bench-db"
+    )
+
+if "profile" in PATCHES:
+    from bench import profiler
+
+    profiler.install(os.environ.get("BENCH_PROFILE_OUT", "bench-profile-{pid}.txt"))

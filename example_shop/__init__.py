@@ -1,0 +1,1 @@
+"""Corner Shop: a small demo store hosting the livechat app."""

@@ -1,0 +1,1 @@
+"""The Corner Shop's catalogue, cart and orders."""

@@ -1,0 +1,31 @@
+"""Forms of the shop."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .cart import MAX_QUANTITY
+
+
+class AddToCartForm(forms.Form):
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1
+    )
+
+
+class CheckoutForm(forms.Form):
+    """The customer's details for an order."""
+
+    name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    address = forms.CharField(
+        label=_("Delivery address"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "street-address"}),
+    )

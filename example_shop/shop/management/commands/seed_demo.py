@@ -1,0 +1,252 @@
+"""Fill the demo store with products, agents and a customer with orders.
+
+Idempotent: run it after every ``migrate``. Products are refreshed (stock is
+only set when a product is first created), passwords are reset to the demo ones
+and the customer's past orders are created once.
+"""
+
+import os
+from datetime import timedelta
+from decimal import Decimal
+
+from django.apps import apps
+from django.contrib.auth import get_permission_codename, get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from livechat.models import AgentProfile, InvitationRule
+
+from ...models import Order, OrderItem, Product
+
+PRODUCTS = [
+    # slug, name, price, emoji, colour, stock, description
+    (
+        "green-tea",
+        "Sencha green tea",
+        "8.50",
+        "🍵",
+        "#dcefd9",
+        40,
+        "Grassy, bright loose-leaf tea from Shizuoka. 100 g pouch.",
+    ),
+    (
+        "coffee-beans",
+        "House coffee beans",
+        "12.90",
+        "☕",
+        "#eadbcb",
+        25,
+        "Medium roast, chocolate and hazelnut notes. 250 g, whole bean.",
+    ),
+    (
+        "sourdough",
+        "Sourdough loaf",
+        "5.20",
+        "🍞",
+        "#f5e6c8",
+        12,
+        "Baked every morning with a twenty-year-old starter.",
+    ),
+    (
+        "honey",
+        "Wildflower honey",
+        "9.75",
+        "🍯",
+        "#fbe7b5",
+        18,
+        "Raw honey from hives two villages away. 340 g jar.",
+    ),
+    (
+        "olive-oil",
+        "Extra virgin olive oil",
+        "14.00",
+        "🫒",
+        "#e3ebcf",
+        20,
+        "Cold-pressed Koroneiki olives. 500 ml tin.",
+    ),
+    (
+        "chocolate",
+        "Dark chocolate bar",
+        "3.80",
+        "🍫",
+        "#e6d3cc",
+        60,
+        "72% cacao, single origin Peru. 80 g.",
+    ),
+    (
+        "apples",
+        "Crisp apples (1 kg)",
+        "4.10",
+        "🍎",
+        "#f7d9d6",
+        30,
+        "A mix of Cox and Braeburn from the orchard down the road.",
+    ),
+    (
+        "tote-bag",
+        "Canvas tote bag",
+        "11.00",
+        "👜",
+        "#dde4f0",
+        0,
+        "Sturdy organic cotton with our corner-shop logo. Back soon!",
+    ),
+]
+
+AGENTS = [
+    ("agent", "agent-demo-pass", "Alice", "Alice from Support", "alice@example.com"),
+    ("agent2", "agent2-demo-pass", "Bob", "Bob from Support", "bob@example.com"),
+]
+
+PAST_ORDERS = [
+    # days ago, status, [(slug, quantity)]
+    (24, Order.Status.DELIVERED, [("coffee-beans", 2), ("chocolate", 3)]),
+    (3, Order.Status.SHIPPED, [("green-tea", 1), ("honey", 1), ("sourdough", 2)]),
+]
+
+CUSTOMER_ADDRESS = "Carla Díaz\n12 Market Street\nSpringfield 01234"
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo products, agents and customer."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        products = self._seed_products()
+        agent_permissions = self._agent_permissions()
+        for username, password, first_name, display_name, email in AGENTS:
+            agent = self._ensure_user(
+                username, password, first_name=first_name, email=email, is_staff=True
+            )
+            agent.user_permissions.add(*agent_permissions)
+            AgentProfile.objects.update_or_create(
+                user=agent, defaults={"display_name": display_name}
+            )
+        self._ensure_user(
+            "admin",
+            "admin-demo-pass",
+            email="admin@example.com",
+            is_staff=True,
+            is_superuser=True,
+        )
+        customer = self._ensure_user(
+            "customer",
+            "customer-demo-pass",
+            first_name="Carla",
+            last_name="Díaz",
+            email="carla@example.com",
+        )
+        self._seed_orders(customer, products)
+        # LIVECHAT_INVITATION_DELAY lets tests see the invitation sooner.
+        InvitationRule.objects.update_or_create(
+            name="Checkout help",
+            defaults={
+                "message": "Questions about delivery or payment? We're here.",
+                "url_pattern": "/checkout/*",
+                "seconds_on_page": int(os.environ.get("LIVECHAT_INVITATION_DELAY", 20)),
+            },
+        )
+        self._print_logins()
+
+    def _seed_products(self):
+        products = {}
+        for slug, name, price, emoji, colour, stock, description in PRODUCTS:
+            fields = {
+                "name": name,
+                "price": Decimal(price),
+                "emoji": emoji,
+                "colour": colour,
+                "description": description,
+                "active": True,
+            }
+            product, created = Product.objects.get_or_create(
+                slug=slug, defaults={**fields, "stock": stock}
+            )
+            if not created:
+                # Refresh the catalogue but keep stock sold or edited since.
+                for field, value in fields.items():
+                    setattr(product, field, value)
+                product.save()
+            products[slug] = product
+        self.stdout.write(f"{len(products)} products ready.")
+        return products
+
+    def _agent_permissions(self):
+        """Answering chats, livechat's records, and looking up shop orders."""
+        wanted = {"reply_conversation"}
+        for model in apps.get_app_config("livechat").get_models():
+            for action in ("view", "change"):
+                if action in model._meta.default_permissions:
+                    wanted.add(get_permission_codename(action, model._meta))
+        permissions = list(
+            Permission.objects.filter(
+                content_type__app_label="livechat", codename__in=wanted
+            )
+        )
+        # Read-only access to orders, to answer "where is my order?".
+        permissions += Permission.objects.filter(
+            content_type__app_label="shop",
+            codename__in=["view_order", "view_orderitem", "view_product"],
+        )
+        missing = wanted - {p.codename for p in permissions}
+        if missing:
+            self.stderr.write(
+                f"Missing livechat permissions (run migrate?): {sorted(missing)}"
+            )
+        return permissions
+
+    def _ensure_user(self, username, password, **fields):
+        User = get_user_model()
+        user, _ = User.objects.get_or_create(username=username)
+        for field, value in fields.items():
+            setattr(user, field, value)
+        user.is_active = True
+        # Reset every time so the printed demo logins always work.
+        user.set_password(password)
+        user.save()
+        return user
+
+    def _seed_orders(self, customer, products):
+        if Order.objects.filter(user=customer).exists():
+            return
+        now = timezone.now()
+        for days_ago, status, lines in PAST_ORDERS:
+            order = Order.objects.create(
+                user=customer,
+                name=customer.get_full_name(),
+                email=customer.email,
+                address=CUSTOMER_ADDRESS,
+                status=status,
+                created_at=now - timedelta(days=days_ago),
+            )
+            items = [
+                OrderItem(
+                    order=order,
+                    product=products[slug],
+                    name=products[slug].name,
+                    unit_price=products[slug].price,
+                    quantity=quantity,
+                )
+                for slug, quantity in lines
+            ]
+            OrderItem.objects.bulk_create(items)
+            order.total = sum(item.line_total for item in items)
+            order.save(update_fields=["total"])
+        self.stdout.write(f"{len(PAST_ORDERS)} past orders created for customer.")
+
+    def _print_logins(self):
+        self.stdout.write(self.style.SUCCESS("Demo logins:"))
+        rows = [
+            ("agent", "agent-demo-pass", "support agent (Alice from Support)"),
+            ("agent2", "agent2-demo-pass", "support agent (Bob from Support)"),
+            ("admin", "admin-demo-pass", "superuser"),
+            ("customer", "customer-demo-pass", "customer Carla, two past orders"),
+        ]
+        for username, password, role in rows:
+            self.stdout.write(f"  {username:<9} / {password:<19} {role}")
+        self.stdout.write(
+            "Shop: http://127.0.0.1:8000/   Admin and agent console: /admin/"
+        )

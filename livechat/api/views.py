@@ -1,0 +1,137 @@
+"""A small REST API for agents and integrations (bots, CRMs, dashboards).
+
+Reads conversations and transcripts and posts replies through the same
+``livechat.services`` write path as the console.
+"""
+
+from django.db.models import OuterRef, Subquery
+from django.shortcuts import get_object_or_404
+from rest_framework import generics, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from .. import protocol, services
+from ..models import Conversation, Message
+from .permissions import IsAgent
+from .serializers import ConversationSerializer, MessageSerializer, ReplySerializer
+
+
+def _non_negative_int(request, name):
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 10:
+        raise ValidationError({name: "must be a non-negative whole number."})
+    return int(raw)
+
+
+class _Pages(PageNumberPagination):
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+
+
+class ConversationList(generics.ListAPIView):
+    """GET conversations, newest first; ``?status=waiting`` filters."""
+
+    # The admin's session only: no HTTP Basic, which would let passwords be
+    # tried outside the admin's login form (and skip CSRF).
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAgent]
+    pagination_class = _Pages
+    serializer_class = ConversationSerializer
+
+    def get_queryset(self):
+        preview = Subquery(
+            Message.objects.filter(conversation=OuterRef("pk"))
+            .exclude(sender_kind=Message.Sender.SYSTEM)
+            .order_by("-seq")
+            .values("body")[:1]
+        )
+        queryset = (
+            Conversation.objects.select_related(
+                "visitor__user", "assigned_agent__livechat_profile"
+            )
+            .annotate(preview=preview)
+            .order_by("-created_at")
+        )
+        wanted = self.request.query_params.get("status")
+        if wanted:
+            if wanted not in Conversation.Status.values:
+                raise ValidationError({"status": "unknown status."})
+            queryset = queryset.filter(status=wanted)
+        return queryset
+
+
+class ConversationDetail(generics.RetrieveAPIView):
+    """GET one conversation's summary."""
+
+    # The admin's session only: no HTTP Basic, which would let passwords be
+    # tried outside the admin's login form (and skip CSRF).
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAgent]
+    serializer_class = ConversationSerializer
+    queryset = Conversation.objects.select_related(
+        "visitor__user", "assigned_agent__livechat_profile"
+    )
+
+
+class ConversationMessages(generics.GenericAPIView):
+    """GET the transcript after ``?after_seq=``; POST an agent reply."""
+
+    # The admin's session only: no HTTP Basic, which would let passwords be
+    # tried outside the admin's login form (and skip CSRF).
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAgent]
+    serializer_class = ReplySerializer
+
+    def get(self, request, pk):
+        conversation = get_object_or_404(Conversation, pk=pk)
+        after = _non_negative_int(request, "after_seq") or 0
+        before = _non_negative_int(request, "before_seq")
+        messages, more = services.messages_after(conversation, after, before)
+        return Response(
+            {
+                "conversation": conversation.pk,
+                "messages": MessageSerializer(messages, many=True).data,
+                "more": more,
+            }
+        )
+
+    def post(self, request, pk):
+        conversation = get_object_or_404(Conversation, pk=pk)
+        reply = self.get_serializer(data=request.data)
+        reply.is_valid(raise_exception=True)
+        try:
+            message, created = services.post_agent_message(
+                conversation,
+                request.user,
+                reply.validated_data["body"],
+                reply.validated_data["client_id"],
+            )
+        except services.ServiceError as exc:
+            return Response(
+                {"code": exc.code, "detail": exc.message},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(
+            protocol.ack_frame(message, duplicate=not created),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class ConversationClose(generics.GenericAPIView):
+    """POST to close a conversation."""
+
+    # The admin's session only: no HTTP Basic, which would let passwords be
+    # tried outside the admin's login form (and skip CSRF).
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAgent]
+
+    def post(self, request, pk):
+        conversation = get_object_or_404(Conversation, pk=pk)
+        services.close_conversation(conversation, closed_by=request.user)
+        conversation.refresh_from_db()
+        return Response(ConversationSerializer(conversation).data)

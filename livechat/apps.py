@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LivechatConfig(AppConfig):
+    name = "livechat"
+    verbose_name = _("Live chat")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        """Runs once Django's app registry is ready: checks and receivers."""
+        from . import branding, checks, privacy  # noqa: F401

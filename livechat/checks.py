@@ -1,0 +1,119 @@
+"""System checks with stable ids, documented in docs/configuration.md."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+from .conf import POSITIONS, app_settings
+
+IN_MEMORY_LAYER = "channels.layers.InMemoryChannelLayer"
+
+
+@register()
+def check_channel_layer(app_configs, **kwargs):
+    """E001: a channel layer must be configured for messages to reach sockets."""
+    layers = getattr(settings, "CHANNEL_LAYERS", None) or {}
+    if "default" not in layers:
+        return [
+            Error(
+                "CHANNEL_LAYERS has no 'default' layer; livechat cannot deliver "
+                "messages in real time.",
+                hint="Configure channels_redis.pubsub.RedisPubSubChannelLayer "
+                "(see docs/installation.md).",
+                id="livechat.E001",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_in_memory_layer(app_configs, **kwargs):
+    """W001: the in-memory layer with DEBUG off loses messages across processes."""
+    layers = getattr(settings, "CHANNEL_LAYERS", None) or {}
+    backend = layers.get("default", {}).get("BACKEND", "")
+    if backend == IN_MEMORY_LAYER and not settings.DEBUG:
+        return [
+            Warning(
+                "livechat is using the in-memory channel layer with DEBUG=False. "
+                "It only works within one process and drops messages on restart.",
+                hint="Use channels_redis.pubsub.RedisPubSubChannelLayer in production.",
+                id="livechat.W001",
+            )
+        ]
+    return []
+
+
+@register()
+def check_import_strings(app_configs, **kwargs):
+    """E002: LIVECHAT_ADAPTER must name an importable class."""
+    path = app_settings.raw("ADAPTER")
+    if isinstance(path, str):
+        try:
+            import_string(path)
+        except ImportError as exc:
+            return [
+                Error(
+                    f"LIVECHAT_ADAPTER {path!r} cannot be imported: {exc}",
+                    id="livechat.E002",
+                )
+            ]
+    return []
+
+
+@register()
+def check_widget_settings(app_configs, **kwargs):
+    """E003: the widget position must be one the stylesheet knows."""
+    position = app_settings.WIDGET_POSITION
+    if position not in POSITIONS:
+        return [
+            Error(
+                f"LIVECHAT_WIDGET_POSITION is {position!r}.",
+                hint=f"Use one of {', '.join(POSITIONS)}.",
+                id="livechat.E003",
+            )
+        ]
+    return []
+
+
+@register(Tags.templates)
+def check_request_context_processor(app_configs, **kwargs):
+    """W002: the widget tag reads the request from the template context."""
+    processor = "django.template.context_processors.request"
+    for engine in settings.TEMPLATES:
+        if engine.get("BACKEND") != "django.template.backends.django.DjangoTemplates":
+            continue
+        if processor in engine.get("OPTIONS", {}).get("context_processors", []):
+            return []
+    return [
+        Warning(
+            "{% livechat_widget %} needs the request in the template context.",
+            hint=f"Add {processor!r} to TEMPLATES' context_processors.",
+            id="livechat.W002",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_attachment_storage(app_configs, **kwargs):
+    """W003: attachments should live in a storage no web server serves."""
+    alias = app_settings.ATTACHMENT_STORAGE
+    storages_setting = getattr(settings, "STORAGES", {}) or {}
+    if alias != "default" and alias not in storages_setting:
+        return [
+            Error(
+                f"LIVECHAT_ATTACHMENT_STORAGE is {alias!r}, which is not in STORAGES.",
+                id="livechat.E004",
+            )
+        ]
+    if alias == "default":
+        return [
+            Warning(
+                "Chat attachments are stored in the default storage; if MEDIA_URL "
+                "is served publicly, anyone with a file's stored path can fetch it "
+                "without livechat's checks (paths are random, not guessable).",
+                hint="Add a private storage alias to STORAGES (a location no web "
+                "server serves) and set LIVECHAT_ATTACHMENT_STORAGE to it.",
+                id="livechat.W003",
+            )
+        ]
+    return []

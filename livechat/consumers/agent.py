@@ -1,0 +1,337 @@
+"""The agent console's endpoint."""
+
+import asyncio
+
+from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import DatabaseError
+from django.utils.translation import gettext as _
+
+from .. import (
+    assignment,
+    housekeeping,
+    presence,
+    protocol,
+    services,
+)
+from ..adapter import get_adapter
+from ..conf import app_settings
+from ..models import CannedReply, Conversation, Department
+from ..protocol import FrameError
+from .base import _LivechatConsumer, _peek_type, _Refused, logger
+
+
+class AgentConsumer(_LivechatConsumer):
+    """The agent console's endpoint: staff allowed by the adapter only."""
+
+    endpoint = "agent"
+    frame_types = frozenset(
+        {
+            "hello",
+            "open",
+            "leave",
+            "message",
+            "claim",
+            "close",
+            "fetch",
+            "typing",
+            "read",
+            "ping",
+            "presence",
+            "transfer",
+            "note",
+            "preferences",
+        }
+    )
+    # Frames that show the agent is at work (an idle agent counts as away).
+    activity_types = frozenset(
+        {"open", "message", "claim", "close", "typing", "transfer", "note"}
+    )
+    _last_active = 0.0
+
+    async def connect(self):
+        """Runs on the handshake: refuse anyone who is not an agent."""
+        await super().connect()
+        self.user = self.scope.get("user")
+        if not await self._is_agent(self.user):
+            await self._refuse(
+                _Refused(
+                    "forbidden",
+                    _("Only agents can use the live console."),
+                    protocol.CLOSE_FORBIDDEN,
+                )
+            )
+
+    async def on_hello(self, data):
+        """Join the agents' group, then send the inbox."""
+        if self.greeted:
+            raise FrameError("bad_frame", _("Already greeted."))
+        self._check_version(data)
+        self._greeted()
+        # Join before reading the inbox so no change falls between the two.
+        await self._join(services.AGENTS_GROUP)
+        await self._join(services.agent_group(self.user.pk))
+        welcome = await self._welcome()
+        if welcome["supervisor"]:
+            await self._join(services.SUPERVISORS_GROUP)
+        await self.send_json(welcome)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """Runs for every frame: as for visitors, and notes the agent is active."""
+        await super().receive(text_data=text_data, bytes_data=bytes_data)
+        now = asyncio.get_running_loop().time()
+        if self.greeted and now - self._last_active > 10:
+            kind = _peek_type(text_data)
+            if kind in self.activity_types:
+                self._last_active = now
+                await self._best_effort(presence.agent_active, self.user)
+
+    async def _best_effort(self, func, *args):
+        """Presence bookkeeping must never cost the agent their socket."""
+        try:
+            await database_sync_to_async(func)(*args)
+        except DatabaseError:
+            logger.warning("livechat: presence update failed", exc_info=True)
+        except Exception:
+            logger.exception("livechat: presence update failed")
+
+    async def on_open(self, data):
+        """Watch a conversation: its summary, context and missed messages."""
+        conversation = await self._conversation(data)
+        await self._join(services.conversation_group(conversation.pk))
+        await self.send_json(await self._opened(conversation))
+        after = protocol.int_of(data, "last_seq", default=0)
+        await self._send_replay(conversation, after)
+
+    async def on_leave(self, data):
+        """Stop the live frames of a conversation."""
+        conversation_id = protocol.int_of(data, "conversation")
+        await self._leave(services.conversation_group(conversation_id))
+
+    async def on_message(self, data):
+        """Store the agent's reply (idempotent by client id) and ack it."""
+        client_id = protocol.client_id_of(data)
+        body = protocol.body_of(data, client_id)
+        conversation = await self._conversation(data)
+        message, created = await self._post(conversation, body, client_id)
+        await self.send_json(protocol.ack_frame(message, duplicate=not created))
+
+    async def on_claim(self, data):
+        """Take a waiting conversation."""
+        conversation = await self._conversation(data)
+        await database_sync_to_async(services.claim_conversation)(
+            conversation, self.user
+        )
+
+    async def on_close(self, data):
+        """Close a conversation, optionally tagged with what it was about."""
+        conversation = await self._conversation(data)
+        tag = data.get("tag") if isinstance(data.get("tag"), str) else ""
+        if tag and tag not in {key for key, _label in app_settings.CLOSE_TAGS}:
+            raise FrameError("bad_frame", _("Unknown tag."))
+        await database_sync_to_async(services.close_conversation)(
+            conversation, closed_by=self.user, tag=tag
+        )
+
+    async def on_transfer(self, data):
+        """Hand a conversation to another agent or a department, with a note."""
+        conversation = await self._conversation(data)
+        note = data.get("note") if isinstance(data.get("note"), str) else ""
+        if len(note) > app_settings.MAX_MESSAGE_LENGTH:
+            raise FrameError("too_large", _("The note is too long."))
+        await self._transfer(conversation, data, note)
+        await self.send_json({"type": "transfer_done", "conversation": conversation.pk})
+
+    async def on_note(self, data):
+        """Add an internal note (agents only; never sent to the shopper)."""
+        client_id = protocol.client_id_of(data)
+        body = protocol.body_of(data, client_id)
+        conversation = await self._conversation(data)
+        note, _created = await database_sync_to_async(assignment.add_note)(
+            conversation, self.user, body, client_id
+        )
+        await self.send_json(
+            {
+                "type": "note_ack",
+                "client_id": client_id,
+                "id": note.pk,
+                "conversation": conversation.pk,
+            }
+        )
+
+    async def on_preferences(self, data):
+        """Save the agent's notification switches."""
+        profile = await database_sync_to_async(presence.set_preferences)(
+            self.user, sound=data.get("sound"), desktop=data.get("desktop")
+        )
+        await services.send_to_groups(
+            [services.agent_group(self.user.pk)],
+            {
+                "type": "preferences",
+                "sound": profile.notify_sound,
+                "desktop": profile.notify_desktop,
+            },
+        )
+
+    async def on_fetch(self, data):
+        """Send a range of messages the console is missing."""
+        conversation = await self._conversation(data)
+        after = protocol.int_of(data, "after_seq", default=0)
+        before = data.get("before_seq")
+        before = protocol.int_of(data, "before_seq") if before is not None else None
+        await self._send_replay(conversation, after, before)
+
+    async def on_typing(self, data):
+        """Relay the agent's typing state to the shopper."""
+        conversation = await self._conversation(data)
+        await services.publish_typing(
+            conversation.pk,
+            conversation.visitor_id,
+            "agent",
+            data.get("active"),
+            name=await self._public_name(),
+        )
+
+    async def on_read(self, data):
+        """Record how far the agent has read."""
+        seq = protocol.int_of(data, "seq")
+        conversation = await self._conversation(data)
+        await database_sync_to_async(services.mark_read)(conversation, "agent", seq)
+
+    async def disconnect(self, code):
+        """Runs when the console closes: count the agent out after a grace."""
+        await super().disconnect(code)
+        if self.greeted:
+            await self._best_effort(
+                presence.agent_disconnected, self.user, self.channel_name
+            )
+            # The widgets learn the agent left once the grace period is over.
+            asyncio.get_running_loop().call_later(
+                app_settings.AGENT_GRACE_SECONDS + 0.5,
+                lambda: asyncio.ensure_future(
+                    database_sync_to_async(presence.publish_availability)()
+                ),
+            )
+
+    async def on_ping(self, data):
+        """The console's heartbeat: keeps the agent present; runs housekeeping.
+
+        Always answered with ``pong``: the socket is alive even when the
+        database is not.
+        """
+        await self._best_effort(self._heartbeat, data.get("active") is True)
+        await self.send_json({"type": "pong"})
+
+    def _heartbeat(self, active):
+        presence.agent_heartbeat(self.user, self.channel_name, active=active)
+        housekeeping.run_if_due()
+
+    async def on_presence(self, data):
+        """The agent sets themselves online, away or offline."""
+        status = data.get("status")
+        if status not in ("online", "away", "offline"):
+            raise FrameError(
+                "bad_frame", _("'status' must be online, away or offline.")
+            )
+        await database_sync_to_async(presence.set_presence)(self.user, status)
+        # Every console of this agent (other tabs too) shows the new state.
+        await services.send_to_groups(
+            [services.agent_group(self.user.pk)], {"type": "presence", "status": status}
+        )
+
+    @database_sync_to_async
+    def _is_agent(self, user):
+        return get_adapter().is_agent(user)
+
+    @database_sync_to_async
+    def _public_name(self):
+        return get_adapter().agent_public_name(self.user)
+
+    @database_sync_to_async
+    def _welcome(self):
+        adapter = get_adapter()
+        presence.agent_connected(self.user, self.channel_name)
+        profile = self.user.livechat_profile
+        profile.refresh_from_db()
+        supervisor = adapter.is_supervisor(self.user)
+        return {
+            "presence": profile.presence,
+            "preferences": {
+                "sound": profile.notify_sound,
+                "desktop": profile.notify_desktop,
+            },
+            "routing": app_settings.ROUTING,
+            "long_wait_seconds": app_settings.LONG_WAIT_SECONDS,
+            "close_tags": [
+                {"key": key, "label": str(label)}
+                for key, label in app_settings.CLOSE_TAGS
+            ],
+            "departments": [
+                {"id": d.pk, "name": d.name} for d in Department.objects.all()
+            ],
+            "agents": assignment.agents_board(),
+            "canned": [
+                {
+                    "id": c.pk,
+                    "title": c.title,
+                    "shortcut": c.shortcut,
+                    "language": c.language,
+                    "body": c.body,
+                    "department": c.department_id,
+                }
+                for c in CannedReply.objects.all()
+            ],
+            "type": "welcome",
+            "protocol": protocol.PROTOCOL_VERSION,
+            "agent": {"id": self.user.pk, "name": adapter.agent_public_name(self.user)},
+            "supervisor": supervisor,
+            "max_message_length": app_settings.MAX_MESSAGE_LENGTH,
+            "inbox": services.inbox_conversations(self.user),
+        }
+
+    @database_sync_to_async
+    def _conversation(self, data):
+        conversation_id = protocol.int_of(data, "conversation")
+        try:
+            return Conversation.objects.select_related(
+                "visitor__user", "assigned_agent__livechat_profile"
+            ).get(pk=conversation_id)
+        except ObjectDoesNotExist as exc:
+            raise FrameError("not_found", _("No such conversation.")) from exc
+
+    @database_sync_to_async
+    def _opened(self, conversation):
+        context, visit = services.visitor_context(conversation.visitor, conversation.pk)
+        preview = services.last_preview(conversation)
+        return {
+            "type": "opened",
+            "conversation": protocol.conversation_summary(conversation, preview),
+            "context": context,
+            "visit": visit,
+            "notes": [
+                assignment.note_frame(n)["note"]
+                for n in assignment.notes_of(conversation)
+            ],
+        }
+
+    @database_sync_to_async
+    def _transfer(self, conversation, data, note):
+        to_agent = to_department = None
+        if data.get("agent") is not None:
+            agent_id = protocol.int_of(data, "agent")
+            to_agent = get_user_model().objects.filter(pk=agent_id).first()
+            if to_agent is None:
+                raise FrameError("not_found", _("No such agent."))
+        elif data.get("department") is not None:
+            department_id = protocol.int_of(data, "department")
+            to_department = Department.objects.filter(pk=department_id).first()
+            if to_department is None:
+                raise FrameError("not_found", _("No such department."))
+        return assignment.transfer_conversation(
+            conversation, self.user, to_agent, to_department, note
+        )
+
+    @database_sync_to_async
+    def _post(self, conversation, body, client_id):
+        return services.post_agent_message(conversation, self.user, body, client_id)

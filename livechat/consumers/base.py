@@ -1,0 +1,199 @@
+"""What both endpoints share: frame parsing, error answers, groups, hello."""
+
+import asyncio
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.utils.translation import gettext as _
+
+from .. import (
+    protocol,
+    services,
+)
+from ..conf import app_settings
+from ..protocol import FrameError
+from ..ratelimit import RateLimited, client_ip
+from ..services import ServiceError
+from ..visitors import InvalidProfile
+
+logger = logging.getLogger("livechat.consumers")
+security_logger = logging.getLogger("livechat.security")
+
+
+def _peek_type(text):
+    """The frame's type without raising (the frame was already answered)."""
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return data.get("type") if isinstance(data, dict) else None
+
+
+def _profile(visitor):
+    return {"name": visitor.name, "email": visitor.email, "phone": visitor.phone}
+
+
+class _Refused(Exception):
+    """Authentication failed: send the error frame, then close the socket."""
+
+    def __init__(self, code, message, close_code):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.close_code = close_code
+
+
+class _LivechatConsumer(AsyncJsonWebsocketConsumer):
+    """What both endpoints share: frame parsing, error handling, groups."""
+
+    frame_types = frozenset()
+    greeted = False
+
+    async def connect(self):
+        """Runs when the WebSocket handshake arrives: accept, await ``hello``."""
+        self.groups_joined = set()
+        self.greeted = False
+        self.ip = client_ip(self.scope)
+        await self.accept()
+        self._hello_timer = asyncio.get_running_loop().call_later(
+            app_settings.HELLO_TIMEOUT, self._hello_timed_out
+        )
+
+    async def disconnect(self, code):
+        """Runs when the socket closes, however it closed: leave every group."""
+        timer = getattr(self, "_hello_timer", None)
+        if timer is not None:
+            timer.cancel()
+        for group in list(getattr(self, "groups_joined", ())):
+            await self._leave(group)
+
+    def _hello_timed_out(self):
+        if not self.greeted:
+            asyncio.ensure_future(
+                self._refuse(
+                    _Refused(
+                        "hello_required",
+                        _("No hello received."),
+                        protocol.CLOSE_HELLO_TIMEOUT,
+                    )
+                )
+            )
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """Runs for every frame from the client: parse, dispatch, answer errors."""
+        client_id = None
+        try:
+            data = protocol.parse_frame(text_data, self.frame_types)
+            kind = data["type"]
+            if kind in ("message", "offline_message"):
+                client_id = data.get("client_id")
+                client_id = client_id if isinstance(client_id, str) else None
+            if kind != "hello" and not self.greeted:
+                raise FrameError("hello_required", _("Say hello first."))
+            await getattr(self, "on_" + kind)(data)
+        except _Refused as refused:
+            await self._refuse(refused)
+        except FrameError as exc:
+            logger.info(
+                "livechat: refused frame from %s: %s", self.channel_name, exc.code
+            )
+            await self.send_json(
+                protocol.error_frame(exc.code, exc.message, exc.client_id or client_id)
+            )
+        except ServiceError as exc:
+            await self.send_json(protocol.error_frame(exc.code, exc.message, client_id))
+        except RateLimited as exc:
+            security_logger.warning(
+                "livechat: %s rate limit hit on %s socket", exc.action, self.endpoint
+            )
+            frame = protocol.error_frame(
+                "rate_limited", exc.message, client_id, retriable=True
+            )
+            frame["retry_after"] = exc.retry_after
+            await self.send_json(frame)
+        except InvalidProfile as exc:
+            await self.send_json(
+                protocol.error_frame(
+                    "invalid",
+                    _("Please check the highlighted fields."),
+                    client_id,
+                    fields=exc.fields,
+                )
+            )
+        except (OperationalError, InterfaceError, DatabaseError):
+            logger.exception("livechat: database unavailable")
+            await self.send_json(
+                protocol.error_frame(
+                    "unavailable",
+                    _("The chat is briefly unavailable; we will retry."),
+                    client_id,
+                    retriable=True,
+                )
+            )
+        except Exception:
+            logger.exception("livechat: unexpected error handling a frame")
+            await self.send_json(
+                protocol.error_frame(
+                    "server_error",
+                    _("Something went wrong; we will retry."),
+                    client_id,
+                    retriable=True,
+                )
+            )
+
+    async def livechat_event(self, event):
+        """Runs when services publish to a group this socket joined: forward it."""
+        await self.send_json(event["frame"])
+
+    async def on_ping(self, data):
+        await self.send_json({"type": "pong"})
+
+    async def _refuse(self, refused):
+        security_logger.warning(
+            "livechat: refused %s socket (%s): %s",
+            self.endpoint,
+            refused.code,
+            refused.message,
+        )
+        try:
+            await self.send_json(protocol.error_frame(refused.code, refused.message))
+            await self.close(code=refused.close_code)
+        except Exception:  # the client may already be gone
+            logger.debug("livechat: could not close refused socket", exc_info=True)
+
+    def _check_version(self, data):
+        version = data.get("v", protocol.PROTOCOL_VERSION)
+        if version != protocol.PROTOCOL_VERSION:
+            raise _Refused(
+                "unsupported_version",
+                _("Protocol version %(v)s is not supported.") % {"v": version},
+                protocol.CLOSE_UNSUPPORTED_VERSION,
+            )
+
+    def _greeted(self):
+        self.greeted = True
+        if getattr(self, "_hello_timer", None) is not None:
+            self._hello_timer.cancel()
+
+    async def _join(self, group):
+        if group not in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.add(group)
+
+    async def _leave(self, group):
+        self.groups_joined.discard(group)
+        try:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        except Exception:
+            logger.warning("livechat: group_discard %s failed", group, exc_info=True)
+
+    async def _send_replay(self, conversation, after_seq, before_seq=None):
+        messages, more = await self._messages_after(conversation, after_seq, before_seq)
+        await self.send_json(protocol.messages_frame(conversation.pk, messages, more))
+
+    @database_sync_to_async
+    def _messages_after(self, conversation, after_seq, before_seq):
+        return services.messages_after(conversation, after_seq, before_seq)

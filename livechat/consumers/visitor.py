@@ -1,0 +1,246 @@
+"""The shopper widget's endpoint."""
+
+from channels.db import database_sync_to_async
+from django.utils.translation import gettext as _
+
+from .. import (
+    availability,
+    presence,
+    protocol,
+    services,
+    visitors,
+)
+from ..conf import app_settings
+from ..models import Conversation
+from ..protocol import FrameError
+from ..ratelimit import hit
+from ..tokens import InvalidToken, read_visitor_token
+from .base import _LivechatConsumer, _profile, _Refused, security_logger
+
+
+class VisitorConsumer(_LivechatConsumer):
+    """The shopper widget's endpoint: one visitor, only their conversations."""
+
+    endpoint = "visitor"
+    frame_types = frozenset(
+        {
+            "hello",
+            "message",
+            "fetch",
+            "typing",
+            "read",
+            "page",
+            "ping",
+            "profile",
+            "offline_message",
+            "rate",
+            "transcript",
+        }
+    )
+
+    async def disconnect(self, code):
+        """Runs when the widget's socket closes: one live socket fewer."""
+        await super().disconnect(code)
+        if self.greeted:
+            await database_sync_to_async(services.visitor_socket_closed)(self.visitor)
+
+    async def on_hello(self, data):
+        """Authenticate the token, then send the state and replay what was missed."""
+        if self.greeted:
+            raise FrameError("bad_frame", _("Already greeted."))
+        self._check_version(data)
+        try:
+            key = read_visitor_token(data.get("token"))
+        except InvalidToken as exc:
+            raise _Refused(
+                "auth_failed",
+                _("Your chat session has expired. Reload the page."),
+                protocol.CLOSE_UNAUTHENTICATED,
+            ) from exc
+        user = self.scope.get("user")
+        self.visitor = await self._load_visitor(key, user, data)
+        if self.visitor.user_id and (
+            user is None or not user.is_authenticated or user.pk != self.visitor.user_id
+        ):
+            # A logged-in customer's chats stay theirs even on a shared computer.
+            raise _Refused(
+                "forbidden",
+                _("Please log in again to continue this chat."),
+                protocol.CLOSE_FORBIDDEN,
+            )
+        self._greeted()
+        await database_sync_to_async(services.visitor_socket_opened)(self.visitor)
+        await self._join(services.visitor_group(self.visitor.pk))
+        await self._join(presence.WIDGETS_GROUP)
+        asked = data.get("conversation")
+        conversation = await self._conversation_for_welcome(asked)
+        await self.send_json(await self._welcome(conversation))
+        if conversation is not None:
+            after = 0
+            if asked == conversation.pk:
+                after = protocol.int_of(data, "last_seq", default=0)
+            await self._send_replay(conversation, after)
+
+    async def on_message(self, data):
+        """Store the shopper's message (idempotent by client id) and ack it."""
+        client_id = protocol.client_id_of(data)
+        body = protocol.body_of(data, client_id)
+        topic = visitors.clean_topic(data.get("topic"))
+        message, created = await self._post(body, client_id, topic)
+        await self.send_json(protocol.ack_frame(message, duplicate=not created))
+
+    async def on_profile(self, data):
+        """The pre-chat form, or an email left while waiting."""
+        enforce = data.get("prechat") is True
+        hit("profile", self.visitor.pk, self.ip)
+        visitor = await database_sync_to_async(visitors.update_profile)(
+            self.visitor, data, enforce
+        )
+        await self.send_json({"type": "profile", "visitor": _profile(visitor)})
+
+    async def on_offline_message(self, data):
+        """A message left while nobody is there (idempotent by client id)."""
+        client_id = protocol.client_id_of(data)
+        conversation, _created = await database_sync_to_async(self._offline)(
+            data, client_id
+        )
+        state = await database_sync_to_async(availability.availability)()
+        await self.send_json(
+            {
+                "type": "offline_ack",
+                "client_id": client_id,
+                "conversation": conversation.pk,
+                "next_open": state["next_open"],
+            }
+        )
+
+    async def on_rate(self, data):
+        """The shopper rates a finished conversation."""
+        conversation = await self._own_conversation(data)
+        await database_sync_to_async(visitors.rate_conversation)(
+            conversation, data.get("rating"), data.get("comment", "")
+        )
+        await self.send_json(
+            {"type": "rated", "conversation": conversation.pk, "rating": data["rating"]}
+        )
+
+    async def on_transcript(self, data):
+        """Email the shopper their transcript."""
+        conversation = await self._own_conversation(data)
+        hit("transcript", self.visitor.pk, self.ip)
+        email = data.get("email") or self.visitor.email
+        sent_to = await database_sync_to_async(visitors.email_transcript)(
+            conversation, email
+        )
+        await self.send_json(
+            {
+                "type": "transcript_sent",
+                "conversation": conversation.pk,
+                "email": sent_to,
+            }
+        )
+
+    async def on_fetch(self, data):
+        """Send a range of messages the client is missing."""
+        conversation = await self._own_conversation(data)
+        after = protocol.int_of(data, "after_seq", default=0)
+        before = data.get("before_seq")
+        before = protocol.int_of(data, "before_seq") if before is not None else None
+        await self._send_replay(conversation, after, before)
+
+    async def on_typing(self, data):
+        """Relay the shopper's typing state to agents watching the chat."""
+        conversation = await self._open_conversation()
+        if conversation is not None:
+            await services.publish_typing(
+                conversation.pk,
+                self.visitor.pk,
+                "visitor",
+                data.get("active") is True,
+                draft=data.get("draft") is True,
+            )
+
+    async def on_read(self, data):
+        """Record how far the shopper has read."""
+        seq = protocol.int_of(data, "seq")
+        conversation = await self._own_conversation(data)
+        await database_sync_to_async(services.mark_read)(conversation, "visitor", seq)
+
+    async def on_page(self, data):
+        """Record the page the shopper is looking at now."""
+        url = data.get("url")
+        if not isinstance(url, str):
+            raise FrameError("bad_frame", _("'url' must be text."))
+        await database_sync_to_async(services.touch_visitor)(self.visitor, page=url)
+
+    @database_sync_to_async
+    def _load_visitor(self, key, user, data):
+        visitor = services.get_or_create_visitor(key, user)
+        headers = dict(self.scope.get("headers") or [])
+        user_agent = headers.get(b"user-agent", b"").decode("latin-1")
+        page, locale = data.get("page"), data.get("locale")
+        session = self.scope.get("session")
+        services.touch_visitor(
+            visitor,
+            page=page,
+            locale=locale,
+            user_agent=user_agent,
+            session_key=getattr(session, "session_key", None),
+            ip=self.ip,
+        )
+        return visitor
+
+    @database_sync_to_async
+    def _conversation_for_welcome(self, asked):
+        if isinstance(asked, int) and not isinstance(asked, bool):
+            conversation = (
+                Conversation.objects.filter(pk=asked, visitor=self.visitor)
+                .select_related("assigned_agent__livechat_profile")
+                .first()
+            )
+            if conversation is not None:
+                return conversation
+        return services.open_conversation_of(self.visitor)
+
+    @database_sync_to_async
+    def _welcome(self, conversation):
+        return {
+            "type": "welcome",
+            "protocol": protocol.PROTOCOL_VERSION,
+            "visitor": _profile(self.visitor),
+            "conversation": conversation and protocol.conversation_state(conversation),
+            "queue": visitors.queue_frame_for(conversation),
+            "availability": availability.availability(),
+            "max_message_length": app_settings.MAX_MESSAGE_LENGTH,
+        }
+
+    @database_sync_to_async
+    def _open_conversation(self):
+        return services.open_conversation_of(self.visitor)
+
+    @database_sync_to_async
+    def _own_conversation(self, data):
+        conversation_id = protocol.int_of(data, "conversation")
+        conversation = Conversation.objects.filter(pk=conversation_id).first()
+        if conversation is None or conversation.visitor_id != self.visitor.pk:
+            security_logger.warning(
+                "livechat: visitor %s asked for conversation %s",
+                self.visitor.pk,
+                conversation_id,
+            )
+            # Same answer for "not yours" and "does not exist": nothing leaks.
+            raise FrameError("forbidden", _("That conversation is not yours."))
+        return conversation
+
+    @database_sync_to_async
+    def _post(self, body, client_id, topic):
+        if not services.is_duplicate(self.visitor, client_id):
+            hit("message", self.visitor.pk, self.ip)
+            if services.open_conversation_of(self.visitor) is None:
+                hit("conversation", self.visitor.pk, self.ip)
+        return services.post_visitor_message(self.visitor, body, client_id, topic)
+
+    def _offline(self, data, client_id):
+        if not services.is_duplicate(self.visitor, client_id):
+            hit("offline", self.visitor.pk, self.ip)
+        return visitors.post_offline_message(self.visitor, data, client_id)

@@ -1,0 +1,90 @@
+"""Time-based changes: missed chats, inactive chats closed.
+
+Run by ``manage.py livechat_housekeeping`` (from cron, every minute or so) and,
+so a store without cron still gets it, at most once a minute from the agent
+consoles' heartbeats.
+"""
+
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from . import services
+from .conf import app_settings
+from .models import Conversation
+
+_LOCK_KEY = "livechat:housekeeping"
+
+
+def mark_missed(now=None):
+    """Chats nobody answered in time become "missed" (and stay open)."""
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=app_settings.MISSED_AFTER_SECONDS)
+    ids = list(
+        Conversation.objects.filter(
+            status=Conversation.Status.WAITING,
+            source=Conversation.Source.CHAT,
+            first_agent_reply_at__isnull=True,
+            created_at__lt=limit,
+        ).values_list("pk", flat=True)[:500]
+    )
+    for conversation_id in ids:
+        with transaction.atomic():
+            conversation = services.locked(conversation_id)
+            if conversation.status != Conversation.Status.WAITING:
+                continue
+            conversation.status = Conversation.Status.MISSED
+            conversation.save(update_fields=["status"])
+            services.publish_conversation(conversation)
+            services.publish_queue_on_commit()
+    return len(ids)
+
+
+def close_inactive(now=None):
+    """Close open chats with no message for LIVECHAT_AUTO_CLOSE_AFTER_SECONDS."""
+    seconds = app_settings.AUTO_CLOSE_AFTER_SECONDS
+    if not seconds:
+        return 0
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=seconds)
+    ids = list(
+        Conversation.objects.filter(
+            status__in=Conversation.OPEN_STATUSES,
+            source=Conversation.Source.CHAT,
+            last_message_at__lt=limit,
+        ).values_list("pk", flat=True)[:500]
+    )
+    for conversation_id in ids:
+        conversation = Conversation(pk=conversation_id)
+        services.close_conversation(
+            conversation,
+            tag="inactive",
+            # Lazy: translated into the shopper's language when stored.
+            reason=gettext_lazy("The chat was closed after a while without messages."),
+        )
+    return len(ids)
+
+
+def run(now=None):
+    """Everything time-based; returns counts for the command's output."""
+    from .presence import forget_dead_connections
+
+    forget_dead_connections()
+    return {"missed": mark_missed(now), "closed": close_inactive(now)}
+
+
+def run_if_due():
+    """Run at most once a minute across processes sharing the cache.
+
+    Also re-tells open widgets whether anyone is there: an agent whose
+    console died without a goodbye drops out when their heartbeat expires,
+    and no other event would announce it.
+    """
+    if cache.add(_LOCK_KEY, True, 60):
+        from .presence import publish_availability
+
+        run()
+        publish_availability()

@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+
+from livechat import housekeeping
+
+
+class Command(BaseCommand):
+    help = "Mark unanswered chats missed and close inactive ones (run from cron)."
+
+    def handle(self, *args, **options):
+        counts = housekeeping.run()
+        self.stdout.write(
+            f"{counts['missed']} marked missed, {counts['closed']} closed as inactive"
+        )

@@ -1,0 +1,265 @@
+"""The JSON frames of the WebSocket protocol (docs/protocol.md).
+
+Builders turn models into frames; ``parse_frame`` validates what a client
+sent. Nothing here touches the database or a socket.
+"""
+
+import json
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .adapter import get_adapter
+from .conf import app_settings
+
+PROTOCOL_VERSION = 1
+
+# Close codes (4000-4999 are free for applications in RFC 6455).
+CLOSE_UNSUPPORTED_VERSION = 4400
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_HELLO_TIMEOUT = 4408
+
+
+class FrameError(Exception):
+    """A frame the server refuses; ``code`` is sent back in the error frame."""
+
+    def __init__(self, code, message, client_id=None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.client_id = client_id
+
+
+def parse_frame(text, allowed_types):
+    """Decode one text frame into a dict with a known ``type`` or raise."""
+    if text is None:
+        raise FrameError("bad_frame", _("Only text frames are accepted."))
+    if len(text.encode("utf-8")) > app_settings.MAX_FRAME_BYTES:
+        raise FrameError("too_large", _("The frame is too large."))
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise FrameError("bad_json", _("The frame is not valid JSON.")) from exc
+    if not isinstance(data, dict):
+        raise FrameError("bad_frame", _("A frame must be a JSON object."))
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise FrameError("bad_frame", _("A frame needs a string 'type'."))
+    if kind not in allowed_types:
+        raise FrameError("unknown_type", _("Unknown frame type."))
+    return data
+
+
+def client_id_of(data):
+    """Return the frame's client id, which must be 1-64 printable characters."""
+    client_id = data.get("client_id")
+    if (
+        not isinstance(client_id, str)
+        or not 0 < len(client_id) <= 64
+        or not client_id.isprintable()
+    ):
+        raise FrameError(
+            "bad_frame", _("A message needs a 'client_id' of 1 to 64 characters.")
+        )
+    return client_id
+
+
+def body_of(data, client_id=None):
+    """Return the frame's stripped message body, checking its length."""
+    body = data.get("body")
+    if not isinstance(body, str):
+        raise FrameError("bad_frame", _("A message needs a text 'body'."), client_id)
+    body = body.strip()
+    if not body:
+        raise FrameError("empty", _("The message is empty."), client_id)
+    if len(body) > app_settings.MAX_MESSAGE_LENGTH:
+        raise FrameError(
+            "too_large",
+            _("The message is longer than %(limit)d characters.")
+            % {"limit": app_settings.MAX_MESSAGE_LENGTH},
+            client_id,
+        )
+    return body
+
+
+def int_of(data, key, default=None, minimum=0):
+    """Return a non-negative integer field (not a bool) or raise."""
+    value = data.get(key, default)
+    if value is None and default is None:
+        raise FrameError("bad_frame", _("'%(key)s' is required.") % {"key": key})
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise FrameError(
+            "bad_frame", _("'%(key)s' must be a whole number.") % {"key": key}
+        )
+    if value > 2**31:
+        raise FrameError("bad_frame", _("'%(key)s' is out of range.") % {"key": key})
+    return value
+
+
+def error_frame(code, message, client_id=None, retriable=False, fields=None):
+    frame = {"type": "error", "code": code, "message": str(message)}
+    if fields:
+        frame["fields"] = {k: str(v) for k, v in fields.items()}
+    if client_id is not None:
+        frame["client_id"] = client_id
+    if retriable:
+        frame["retriable"] = True
+    return frame
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def author_frame(message):
+    """Who wrote a message, as shoppers may see it."""
+    if message.sender_kind == "agent" and message.author_id:
+        adapter = get_adapter()
+        return {
+            "name": adapter.agent_public_name(message.author),
+            "avatar": adapter.agent_avatar_url(message.author),
+        }
+    return None
+
+
+def attachment_frame(attachment):
+    """A file as clients see it: URLs that check who asks, never public ones."""
+    if attachment is None:
+        return None
+    url = reverse("livechat:attachment-download", kwargs={"key": attachment.key})
+    return {
+        "url": url,
+        "thumbnail": f"{url}?thumb=1" if attachment.thumbnail else None,
+        "name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "width": attachment.width,
+        "height": attachment.height,
+    }
+
+
+def _attachment_of(message):
+    cache = message._state.fields_cache
+    if "attachment" in cache:
+        return cache["attachment"]
+    try:
+        return message.attachment
+    except ObjectDoesNotExist:
+        return None
+
+
+def message_frame_data(message):
+    return {
+        "id": message.pk,
+        "conversation": message.conversation_id,
+        "seq": message.seq,
+        "sender": message.sender_kind,
+        "author": author_frame(message),
+        "body": message.body,
+        "client_id": message.client_id or None,
+        "created": _iso(message.created_at),
+        "attachment": attachment_frame(_attachment_of(message)),
+    }
+
+
+def transcript_line(message):
+    """One line of an emailed transcript: time, who, what."""
+    if message.sender_kind == "agent":
+        who = (author_frame(message) or {}).get("name") or _("Support")
+    elif message.sender_kind == "visitor":
+        who = _("You")
+    else:
+        who = "—"
+    text = message.body
+    attachment = _attachment_of(message)
+    if attachment is not None:
+        text = _("[file] %(name)s") % {"name": attachment.original_name}
+    return f"{message.created_at:%Y-%m-%d %H:%M} {who}: {text}"
+
+
+def message_frame(message):
+    return {"type": "message", "message": message_frame_data(message)}
+
+
+def messages_frame(conversation_id, messages, more=False):
+    return {
+        "type": "messages",
+        "conversation": conversation_id,
+        "messages": [message_frame_data(m) for m in messages],
+        "more": more,
+    }
+
+
+def ack_frame(message, duplicate=False):
+    return {
+        "type": "ack",
+        "client_id": message.client_id,
+        "id": message.pk,
+        "conversation": message.conversation_id,
+        "seq": message.seq,
+        "created": _iso(message.created_at),
+        "duplicate": duplicate,
+    }
+
+
+def _agent_ref(user):
+    if user is None:
+        return None
+    adapter = get_adapter()
+    return {
+        "id": user.pk,
+        "name": adapter.agent_public_name(user),
+        "avatar": adapter.agent_avatar_url(user),
+    }
+
+
+def conversation_state(conversation):
+    """A conversation as the visitor sees it (no internal fields)."""
+    status = conversation.status
+    if status == "missed":
+        # "Missed" is the store's bookkeeping; the shopper is still waiting.
+        status = "waiting"
+    return {
+        "id": conversation.pk,
+        "status": status,
+        "agent": _agent_ref(conversation.assigned_agent),
+        "last_seq": conversation.last_seq,
+        "agent_read_seq": conversation.agent_read_seq,
+        "created": _iso(conversation.created_at),
+    }
+
+
+def conversation_summary(conversation, preview=""):
+    """A conversation as the agents' inbox sees it."""
+    visitor = conversation.visitor
+    return {
+        "id": conversation.pk,
+        "status": conversation.status,
+        "topic": conversation.topic,
+        "department": conversation.department_id,
+        "close_tag": conversation.close_tag,
+        "source": conversation.source,
+        "rating": conversation.rating or None,
+        "rating_comment": conversation.rating_comment,
+        "visitor": {
+            "id": visitor.pk,
+            "name": str(visitor.display_name),
+            "given_name": visitor.name
+            or (visitor.user.first_name if visitor.user_id else ""),
+            "email": visitor.email,
+            "phone": visitor.phone,
+            "current_page": visitor.current_page,
+            "locale": visitor.locale,
+        },
+        "agent": _agent_ref(conversation.assigned_agent),
+        "last_seq": conversation.last_seq,
+        "agent_read_seq": conversation.agent_read_seq,
+        "visitor_read_seq": conversation.visitor_read_seq,
+        "preview": preview[:140],
+        "created": _iso(conversation.created_at),
+        "last_message_at": _iso(conversation.last_message_at),
+        "first_agent_reply_at": _iso(conversation.first_agent_reply_at),
+        "closed_at": _iso(conversation.closed_at),
+    }

@@ -1,0 +1,672 @@
+"""The one write path: every message and every change of a conversation.
+
+Consumers, the admin and the API call these functions. Each persists first,
+inside a transaction, and publishes to the channel layer only once that
+transaction has committed: the database is the truth, the channel layer a
+notification path that may drop things (clients fill gaps by sequence number).
+"""
+
+import logging
+from importlib import import_module
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from . import protocol, signals
+from .adapter import get_adapter
+from .conf import app_settings
+from .models import Conversation, Message, Visitor
+
+logger = logging.getLogger(__name__)
+
+AGENTS_GROUP = "livechat.agents"
+
+
+class ServiceError(Exception):
+    """A request the service refuses; ``code`` matches the protocol's codes."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def visitor_group(visitor_id):
+    return f"livechat.visitor.{visitor_id}"
+
+
+def agent_group(user_id):
+    """Every console of one agent (several tabs, several devices)."""
+    return f"livechat.agent.{user_id}"
+
+
+SUPERVISORS_GROUP = "livechat.supervisors"
+
+
+def conversation_group(conversation_id):
+    return f"livechat.conversation.{conversation_id}"
+
+
+# Publishing -----------------------------------------------------------------
+
+
+async def send_to_groups(groups, frame):
+    """Send ``frame`` to every group; a failing group never stops the others."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {"type": "livechat.event", "frame": frame}
+    for group in groups:
+        try:
+            await layer.group_send(group, event)
+        except Exception:
+            # The database already holds the change; clients catch up by seq.
+            logger.exception("livechat: group_send to %s failed", group)
+
+
+def send_now(groups, frame):
+    """Send from sync code (an on_commit callback, a management command)."""
+    async_to_sync(send_to_groups)(list(groups), frame)
+
+
+def publish_on_commit(groups, frame):
+    """Send ``frame`` to ``groups`` once the current transaction commits."""
+    _publish_on_commit(groups, frame)
+
+
+def _publish_on_commit(groups, frame):
+    def publish():
+        async_to_sync(send_to_groups)(list(groups), frame)
+
+    transaction.on_commit(publish)
+
+
+def _publish_queue_on_commit():
+    from .visitors import publish_queue  # visitors builds on this module
+
+    transaction.on_commit(publish_queue)
+
+
+publish_queue_on_commit = _publish_queue_on_commit
+
+
+def _routing_on_commit():
+    """After a change that may free an agent or add a chat: route and report."""
+    from . import assignment  # assignment builds on this module
+
+    transaction.on_commit(assignment.auto_assign_waiting)
+    transaction.on_commit(assignment.publish_loads)
+
+
+def publish_conversation(conversation, preview=""):
+    """Tell the visitor and every console about a conversation (on commit)."""
+    _publish_conversation(conversation, preview)
+
+
+def _publish_conversation(conversation, preview=""):
+    """Tell the visitor and every agent console about a conversation's state."""
+    _publish_on_commit(
+        [visitor_group(conversation.visitor_id)],
+        {
+            "type": "conversation",
+            "conversation": protocol.conversation_state(conversation),
+        },
+    )
+    _publish_on_commit(
+        [AGENTS_GROUP],
+        {
+            "type": "conversation",
+            "conversation": protocol.conversation_summary(conversation, preview),
+        },
+    )
+
+
+# Visitors -------------------------------------------------------------------
+
+
+def get_or_create_visitor(key, user=None):
+    """Return the visitor with ``key``, creating it; link it to ``user``."""
+    visitor, created = Visitor.objects.get_or_create(key=key)
+    if user is not None and user.is_authenticated and visitor.user_id != user.pk:
+        visitor.user = user
+        get_adapter().populate_visitor(visitor, user)
+        visitor.save(update_fields=["user", "name", "email"])
+    return visitor
+
+
+def visitor_for_user(user, anonymous_key=None):
+    """The visitor a logged-in user chats as, the same on every device.
+
+    A shopper who chatted anonymously and then logged in keeps that
+    conversation: with no visitor of their own yet, the anonymous visitor of
+    ``anonymous_key`` (from their session) becomes theirs.
+    """
+    visitor = Visitor.objects.filter(user=user).order_by("-last_seen_at").first()
+    if visitor is not None:
+        return visitor
+    if anonymous_key is not None:
+        visitor = Visitor.objects.filter(key=anonymous_key, user=None).first()
+    if visitor is None:
+        visitor = Visitor(user=user)
+    visitor.user = user
+    get_adapter().populate_visitor(visitor, user)
+    visitor.save()
+    return visitor
+
+
+def visitor_socket_opened(visitor):
+    Visitor.objects.filter(pk=visitor.pk).update(live_sockets=F("live_sockets") + 1)
+
+
+def visitor_socket_closed(visitor):
+    Visitor.objects.filter(pk=visitor.pk).update(
+        live_sockets=Greatest(F("live_sockets") - 1, Value(0))
+    )
+
+
+def touch_visitor(
+    visitor, page=None, locale=None, user_agent=None, session_key=None, ip=None
+):
+    """Record that the visitor is here now, and where."""
+    from .privacy import stored_ip
+
+    visitor.last_seen_at = timezone.now()
+    fields = ["last_seen_at"]
+    ip = stored_ip(ip)
+    if ip and ip != visitor.ip_address:
+        visitor.ip_address = ip
+        fields.append("ip_address")
+    for name, value, limit in (
+        ("current_page", page, 2000),
+        ("locale", locale, 35),
+        ("user_agent", user_agent, 500),
+        ("session_key", session_key, 40),
+    ):
+        if isinstance(value, str) and value[:limit] != getattr(visitor, name):
+            setattr(visitor, name, value[:limit])
+            fields.append(name)
+    visitor.save(update_fields=fields)
+
+
+def visitor_session(visitor):
+    """The visitor's Django session (read-only use), or None."""
+    if not visitor.session_key:
+        return None
+    engine = import_module(settings.SESSION_ENGINE)
+    session = engine.SessionStore(session_key=visitor.session_key)
+    # exists() rather than load(): load() of a missing key makes a new session.
+    return session if session.exists(visitor.session_key) else None
+
+
+def visitor_context(visitor, conversation_id=None):
+    """What agents see beside a conversation: ``(store_context, visit)``.
+
+    ``store_context`` comes from the adapter (cart, orders...); ``visit`` is
+    livechat's own (pages seen, browser, language, past conversations).
+    """
+    from .visit import visit_context
+
+    session = visitor_session(visitor)
+    try:
+        store = get_adapter().get_visitor_context(visitor, session=session)
+    except Exception:
+        # A broken store hook must not stop agents from answering.
+        logger.exception("livechat: get_visitor_context failed")
+        store = {}
+    return store, visit_context(visitor, session, exclude_conversation=conversation_id)
+
+
+def open_conversation_of(visitor):
+    """The visitor's waiting or active conversation, or None."""
+    return (
+        Conversation.objects.filter(
+            visitor=visitor, status__in=Conversation.OPEN_STATUSES
+        )
+        .select_related("assigned_agent__livechat_profile")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+# Messages -------------------------------------------------------------------
+
+
+def is_duplicate(visitor, client_id):
+    """Has this visitor already sent a message with ``client_id``?"""
+    return Message.objects.filter(
+        conversation__visitor=visitor, client_id=client_id
+    ).exists()
+
+
+def _existing_message(conversation_filter, client_id):
+    return (
+        Message.objects.filter(client_id=client_id, **conversation_filter)
+        .select_related("author__livechat_profile", "conversation", "attachment")
+        .first()
+    )
+
+
+def _store_message(
+    conversation_id, sender_kind, body, client_id="", author=None, attachment=None
+):
+    """Allocate the next sequence number and insert the message.
+
+    Must run inside a transaction. The UPDATE takes the conversation's row lock
+    (a write lock on SQLite) until commit, so concurrent senders are serialised
+    and sequence numbers are gapless and unique.
+    """
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation_id).update(
+        last_seq=F("last_seq") + 1, last_message_at=now
+    )
+    seq = Conversation.objects.values_list("last_seq", flat=True).get(
+        pk=conversation_id
+    )
+    message = Message.objects.create(
+        conversation_id=conversation_id,
+        seq=seq,
+        sender_kind=sender_kind,
+        author=author,
+        body=body,
+        client_id=client_id,
+        created_at=now,
+    )
+    if attachment is not None:
+        # Saving writes the file to storage; setting the forward side also
+        # caches it on the message, so serialising needs no query.
+        attachment.conversation_id = conversation_id
+        attachment.message = message
+        attachment.save()
+    else:
+        message._state.fields_cache["attachment"] = None
+    return message
+
+
+def store_message(conversation, sender_kind, body, client_id="", author=None):
+    """Store and publish a message in ``conversation`` (inside a transaction)."""
+    message = _store_message(conversation.pk, sender_kind, body, client_id, author)
+    conversation.last_seq = message.seq
+    _after_message(message, conversation)
+    return message
+
+
+def _after_message(message, conversation):
+    frame = protocol.message_frame(message)
+    _publish_on_commit(
+        [visitor_group(conversation.visitor_id), conversation_group(conversation.pk)],
+        frame,
+    )
+    conversation.last_seq = message.seq
+    conversation.last_message_at = message.created_at
+    _publish_on_commit(
+        [AGENTS_GROUP],
+        {
+            "type": "conversation",
+            # System lines ("The chat has ended.") are never a preview; the
+            # console keeps the previous one when this is empty.
+            "conversation": protocol.conversation_summary(
+                conversation,
+                "" if message.sender_kind == Message.Sender.SYSTEM else message.body,
+            ),
+        },
+    )
+    transaction.on_commit(
+        lambda: signals.message_posted.send(
+            sender=Message, message=message, conversation=conversation
+        )
+    )
+
+
+def post_visitor_message(visitor, body, client_id, topic="", attachment=None):
+    """Store a visitor's message in their open conversation, opening one if needed.
+
+    Returns ``(message, created)``; a repeated ``client_id`` returns the stored
+    message with ``created=False`` and publishes nothing.
+    """
+    existing = _existing_message({"conversation__visitor": visitor}, client_id)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            conversation = open_conversation_of(visitor)
+            opened = conversation is None
+            if opened:
+                from .assignment import department_for_topic
+
+                conversation = Conversation.objects.create(
+                    visitor=visitor,
+                    topic=topic[:50],
+                    department=department_for_topic(topic),
+                )
+            message = _store_message(
+                conversation.pk,
+                Message.Sender.VISITOR,
+                body,
+                client_id,
+                attachment=attachment,
+            )
+            conversation.visitor = visitor
+            if opened:
+                transaction.on_commit(
+                    lambda: signals.conversation_opened.send(
+                        sender=Conversation, conversation=conversation
+                    )
+                )
+            conversation.visitor_read_seq = message.seq
+            Conversation.objects.filter(pk=conversation.pk).update(
+                visitor_read_seq=message.seq
+            )
+            if opened:
+                conversation.last_seq = message.seq
+                _publish_conversation(conversation, body)
+                _publish_queue_on_commit()
+            _after_message(message, conversation)
+            if opened:
+                # After the message's own frames, so the router's "assigned"
+                # update is the last word consoles get, not a stale "waiting".
+                _routing_on_commit()
+    except IntegrityError:
+        # A concurrent retry with the same client id won the race.
+        existing = _existing_message({"conversation__visitor": visitor}, client_id)
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def post_agent_message(conversation, agent, body, client_id, attachment=None):
+    """Store an agent's reply; the first reply to a waiting chat takes it."""
+    existing = _existing_message({"conversation": conversation}, client_id)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            conversation = (
+                Conversation.objects.select_for_update()
+                .select_related("visitor")
+                .get(pk=conversation.pk)
+            )
+            if not conversation.is_open:
+                raise ServiceError(
+                    "conversation_closed", _("This conversation is closed.")
+                )
+            if conversation.assigned_agent_id not in (None, agent.pk):
+                raise ServiceError(
+                    "forbidden", _("Another agent is handling this conversation.")
+                )
+            message = _store_message(
+                conversation.pk,
+                Message.Sender.AGENT,
+                body,
+                client_id,
+                author=agent,
+                attachment=attachment,
+            )
+            now = message.created_at
+            changes = {"agent_read_seq": message.seq}
+            assigned = False
+            if conversation.first_agent_reply_at is None:
+                changes["first_agent_reply_at"] = now
+            if conversation.assigned_agent_id is None:
+                changes["assigned_agent"] = agent
+                assigned = True
+            if conversation.status in Conversation.UNANSWERED_STATUSES:
+                changes["status"] = Conversation.Status.ACTIVE
+            Conversation.objects.filter(pk=conversation.pk).update(**changes)
+            for name, value in changes.items():
+                setattr(conversation, name, value)
+            conversation.last_seq = message.seq
+            if assigned or "status" in changes:
+                _publish_conversation(conversation, body)
+                _publish_queue_on_commit()
+                _routing_on_commit()
+                _signal_assigned(conversation, agent, assigned)
+            if conversation.source == Conversation.Source.OFFLINE:
+                # They left a message because nobody was there: answer by email
+                # too, they are probably not on the site any more.
+                transaction.on_commit(lambda: _email_offline_reply(message))
+            else:
+                transaction.on_commit(lambda: _follow_up(message))
+            _after_message(message, conversation)
+    except IntegrityError:
+        existing = _existing_message({"conversation": conversation}, client_id)
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def _follow_up(message):
+    from .visitors import follow_up_absent_visitor
+
+    follow_up_absent_visitor(message)
+
+
+def _email_offline_reply(message):
+    from .visitors import email_offline_reply
+
+    email_offline_reply(message)
+
+
+def post_system_message(conversation, body):
+    """Store a line from the store itself (joins, closes...)."""
+    with transaction.atomic():
+        message = _store_message(conversation.pk, Message.Sender.SYSTEM, body)
+        _after_message(message, conversation)
+    return message
+
+
+def _signal_assigned(conversation, agent, assigned):
+    if assigned:
+        transaction.on_commit(
+            lambda: signals.conversation_assigned.send(
+                sender=Conversation, conversation=conversation, agent=agent
+            )
+        )
+
+
+# Conversation state -----------------------------------------------------------
+
+
+def visitor_language(conversation):
+    """Context manager: lines and emails for the shopper in their language."""
+    locale = getattr(conversation.visitor, "locale", "") or ""
+    try:
+        language = translation.get_supported_language_variant(locale.lower())
+    except LookupError:
+        language = translation.get_language()
+    return translation.override(language)
+
+
+def locked(conversation_id):
+    """The conversation, row-locked until the transaction ends."""
+    return _locked(conversation_id)
+
+
+def _locked(conversation_id):
+    return (
+        Conversation.objects.select_for_update()
+        .select_related("visitor")
+        .get(pk=conversation_id)
+    )
+
+
+def claim_conversation(conversation, agent):
+    """Assign a waiting conversation to ``agent``; refuse if someone has it."""
+    with transaction.atomic():
+        conversation = _locked(conversation.pk)
+        if not conversation.is_open:
+            raise ServiceError("conversation_closed", _("This conversation is closed."))
+        if conversation.assigned_agent_id not in (None, agent.pk):
+            raise ServiceError(
+                "already_assigned", _("Another agent already has this conversation.")
+            )
+        if conversation.assigned_agent_id == agent.pk:
+            return conversation
+        conversation.assigned_agent = agent
+        conversation.status = Conversation.Status.ACTIVE
+        conversation.save(update_fields=["assigned_agent", "status"])
+        name = get_adapter().agent_public_name(agent)
+        with visitor_language(conversation):
+            line = _("%(name)s joined the chat.") % {"name": name}
+        post_system_message(conversation, line)
+        _publish_conversation(conversation)
+        _publish_queue_on_commit()
+        _routing_on_commit()
+        _signal_assigned(conversation, agent, True)
+    return conversation
+
+
+def close_conversation(conversation, closed_by=None, tag="", reason=None):
+    """Close an open conversation; closing a closed one changes nothing.
+
+    ``tag`` says what it turned out to be about (for the store's reports);
+    ``reason`` replaces the default line shown to the shopper.
+    """
+    with transaction.atomic():
+        conversation = _locked(conversation.pk)
+        if not conversation.is_open:
+            return conversation
+        conversation.status = Conversation.Status.CLOSED
+        conversation.closed_at = timezone.now()
+        conversation.close_tag = (tag or "").strip()[:50]
+        conversation.save(update_fields=["status", "closed_at", "close_tag"])
+        with visitor_language(conversation):
+            line = str(reason or _("The chat has ended."))
+        post_system_message(conversation, line)
+        _publish_conversation(conversation)
+        _publish_queue_on_commit()
+        _routing_on_commit()
+        transaction.on_commit(
+            lambda: signals.conversation_closed.send(
+                sender=Conversation, conversation=conversation, closed_by=closed_by
+            )
+        )
+    return conversation
+
+
+def mark_read(conversation, reader, seq):
+    """Record that ``reader`` ("visitor" or "agent") has read up to ``seq``."""
+    seq = min(seq, conversation.last_seq)
+    field = f"{reader}_read_seq"
+    other = Message.Sender.AGENT if reader == "visitor" else Message.Sender.VISITOR
+    with transaction.atomic():
+        updated = Conversation.objects.filter(
+            pk=conversation.pk, **{f"{field}__lt": seq}
+        ).update(**{field: seq})
+        if not updated:
+            return False
+        Message.objects.filter(
+            conversation=conversation,
+            seq__lte=seq,
+            read_at__isnull=True,
+        ).exclude(sender_kind=reader).filter(
+            sender_kind__in=[other, Message.Sender.SYSTEM]
+        ).update(read_at=timezone.now())
+        setattr(conversation, field, seq)
+        _publish_on_commit(
+            [
+                visitor_group(conversation.visitor_id),
+                conversation_group(conversation.pk),
+            ],
+            {
+                "type": "read",
+                "conversation": conversation.pk,
+                "reader": reader,
+                "seq": seq,
+            },
+        )
+        if reader == "agent":
+            _publish_on_commit(
+                [AGENTS_GROUP],
+                {
+                    "type": "read",
+                    "conversation": conversation.pk,
+                    "reader": reader,
+                    "seq": seq,
+                },
+            )
+    return True
+
+
+async def publish_typing(
+    conversation_id, visitor_id, sender, active, name=None, draft=False
+):
+    """Relay a typing indicator; it is never stored.
+
+    ``draft``: typing paused with unsent words in the box (shown to agents as
+    the shopper's draft in progress).
+    """
+    frame = {
+        "type": "typing",
+        "conversation": conversation_id,
+        "sender": sender,
+        "active": bool(active),
+        "draft": bool(draft) and not active,
+    }
+    if name:
+        frame["name"] = name
+    groups = [conversation_group(conversation_id)]
+    if sender == "agent":
+        groups.append(visitor_group(visitor_id))
+    await send_to_groups(groups, frame)
+
+
+# Reading --------------------------------------------------------------------
+
+
+def messages_after(conversation, after_seq, before_seq=None, limit=None):
+    """Messages with ``after_seq < seq < before_seq``, oldest first.
+
+    Returns ``(messages, more)``; ``more`` says a further fetch is needed.
+    """
+    limit = limit or app_settings.REPLAY_BATCH_SIZE
+    query = Message.objects.filter(conversation=conversation, seq__gt=after_seq)
+    if before_seq is not None:
+        query = query.filter(seq__lt=before_seq)
+    rows = list(
+        query.select_related("author__livechat_profile", "attachment").order_by("seq")[
+            : limit + 1
+        ]
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def last_preview(conversation):
+    """The last visitor or agent message body, for the inbox."""
+    return (
+        Message.objects.filter(conversation=conversation)
+        .exclude(sender_kind=Message.Sender.SYSTEM)
+        .order_by("-seq")
+        .values_list("body", flat=True)
+        .first()
+        or ""
+    )
+
+
+def inbox_conversations(agent):
+    """What an agent's console lists: every open chat and the recently closed."""
+    preview = Subquery(
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .exclude(sender_kind=Message.Sender.SYSTEM)
+        .order_by("-seq")
+        .values("body")[:1]
+    )
+    base = Conversation.objects.select_related(
+        "visitor__user", "assigned_agent__livechat_profile"
+    ).annotate(preview=preview)
+    open_ = list(
+        base.filter(status__in=Conversation.OPEN_STATUSES).order_by("created_at")
+    )
+    closed = list(
+        base.exclude(status__in=Conversation.OPEN_STATUSES).order_by(
+            "-closed_at", "-created_at"
+        )[: app_settings.CONSOLE_RECENT_CLOSED]
+    )
+    return [protocol.conversation_summary(c, c.preview or "") for c in open_ + closed]

@@ -1,0 +1,265 @@
+"""``{% livechat_widget %}``: the shopper's chat launcher and panel.
+
+Usage in a base template::
+
+    {% load livechat %}
+    ...
+    {% livechat_widget %}
+    </body>
+
+The tag needs ``request`` in the context (the ``request`` context processor)
+and sessions. It renders a signed visitor token and one ``json_script``
+config: the first availability snapshot, the store's face, the forms'
+settings, the proactive invitation and every translated string;
+``livechat/widget.js`` builds the UI from them and loads ``widget.css``
+itself, so nothing blocks the page's rendering.
+"""
+
+import logging
+import uuid
+
+from django import template
+from django.middleware.csrf import get_token
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from ..availability import availability
+from ..branding import widget_face
+from ..conf import app_settings
+from ..invitations import invitation_for
+from ..models import Conversation
+from ..services import visitor_for_user
+from ..tokens import make_visitor_token
+from ..visit import record_page
+
+register = template.Library()
+logger = logging.getLogger(__name__)
+
+SESSION_KEY = "livechat_visitor"
+PRECHAT_MODES = ("required", "optional", "hidden")
+PRECHAT_NAMES = ("name", "email", "phone", "topic")
+_warned = set()
+
+
+def _warn_once(message):
+    # A base template renders on every page: one warning is enough.
+    if message not in _warned:
+        _warned.add(message)
+        logger.warning(message)
+
+
+def _session_key(request):
+    try:
+        return uuid.UUID(str(request.session.get(SESSION_KEY)))
+    except ValueError:
+        return None
+
+
+def _visitor(request):
+    """``(key, visitor)`` of this shopper; ``visitor`` is None when anonymous.
+
+    Anonymous keys live in the session; the consumer creates their row on
+    the first hello, so an anonymous page view writes nothing.
+    """
+    anonymous_key = _session_key(request)
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        # A chat started before logging in carries over (login keeps the session).
+        visitor = visitor_for_user(user, anonymous_key=anonymous_key)
+        return str(visitor.key), visitor
+    if anonymous_key is None:
+        anonymous_key = uuid.uuid4()
+        request.session[SESSION_KEY] = str(anonymous_key)
+    return str(anonymous_key), None
+
+
+def _url(name):
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        _warn_once(
+            f"livechat_widget: no URL named {name!r}; include livechat.urls "
+            "in your URLconf (status polling and attachments are off without it)"
+        )
+        return ""
+
+
+def _prechat_fields():
+    """LIVECHAT_PRECHAT_FIELDS with unknown names and modes left out."""
+    fields = app_settings.PRECHAT_FIELDS or {}
+    return {
+        name: mode
+        for name, mode in fields.items()
+        if name in PRECHAT_NAMES and mode in PRECHAT_MODES
+    }
+
+
+def _skip_prechat(visitor, prechat):
+    """A logged-in customer whose required details we know skips the form."""
+    if visitor is None:
+        return False
+    for name, mode in prechat.items():
+        if mode == "required" and (name == "topic" or not getattr(visitor, name)):
+            return False
+    return True
+
+
+def _luminance(color):
+    digits = color[1:]
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    channels = []
+    for i in (0, 2, 4):
+        c = int(digits[i : i + 2], 16) / 255
+        channels.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+    r, g, b = channels
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _text_on(color):
+    """White text on the accent when it reads at 4.5:1 (WCAG AA), else black.
+
+    Where white fails, black always passes (pure #000, not a softer grey).
+    """
+    return "#fff" if 1.05 / (_luminance(color) + 0.05) >= 4.5 else "#000"
+
+
+def _strings(title, greeting, max_length):
+    """Every user-facing text of widget.js, translated in the active language."""
+    return {
+        "title": title,
+        "greeting": greeting,
+        "open": _("Open chat"),
+        "close": _("Close chat"),
+        "input": _("Type your message"),
+        "send": _("Send"),
+        "connecting": _("Connecting…"),
+        "reconnecting": _("Reconnecting…"),
+        "offline": _(
+            "Offline — your messages will be sent when the connection returns"
+        ),
+        "sending": _("Sending…"),
+        "sent": _("Sent"),
+        "read": _("Read"),
+        "retrying": _("Not sent — retrying"),
+        "you": _("You"),
+        "support": _("Support"),
+        "typing": _("Support is typing…"),
+        "ended": _("The chat has ended."),
+        "too_large": _("Your message is longer than %(max)s characters.")
+        % {"max": max_length},
+        "empty": _("Your message is empty."),
+        "failed": _("This message could not be sent."),
+        "auth": _("Your chat session has expired. Please reload the page."),
+        "forbidden": _("Please reload the page to continue this chat."),
+        # Availability and hours; %(...)s placeholders are filled in by the JS.
+        "online": _("We're online"),
+        "leave": _("Leave a message"),
+        "hours": _("We answer %(hours)s."),
+        "next_open": _("We open again %(when)s."),
+        # Forms.
+        "leave_title": _("Leave us a message"),
+        "name": _("Name"),
+        "email": _("Email"),
+        "phone": _("Phone"),
+        "topic": _("Topic"),
+        "body": _("Message"),
+        "comment": _("Comment"),
+        "optional": _("(optional)"),
+        "required": _("This field is required."),
+        "bad_email": _("Enter a valid email address."),
+        "send_message": _("Send message"),
+        "thanks": _("Thank you! We'll reply by email."),
+        "start": _("Start chat"),
+        "save": _("Save"),
+        # Waiting.
+        "queue": _("You are number %(position)s in the queue."),
+        "queue_wait": _("You are number %(position)s in the queue — about %(wait)s."),
+        "next": _("You are next."),
+        "busy": _(
+            "Sorry for the wait — everyone is busy. Leave your email and we'll "
+            "answer there if you have to go."
+        ),
+        "busy_saved": _("Thanks — we'll answer at %(email)s if you have to go."),
+        # The end of a chat.
+        "how": _("How did we do?"),
+        "good": _("Good"),
+        "bad": _("Bad"),
+        "choose": _("Choose Good or Bad."),
+        "send_rating": _("Send rating"),
+        "rated": _("Thanks for your feedback!"),
+        "transcript": _("Email me the transcript"),
+        "sent_to": _("Sent to %(email)s."),
+        "new_chat": _("Start a new chat"),
+        # Attachments and invitations.
+        "attach": _("Attach a file"),
+        "file_too_big": _("The file is larger than %(size)s."),
+        "uploading": _("Uploading…"),
+        "dismiss": _("Dismiss invitation"),
+    }
+
+
+def _config(request, face, visitor, max_length):
+    """The widget's data, rendered with json_script (escaped for <script>)."""
+    prechat = _prechat_fields()
+    return {
+        "strings": _strings(face["title"], face["greeting"], max_length),
+        "availability": availability(),
+        "status_url": _url("livechat:status"),
+        "upload_url": _url("livechat:attachment-upload"),
+        "csrf": get_token(request),
+        "poll": app_settings.STATUS_POLL_SECONDS,
+        "no_reply": app_settings.NO_REPLY_TIMEOUT,
+        "prechat": prechat,
+        "skip_prechat": _skip_prechat(visitor, prechat),
+        "topics": [[key, str(label)] for key, label in app_settings.TOPICS],
+        "max_upload": app_settings.MAX_UPLOAD_BYTES,
+        "invitation": invitation_for(request),
+        "logo": face["logo"],
+        "visitor": {"name": visitor.name, "email": visitor.email}
+        if visitor is not None
+        else None,
+    }
+
+
+@register.inclusion_tag("livechat/widget.html", takes_context=True)
+def livechat_widget(context):
+    """Render the chat widget for the shopper of ``context["request"]``."""
+    request = context.get("request")
+    if request is None:
+        _warn_once(
+            "livechat_widget rendered nothing: no 'request' in the template "
+            "context; add 'django.template.context_processors.request'"
+        )
+        return {"enabled": False}
+    if not hasattr(request, "session"):
+        _warn_once(
+            "livechat_widget rendered nothing: request.session is missing; "
+            "enable SessionMiddleware"
+        )
+        return {"enabled": False}
+
+    key, visitor = _visitor(request)
+    # Pages seen this visit, for the agents' context panel.
+    record_page(request.session, request.get_full_path())
+    face = widget_face()
+    # str() translates a title or greeting the host wrapped in gettext_lazy.
+    face["title"], face["greeting"] = str(face["title"]), str(face["greeting"])
+    accent = face["color"].strip().lower()
+    max_length = app_settings.MAX_MESSAGE_LENGTH
+    return {
+        "enabled": True,
+        "token": make_visitor_token(key),
+        "ws_path": app_settings.WEBSOCKET_PATH,
+        "position": face["position"],
+        "accent": accent,
+        "on_accent": _text_on(accent),
+        "max_length": max_length,
+        "has_open_conversation": Conversation.objects.filter(
+            visitor__key=key, status__in=Conversation.OPEN_STATUSES
+        ).exists(),
+        "lang": context.get("LANGUAGE_CODE") or translation.get_language() or "",
+        "dir": "rtl" if translation.get_language_bidi() else "ltr",
+        "config": _config(request, face, visitor, max_length),
+    }

@@ -1,0 +1,191 @@
+"""Fixtures of the browser tests: the live shop and Debian's Chromium."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from tests.e2e.live import (
+    LiveShop,
+    LiveShopUnavailable,
+    choose_database,
+    choose_redis,
+    free_port,
+    run_manage,
+    shared_live_shop,
+    shop_environment,
+    stop_live_shop,
+)
+from tests.services_env import IN_CI
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+]
+DESKTOP = {"width": 1280, "height": 800}
+ACTION_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def live_shop(request, tmp_path_factory):
+    """example_shop under daphne, shared with tests/e2e (see tests/e2e/live.py)."""
+    yield from shared_live_shop(request, tmp_path_factory)
+
+
+# Async Playwright on the session's loop: the sync API would leave its loop
+# marked as running on this thread, breaking every asyncio test after it.
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser():
+    """Debian's Chromium, launched once per session through Playwright."""
+    if not os.access(CHROMIUM, os.X_OK):
+        message = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(f"CI=true but {message}", pytrace=False)
+        pytest.skip(f"*** SKIPPED browser tests: {message} ***")
+    # Imported here: a missing browser must not break collection of other tests.
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def new_context(request, browser, live_shop, tmp_path):
+    """Open a browser context on the live shop; screenshots its pages on failure."""
+    from playwright.async_api import expect
+
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
+    contexts = []
+
+    async def new_context(**options):
+        options.setdefault("viewport", DESKTOP)
+        context = await browser.new_context(base_url=live_shop.base_url, **options)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield new_context
+    report = getattr(request.node, "report_call", None)
+    for number, context in enumerate(contexts):
+        if report is not None and report.failed:
+            for page_number, page in enumerate(context.pages):
+                path = Path(tmp_path) / f"failure-{number}-{page_number}.png"
+                try:
+                    await page.screenshot(path=path, full_page=True)
+                    print(f"screenshot of {page.url}: {path}")
+                except Exception as exc:  # the page may be what broke
+                    print(f"no screenshot of {page.url}: {exc}")
+        await context.close()
+
+
+# The shopper widget's tests ----------------------------------------------------
+
+# Short timers, so the widget's time-based promises fit in a test: an agent
+# counts as gone 1 s after their console closed, the "sorry for the wait"
+# notice comes after 3 s, widgets poll /livechat/status/ every second and the
+# seeded checkout invitation shows after 1 s. Emails land in files to read.
+WIDGET_SHOP_ENV = {
+    "LIVECHAT_AGENT_GRACE_SECONDS": "1",
+    "LIVECHAT_NO_REPLY_TIMEOUT": "3",
+    "LIVECHAT_STATUS_POLL_SECONDS": "1",
+    "LIVECHAT_INVITATION_DELAY": "1",
+    "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+}
+
+
+@pytest.fixture(scope="session")
+def widget_shop(request, tmp_path_factory):
+    """example_shop under a daphne of its own, with WIDGET_SHOP_ENV.
+
+    Separate from ``live_shop`` so that the short timers and the agents coming
+    and going in these tests touch nobody else's. ``widget_shop.mail_dir``
+    holds the emails the shop sent.
+    """
+    tmp_dir = tmp_path_factory.mktemp("widget_shop")
+    mail_dir = tmp_dir / "mail"
+    mail_dir.mkdir()
+    try:
+        database, redis = choose_database(tmp_dir), choose_redis()
+    except LiveShopUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"widget shop: {exc}", pytrace=False)
+        pytest.skip(f"*** SKIPPED: widget shop unavailable: {exc} ***")
+    database.create()
+    env = shop_environment(database.url, redis)
+    env.update(WIDGET_SHOP_ENV, DJANGO_EMAIL_FILE_PATH=str(mail_dir))
+    shop = LiveShop(
+        port=free_port(), env=env, log_path=tmp_dir / "daphne.log", database=database
+    )
+    try:
+        run_manage(env, "migrate", "--noinput", "-v0")
+        run_manage(env, "seed_demo")
+        shop.start()
+    except BaseException:
+        stop_live_shop(shop)
+        raise
+    shop.mail_dir = mail_dir
+    failed_before = request.session.testsfailed
+    yield shop
+    if request.session.testsfailed > failed_before:
+        print(
+            f"\nwidget shop daphne log ({shop.log_path}):\n{shop.log_tail()}",
+            file=sys.stderr,
+        )
+    stop_live_shop(shop)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def widget_context(request, browser, widget_shop, tmp_path):
+    """Open a browser context on ``widget_shop``.
+
+    Uncaught errors of its pages fail the test; on failure every page is
+    screenshotted into the test's tmp_path.
+    """
+    from playwright.async_api import expect
+
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
+    contexts, errors = [], []
+
+    def watch(page):
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+
+    async def widget_context(**options):
+        options.setdefault("viewport", DESKTOP)
+        context = await browser.new_context(base_url=widget_shop.base_url, **options)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.on("page", watch)
+        contexts.append(context)
+        return context
+
+    yield widget_context
+    report = getattr(request.node, "report_call", None)
+    for number, context in enumerate(contexts):
+        if report is not None and report.failed:
+            for page_number, page in enumerate(context.pages):
+                path = Path(tmp_path) / f"failure-{number}-{page_number}.png"
+                try:
+                    await page.screenshot(path=path, full_page=True)
+                    print(f"screenshot of {page.url}: {path}")
+                except Exception as exc:  # the page may be what broke
+                    print(f"no screenshot of {page.url}: {exc}")
+        await context.close()
+    if errors and report is not None and report.passed:
+        pytest.fail("errors in the page:\n" + "\n".join(errors), pytrace=False)

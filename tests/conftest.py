@@ -1,0 +1,184 @@
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import Permission
+from django.db import connections
+
+from livechat.routing import websocket_urlpatterns
+from livechat.tokens import make_visitor_token
+
+from .services_env import IN_CI, redis_url
+
+TIMEOUT = 3
+
+
+def _application():
+    from channels.routing import URLRouter
+
+    return URLRouter(websocket_urlpatterns)
+
+
+@pytest.fixture
+def make_agent(django_user_model):
+    """Create a staff user allowed to answer chats."""
+
+    def make(username="agent", **extra):
+        user = django_user_model.objects.create_user(
+            username=username, password="pw", is_staff=True, **extra
+        )
+        user.user_permissions.add(Permission.objects.get(codename="reply_conversation"))
+        return django_user_model.objects.get(pk=user.pk)  # fresh perm cache
+
+    return make
+
+
+@pytest.fixture
+def agent(make_agent):
+    return make_agent("agent", first_name="Alice")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached availability never leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+async def _fresh_channel_layer():
+    """Each test starts with an empty in-memory layer (no stale groups)."""
+    layer = get_channel_layer()
+    if hasattr(layer, "flush"):
+        await layer.flush()
+    yield
+    # Consumers ran ORM work in sync_to_async's thread; close its connection so
+    # the test database can be dropped at the end.
+    await database_sync_to_async(connections.close_all)()
+
+
+def new_token():
+    key = uuid.uuid4()
+    return key, make_visitor_token(key)
+
+
+class Client:
+    """A WebsocketCommunicator with frame helpers."""
+
+    def __init__(self, path, user=None):
+        self.comm = WebsocketCommunicator(_application(), path)
+        self.comm.scope.setdefault("client", ["127.0.0.1", 50000])
+        if user is not None:
+            self.comm.scope["user"] = user
+        self.frames = []
+        self.seen = []
+
+    async def connect(self):
+        connected, _ = await self.comm.connect(timeout=TIMEOUT)
+        assert connected
+        return self
+
+    async def send(self, **frame):
+        await self.comm.send_json_to(frame)
+
+    async def send_raw(self, text=None, bytes_=None):
+        await self.comm.send_to(text_data=text, bytes_data=bytes_)
+
+    async def receive(self):
+        return await self.comm.receive_json_from(timeout=TIMEOUT)
+
+    async def expect(self, kind, **match):
+        """Return the first frame of ``kind`` matching ``match``.
+
+        Frames skipped on the way are kept and searched first next time, so
+        tests need not know the order of independent broadcasts.
+        """
+
+        def matches(frame):
+            return frame["type"] == kind and all(
+                frame.get(k) == v for k, v in match.items()
+            )
+
+        for index, frame in enumerate(self.frames):
+            if matches(frame):
+                return self.frames.pop(index)
+        while True:
+            frame = await self.receive()
+            if matches(frame):
+                return frame
+            self.frames.append(frame)
+
+    async def expect_message(self, sender):
+        """Receive until a live ``message`` frame from ``sender``."""
+        while True:
+            frame = await self.expect("message")
+            if frame["message"]["sender"] == sender:
+                return frame["message"]
+            self.seen.append(frame)
+
+    async def expect_state(self, status):
+        """Receive until a ``conversation`` frame with ``status``."""
+        while True:
+            frame = await self.expect("conversation")
+            if frame["conversation"]["status"] == status:
+                return frame["conversation"]
+
+    async def drain(self, timeout=0.3):
+        """Every frame that arrives within ``timeout`` (plus those kept)."""
+        frames = list(self.frames) + list(self.seen)
+        self.frames.clear()
+        while not await self.comm.receive_nothing(timeout=timeout):
+            frames.append(await self.receive())
+        return frames
+
+    async def nothing(self):
+        assert await self.comm.receive_nothing(timeout=0.2)
+
+    async def closed_with(self):
+        output = await self.comm.receive_output(timeout=TIMEOUT)
+        while output["type"] != "websocket.close":
+            output = await self.comm.receive_output(timeout=TIMEOUT)
+        return output.get("code")
+
+    async def disconnect(self):
+        await self.comm.disconnect()
+
+
+@pytest.fixture
+def visitor_client():
+    clients = []
+
+    async def connect(token=None, **hello):
+        client = await Client("/ws/livechat/visitor/").connect()
+        clients.append(client)
+        if token is not False:
+            await client.send(type="hello", v=1, token=token or new_token()[1], **hello)
+        return client
+
+    yield connect
+
+
+@pytest.fixture
+def agent_client():
+    async def connect(user, hello=True):
+        client = await Client("/ws/livechat/agent/", user=user).connect()
+        if hello:
+            await client.send(type="hello", v=1)
+        return client
+
+    return connect
+
+
+@pytest.fixture
+def redis_layer_url():
+    url = redis_url()
+    if url is None:
+        message = "Redis is not reachable at 127.0.0.1:6379"
+        if IN_CI:
+            pytest.fail(f"CI=true and {message}")
+        pytest.skip(f"*** SKIPPED: {message} ***")
+    return url

@@ -1,0 +1,177 @@
+"""HTTP and WebSocket clients that talk to the live shop like the browser does."""
+
+import asyncio
+import html
+import json
+import re
+import uuid
+
+import requests
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+RECEIVE_TIMEOUT = 5
+HTTP_TIMEOUT = 10
+_TOKEN = re.compile(r'\bdata-token="([^"]+)"')
+
+
+def http_session():
+    """A requests.Session that never goes through an HTTP proxy."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+def visitor_token(shop, session, path="/"):
+    """The signed visitor token the widget on ``path`` would use.
+
+    The session cookie keeps the visitor: the same ``session`` gets a token for
+    the same visitor on every page.
+    """
+    response = session.get(shop.url(path), timeout=HTTP_TIMEOUT)
+    response.raise_for_status()
+    match = _TOKEN.search(response.text)
+    assert match, f"no livechat widget (data-token) on {path}"
+    return html.unescape(match.group(1))
+
+
+def log_in_agent(shop, username="agent", password="agent-demo-pass"):  # noqa: S107
+    """A requests.Session logged in through the admin login form (with CSRF)."""
+    session = http_session()
+    login_url = shop.url("/admin/login/")
+    session.get(login_url, timeout=HTTP_TIMEOUT).raise_for_status()
+    response = session.post(
+        login_url,
+        data={
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            "username": username,
+            "password": password,
+            "next": "/admin/",
+        },
+        allow_redirects=False,
+        timeout=HTTP_TIMEOUT,
+    )
+    assert response.status_code == 302 and "sessionid" in session.cookies, (
+        f"admin login of {username} failed: HTTP {response.status_code}"
+    )
+    return session
+
+
+def cookie_header(session):
+    return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+
+
+def client_id():
+    return str(uuid.uuid4())
+
+
+class Socket:
+    """One WebSocket to the live shop, with frame helpers.
+
+    ``expect()`` keeps the frames it skips and searches them first next time,
+    so tests need not know the order of independent broadcasts.
+    """
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.pending = []
+
+    @classmethod
+    async def open(cls, shop, path, *, cookies=None, origin=None):
+        headers = {"Cookie": cookies} if cookies else None
+        connection = await connect(
+            shop.ws_url + path,
+            origin=origin if origin is not None else shop.origin,
+            additional_headers=headers,
+            proxy=None,
+            open_timeout=RECEIVE_TIMEOUT,
+            close_timeout=2,
+            ping_interval=None,
+        )
+        return cls(connection)
+
+    async def send(self, **frame):
+        await self.connection.send(json.dumps(frame))
+
+    async def receive(self, timeout=RECEIVE_TIMEOUT):
+        async with asyncio.timeout(timeout):
+            return json.loads(await self.connection.recv())
+
+    async def expect(self, kind, timeout=RECEIVE_TIMEOUT, **match):
+        """The first frame of type ``kind`` whose fields equal ``match``."""
+        return await self.expect_where(
+            lambda frame: (
+                frame["type"] == kind
+                and all(frame.get(key) == value for key, value in match.items())
+            ),
+            timeout=timeout,
+            what=f"{kind} {match}",
+        )
+
+    async def expect_where(self, test, timeout=RECEIVE_TIMEOUT, what="a frame"):
+        for index, frame in enumerate(self.pending):
+            if test(frame):
+                return self.pending.pop(index)
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    frame = json.loads(await self.connection.recv())
+                    if test(frame):
+                        return frame
+                    self.pending.append(frame)
+        except TimeoutError:
+            raise AssertionError(
+                f"no {what} within {timeout}s; got instead: {self.pending}"
+            ) from None
+
+    async def drain(self, seconds=0.3):
+        """Every frame that arrives within ``seconds``, plus those kept before."""
+        frames, self.pending = self.pending, []
+        try:
+            async with asyncio.timeout(seconds):
+                while True:
+                    frames.append(json.loads(await self.connection.recv()))
+        except TimeoutError:
+            pass
+        return frames
+
+    async def post(self, body, **extra):
+        """Send a message frame and return its ack (raise on an error frame)."""
+        cid = extra.pop("client_id", None) or client_id()
+        await self.send(type="message", client_id=cid, body=body, **extra)
+        answer = await self.expect_where(
+            lambda f: f["type"] in {"ack", "error"} and f.get("client_id") == cid,
+            what=f"ack of {cid}",
+        )
+        assert answer["type"] == "ack", answer
+        return answer
+
+    async def replay(self, conversation):
+        """Every message of the ``messages`` frames that answer a resume."""
+        messages = []
+        while True:
+            frame = await self.expect("messages", conversation=conversation)
+            messages.extend(frame["messages"])
+            if not frame["more"] or not frame["messages"]:
+                return messages
+            await self.send(
+                type="fetch",
+                conversation=conversation,
+                after_seq=frame["messages"][-1]["seq"],
+            )
+
+    def abort(self):
+        """Drop the TCP connection with no close frame, like a lost network."""
+        self.connection.transport.abort()
+
+    async def close(self):
+        await self.connection.close()
+
+    async def close_code(self, timeout=RECEIVE_TIMEOUT):
+        """Read until the server closes the socket; return its close code."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    self.pending.append(json.loads(await self.connection.recv()))
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None

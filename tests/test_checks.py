@@ -1,0 +1,72 @@
+from django.core.checks import run_checks
+from django.test import override_settings
+
+IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def _ids(**kwargs):
+    return {message.id for message in run_checks(**kwargs)}
+
+
+def test_default_test_settings_are_clean():
+    assert not {i for i in _ids() if i.startswith("livechat.")}
+
+
+@override_settings(CHANNEL_LAYERS={})
+def test_missing_channel_layer_is_an_error():
+    assert "livechat.E001" in _ids()
+
+
+@override_settings(CHANNEL_LAYERS=IN_MEMORY, DEBUG=False)
+def test_in_memory_layer_without_debug_warns_on_deploy():
+    assert "livechat.W001" in _ids(include_deployment_checks=True)
+
+
+@override_settings(CHANNEL_LAYERS=IN_MEMORY, DEBUG=True)
+def test_in_memory_layer_with_debug_is_fine():
+    assert "livechat.W001" not in _ids(include_deployment_checks=True)
+
+
+@override_settings(LIVECHAT_ADAPTER="nowhere.Adapter")
+def test_unimportable_adapter_is_an_error():
+    assert "livechat.E002" in _ids()
+
+
+@override_settings(LIVECHAT_WIDGET_POSITION="top-middle")
+def test_unknown_widget_position_is_an_error():
+    assert "livechat.E003" in _ids()
+
+
+def test_missing_request_context_processor_warns(settings):
+    settings.TEMPLATES = [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "APP_DIRS": True,
+            "OPTIONS": {"context_processors": []},
+        }
+    ]
+    assert "livechat.W002" in _ids()
+
+
+def test_attachments_in_the_default_storage_warn_on_deploy():
+    assert "livechat.W003" in _ids(include_deployment_checks=True)
+
+
+@override_settings(
+    LIVECHAT_ATTACHMENT_STORAGE="private",
+    STORAGES={
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    },
+)
+def test_private_attachment_storage_is_clean():
+    ids = _ids(include_deployment_checks=True)
+    assert "livechat.W003" not in ids and "livechat.E004" not in ids
+
+
+@override_settings(LIVECHAT_ATTACHMENT_STORAGE="nowhere")
+def test_unknown_attachment_storage_is_an_error():
+    assert "livechat.E004" in _ids(include_deployment_checks=True)

@@ -1,0 +1,169 @@
+"""The agent workspace's frames over the agent socket."""
+
+import pytest
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import Permission
+
+from livechat.models import CannedReply, Conversation, InternalNote
+
+from .conftest import new_token
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+db = database_sync_to_async
+
+
+async def _waiting_chat(visitor_client, body="Hello"):
+    shopper = await visitor_client(token=new_token()[1])
+    await shopper.expect("welcome")
+    await shopper.send(type="message", client_id="first", body=body)
+    ack = await shopper.expect("ack")
+    return shopper, ack["conversation"]
+
+
+async def test_welcome_carries_canned_replies_tags_and_agents(agent_client, agent):
+    await db(CannedReply.objects.create)(
+        title="Shipping",
+        shortcut="shipping",
+        body="Hi {visitor_name}, we ship in 2 days.",
+    )
+    console = await agent_client(agent)
+    welcome = await console.expect("welcome")
+    assert welcome["canned"][0]["shortcut"] == "shipping"
+    assert {t["key"] for t in welcome["close_tags"]} >= {"order", "other"}
+    assert welcome["agents"][0]["name"] == "Alice"
+    assert welcome["preferences"] == {"sound": True, "desktop": True}
+    assert welcome["supervisor"] is False
+
+
+async def test_transfer_with_note_reaches_the_new_agent_not_the_shopper(
+    visitor_client, agent_client, agent, make_agent
+):
+    shopper, conv_id = await _waiting_chat(visitor_client, "My parcel is late")
+    bob = await db(make_agent)("bob", first_name="Bob")
+    alice_console = await agent_client(agent)
+    await alice_console.expect("welcome")
+    bob_console = await agent_client(bob)
+    await bob_console.expect("welcome")
+    await alice_console.send(type="claim", conversation=conv_id)
+    await shopper.expect_state("active")
+    await alice_console.send(type="open", conversation=conv_id)
+    await alice_console.expect("opened")
+    await alice_console.send(
+        type="transfer", conversation=conv_id, agent=bob.pk, note="Order 42, VIP"
+    )
+    await alice_console.expect("transfer_done")
+    handed = await bob_console.expect("transferred")
+    assert handed["note"] == "Order 42, VIP"
+    assert handed["from"]["name"] == "Alice"
+    assert handed["conversation"]["agent"]["name"] == "Bob"
+    line = await shopper.expect_message("system")
+    while "Bob" not in line["body"]:
+        line = await shopper.expect_message("system")
+    assert "no need to repeat" in line["body"]
+    # Bob opens it: the whole transcript and the note are there.
+    await bob_console.send(type="open", conversation=conv_id)
+    opened = await bob_console.expect("opened")
+    assert "Order 42, VIP" in opened["notes"][0]["body"]
+    history = await bob_console.expect("messages")
+    assert history["messages"][0]["body"] == "My parcel is late"
+    for frame in shopper.frames + shopper.seen:
+        assert "VIP" not in str(frame)
+
+
+async def test_internal_note_never_reaches_the_shopper(
+    visitor_client, agent_client, agent
+):
+    shopper, conv_id = await _waiting_chat(visitor_client)
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="open", conversation=conv_id)
+    await console.expect("opened")
+    await console.send(
+        type="note", conversation=conv_id, client_id="n1", body="Customer is upset"
+    )
+    ack = await console.expect("note_ack")
+    live = await console.expect("note")
+    assert live["note"]["id"] == ack["id"]
+    await console.send(
+        type="note", conversation=conv_id, client_id="n1", body="Customer is upset"
+    )
+    await console.expect("note_ack")
+    for frame in await shopper.drain():
+        assert frame["type"] != "note" and "upset" not in str(frame)
+    assert await db(InternalNote.objects.count)() == 1
+    conversation = await db(Conversation.objects.get)(pk=conv_id)
+    assert conversation.last_seq == 1
+
+
+async def test_presence_change_reaches_every_tab(agent_client, agent):
+    tab1 = await agent_client(agent)
+    await tab1.expect("welcome")
+    tab2 = await agent_client(agent)
+    await tab2.expect("welcome")
+    await tab1.send(type="presence", status="away")
+    assert (await tab1.expect("presence"))["status"] == "away"
+    assert (await tab2.expect("presence"))["status"] == "away"
+
+
+async def test_preferences_are_saved(agent_client, agent):
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="preferences", sound=False)
+    saved = await console.expect("preferences")
+    assert saved == {"type": "preferences", "sound": False, "desktop": True}
+    console2 = await agent_client(agent)
+    assert (await console2.expect("welcome"))["preferences"]["sound"] is False
+
+
+async def test_close_with_tag_and_unknown_tag(visitor_client, agent_client, agent):
+    shopper, conv_id = await _waiting_chat(visitor_client)
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="close", conversation=conv_id, tag="nonsense")
+    assert (await console.expect("error"))["code"] == "bad_frame"
+    await console.send(type="close", conversation=conv_id, tag="order")
+    await shopper.expect_state("closed")
+    conversation = await db(Conversation.objects.get)(pk=conv_id)
+    assert conversation.close_tag == "order"
+
+
+async def test_supervisor_sees_loads_and_cannot_write_in_others_chats(
+    visitor_client, agent_client, agent, make_agent
+):
+    def make_supervisor():
+        boss = make_agent("boss", first_name="Boss")
+        boss.user_permissions.add(
+            Permission.objects.get(codename="supervise_conversation")
+        )
+        return type(boss).objects.get(pk=boss.pk)
+
+    boss = await db(make_supervisor)()
+    shopper, conv_id = await _waiting_chat(visitor_client)
+    supervisor = await agent_client(boss)
+    welcome = await supervisor.expect("welcome")
+    assert welcome["supervisor"] is True
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="claim", conversation=conv_id)
+    board = await supervisor.expect("agents")
+    while not any(a["open_chats"] for a in board["agents"]):
+        board = await supervisor.expect("agents")
+    alice = next(a for a in board["agents"] if a["name"] == "Alice")
+    assert alice["open_chats"] == 1 and alice["present"]
+    # Watching is allowed, writing in Alice's chat is not.
+    await supervisor.send(type="open", conversation=conv_id)
+    await supervisor.expect("opened")
+    await supervisor.send(
+        type="message", conversation=conv_id, client_id="x", body="hi"
+    )
+    assert (await supervisor.expect("error"))["code"] == "forbidden"
+
+
+async def test_opened_frame_has_visit_context(visitor_client, agent_client, agent):
+    shopper, conv_id = await _waiting_chat(visitor_client)
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="open", conversation=conv_id)
+    opened = await console.expect("opened")
+    assert set(opened["visit"]) >= {"pages", "browser", "system", "past_conversations"}

@@ -1,0 +1,98 @@
+"""Rate limits: a flood gets a clear, retriable error and stores nothing more."""
+
+import pytest
+from channels.db import database_sync_to_async
+from django.test import override_settings
+
+from livechat import ratelimit
+from livechat.models import Conversation, Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+db = database_sync_to_async
+
+LIMITS = {
+    "message": "3/60",
+    "message_ip": "100/60",
+    "conversation": "1/3600",
+    "offline": "1/3600",
+    "transcript": "1/3600",
+    "profile": "2/60",
+}
+
+
+@override_settings(LIVECHAT_RATE_LIMITS=LIMITS)
+async def test_message_flood_is_limited_per_visitor(visitor_client):
+    shopper = await visitor_client()
+    await shopper.expect("welcome")
+    for n in range(3):
+        await shopper.send(type="message", client_id=f"m{n}", body="spam")
+        await shopper.expect("ack", client_id=f"m{n}")
+    await shopper.send(type="message", client_id="m3", body="spam")
+    error = await shopper.expect("error")
+    assert error["code"] == "rate_limited" and error["retriable"] is True
+    assert error["client_id"] == "m3" and error["retry_after"] > 0
+    # A resend of an already stored message is not a new message: still acked.
+    await shopper.send(type="message", client_id="m0", body="spam")
+    assert (await shopper.expect("ack", client_id="m0"))["duplicate"] is True
+    assert await db(Message.objects.count)() == 3
+    # Another visitor is not affected.
+    other = await visitor_client()
+    await other.expect("welcome")
+    await other.send(type="message", client_id="o", body="hello")
+    await other.expect("ack", client_id="o")
+
+
+@override_settings(LIVECHAT_RATE_LIMITS={**LIMITS, "message_ip": "2/60"})
+async def test_message_flood_is_limited_per_ip(visitor_client):
+    for _ in range(2):
+        shopper = await visitor_client()
+        await shopper.expect("welcome")
+        await shopper.send(type="message", client_id="x", body="hi")
+        await shopper.expect("ack")
+    shopper = await visitor_client()
+    await shopper.expect("welcome")
+    await shopper.send(type="message", client_id="x", body="hi")
+    assert (await shopper.expect("error"))["code"] == "rate_limited"
+
+
+@override_settings(LIVECHAT_RATE_LIMITS=LIMITS)
+async def test_new_conversations_are_limited(visitor_client, agent_client, agent):
+    shopper = await visitor_client()
+    await shopper.expect("welcome")
+    await shopper.send(type="message", client_id="a", body="first chat")
+    ack = await shopper.expect("ack")
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="close", conversation=ack["conversation"])
+    await shopper.expect_state("closed")
+    await shopper.send(type="message", client_id="b", body="second chat")
+    assert (await shopper.expect("error"))["code"] == "rate_limited"
+    assert await db(Conversation.objects.count)() == 1
+
+
+@override_settings(LIVECHAT_RATE_LIMITS=LIMITS)
+async def test_offline_messages_and_profiles_are_limited(visitor_client):
+    shopper = await visitor_client()
+    await shopper.expect("welcome")
+    frame = {"type": "offline_message", "email": "a@example.com", "body": "hi"}
+    await shopper.send(client_id="o1", **frame)
+    await shopper.expect("offline_ack")
+    await shopper.send(client_id="o2", **frame)
+    assert (await shopper.expect("error"))["code"] == "rate_limited"
+    for _ in range(2):
+        await shopper.send(type="profile", name="Ann")
+        await shopper.expect("profile")
+    await shopper.send(type="profile", name="Ann")
+    assert (await shopper.expect("error"))["code"] == "rate_limited"
+
+
+def test_client_ip_from_scope_and_meta(settings):
+    scope = {"type": "websocket", "client": ("10.1.2.3", 5000), "headers": []}
+    assert ratelimit.client_ip(scope) == "10.1.2.3"
+    assert ratelimit.client_ip({"REMOTE_ADDR": "10.9.9.9"}) == "10.9.9.9"
+    settings.LIVECHAT_TRUSTED_PROXY_HEADER = "x-forwarded-for"
+    scope["headers"] = [(b"x-forwarded-for", b"203.0.113.7, 10.0.0.1")]
+    assert ratelimit.client_ip(scope) == "203.0.113.7"
+    meta = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.8"}
+    assert ratelimit.client_ip(meta) == "203.0.113.8"

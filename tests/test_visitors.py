@@ -1,0 +1,224 @@
+"""Pre-chat profile, offline messages, ratings, transcripts and the queue."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+
+from livechat import presence, services, visitors
+from livechat.models import Conversation, Message, Visitor
+from livechat.visitors import InvalidProfile
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def visitor():
+    return Visitor.objects.create(key=uuid.uuid4())
+
+
+def test_profile_is_validated_and_stored(visitor):
+    visitors.update_profile(
+        visitor,
+        {"name": "  Ann   Lee ", "email": "ann@example.com", "phone": "+34 600"},
+    )
+    visitor.refresh_from_db()
+    assert (visitor.name, visitor.email, visitor.phone) == (
+        "Ann Lee",
+        "ann@example.com",
+        "+34 600",
+    )
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"phone": "call me maybe"}, "phone"),
+        ({"name": "x" * 151}, "name"),
+        ({"name": 5}, "name"),
+    ],
+)
+def test_bad_profile_fields_are_refused(visitor, data, field):
+    with pytest.raises(InvalidProfile) as refused:
+        visitors.update_profile(visitor, data)
+    assert field in refused.value.fields
+    visitor.refresh_from_db()
+    assert not visitor.email and not visitor.phone
+
+
+@override_settings(
+    LIVECHAT_PRECHAT_FIELDS={"name": "required", "email": "required", "phone": "hidden"}
+)
+def test_prechat_required_fields_are_enforced(visitor):
+    with pytest.raises(InvalidProfile) as refused:
+        visitors.update_profile(visitor, {"email": "a@b.co"}, enforce_required=True)
+    assert set(refused.value.fields) == {"name"}
+
+
+def test_topic_must_be_a_configured_one():
+    assert visitors.clean_topic("order") == "order"
+    assert visitors.clean_topic("<script>") == ""
+    assert visitors.clean_topic(None) == ""
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(MANAGERS=[("Store", "store@example.com")])
+def test_offline_message_opens_a_conversation_and_emails_staff(visitor):
+    data = {"name": "Ann", "email": "ann@example.com", "body": "Do you ship to Peru?"}
+    conversation, created = visitors.post_offline_message(visitor, data, "off-1")
+    assert created and conversation.source == "offline"
+    assert conversation.status == "waiting"
+    assert conversation.messages.get().body == "Do you ship to Peru?"
+    assert len(mail.outbox) == 1
+    assert "Do you ship to Peru?" in mail.outbox[0].body
+    assert mail.outbox[0].to == ["store@example.com"]
+    again, created = visitors.post_offline_message(visitor, data, "off-1")
+    assert not created and again.pk == conversation.pk
+    assert len(mail.outbox) == 1 and Message.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(LIVECHAT_NOTIFY_EMAILS=["help@example.com"])
+def test_offline_message_email_replies_to_the_shopper(visitor):
+    data = {"email": "ann@example.com", "body": "Hello"}
+    visitors.post_offline_message(visitor, data, "off-2")
+    assert mail.outbox[0].to == ["help@example.com"]
+    assert mail.outbox[0].reply_to == ["ann@example.com"]
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"body": "hi"}, "email"),
+        ({"email": "ann@example.com", "body": "  "}, "body"),
+        ({"email": "bad", "body": "hi"}, "email"),
+    ],
+)
+def test_offline_message_needs_email_and_body(visitor, data, field):
+    with pytest.raises(InvalidProfile) as refused:
+        visitors.post_offline_message(visitor, data, "x")
+    assert field in refused.value.fields
+    assert not Conversation.objects.exists()
+
+
+def test_rating_only_after_the_end(visitor, agent):
+    message, _ = services.post_visitor_message(visitor, "Hi", "c1")
+    conversation = message.conversation
+    with pytest.raises(services.ServiceError):
+        visitors.rate_conversation(conversation, "good")
+    services.close_conversation(conversation)
+    conversation.refresh_from_db()
+    visitors.rate_conversation(conversation, "bad", "  Too slow ")
+    conversation.refresh_from_db()
+    assert conversation.rating == "bad" and conversation.rating_comment == "Too slow"
+    with pytest.raises(InvalidProfile):
+        visitors.rate_conversation(conversation, "meh")
+
+
+def test_transcript_email_has_every_line(visitor, agent):
+    message, _ = services.post_visitor_message(visitor, "Where is order 12?", "c1")
+    services.post_agent_message(message.conversation, agent, "Shipped today.", "a1")
+    sent_to = visitors.email_transcript(message.conversation, "ann@example.com")
+    assert sent_to == "ann@example.com"
+    body = mail.outbox[0].body
+    assert "Where is order 12?" in body and "Shipped today." in body
+    assert "Alice" in body
+    with pytest.raises(InvalidProfile):
+        visitors.email_transcript(message.conversation, "nope")
+
+
+def _waiting(n):
+    result = []
+    for i in range(n):
+        visitor = Visitor.objects.create(key=uuid.uuid4())
+        message, _ = services.post_visitor_message(visitor, f"q{i}", f"c{i}")
+        result.append(message.conversation)
+    return result
+
+
+def test_queue_positions_in_arrival_order(agent):
+    first, second, third = _waiting(3)
+    frames = visitors.queue_frames()
+    assert [frames[c.visitor_id]["position"] for c in (first, second, third)] == [
+        1,
+        2,
+        3,
+    ]
+    # No history and no agent: no estimate rather than a made-up one.
+    assert frames[first.visitor_id]["expected_wait"] is None
+
+
+def test_expected_wait_from_recent_first_replies(agent):
+    answered = _waiting(1)[0]
+    Conversation.objects.filter(pk=answered.pk).update(
+        status="active",
+        first_agent_reply_at=answered.created_at + timedelta(seconds=40),
+    )
+    presence.agent_connected(agent, "console-1")
+    first, second = _waiting(2)
+    frames = visitors.queue_frames()
+    assert frames[first.visitor_id]["expected_wait"] == 40
+    assert frames[second.visitor_id]["expected_wait"] == 80
+
+
+def test_offline_messages_are_not_in_the_live_queue(visitor):
+    visitors.post_offline_message(
+        visitor, {"email": "a@example.com", "body": "hi"}, "o1"
+    )
+    assert visitors.queue_frames() == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_agent_reply_to_an_offline_message_is_emailed(visitor, agent):
+    conversation, _ = visitors.post_offline_message(
+        visitor, {"name": "Ann", "email": "ann@example.com", "body": "Peru?"}, "o1"
+    )
+    mail.outbox.clear()
+    services.post_agent_message(conversation, agent, "Yes, we ship to Peru.", "a1")
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["ann@example.com"]
+    assert "Yes, we ship to Peru." in mail.outbox[0].body
+    assert "Alice" in mail.outbox[0].body
+
+
+def test_lines_for_the_shopper_are_in_their_language(agent):
+    visitor = Visitor.objects.create(key=uuid.uuid4(), locale="es")
+    message, _ = services.post_visitor_message(visitor, "Hola", "c1")
+    services.claim_conversation(message.conversation, agent)
+    services.close_conversation(message.conversation)
+    lines = list(
+        message.conversation.messages.filter(sender_kind="system").values_list(
+            "body", flat=True
+        )
+    )
+    assert "Alice joined the chat." not in lines
+    assert all(line for line in lines)
+    assert "The chat has ended." not in lines
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reply_to_a_shopper_who_left_is_emailed_once_in_a_while(agent):
+    visitor = Visitor.objects.create(key=uuid.uuid4(), email="ann@example.com")
+    message, _ = services.post_visitor_message(visitor, "Is it in stock?", "c1")
+    conversation = message.conversation
+    services.post_agent_message(conversation, agent, "Yes, 3 left.", "a1")
+    assert len(mail.outbox) == 1
+    assert "Yes, 3 left." in mail.outbox[0].body
+    services.post_agent_message(conversation, agent, "Shall I reserve one?", "a2")
+    assert len(mail.outbox) == 1  # not again within the interval
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_email_while_the_shopper_is_connected(agent):
+    visitor = Visitor.objects.create(key=uuid.uuid4(), email="ann@example.com")
+    services.visitor_socket_opened(visitor)
+    message, _ = services.post_visitor_message(visitor, "Hi", "c1")
+    services.post_agent_message(message.conversation, agent, "Hello!", "a1")
+    assert mail.outbox == []
+    services.visitor_socket_closed(visitor)
+    services.visitor_socket_closed(visitor)
+    visitor.refresh_from_db()
+    assert visitor.live_sockets == 0

@@ -1,5 +1,7 @@
 """The agent workspace's frames over the agent socket."""
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import Permission
@@ -167,3 +169,46 @@ async def test_opened_frame_has_visit_context(visitor_client, agent_client, agen
     await console.send(type="open", conversation=conv_id)
     opened = await console.expect("opened")
     assert set(opened["visit"]) >= {"pages", "browser", "system", "past_conversations"}
+
+
+async def test_console_closing_while_frames_fly_is_still_counted_out(
+    visitor_client, agent
+):
+    """A send to a socket the client already closed must not end the consumer.
+
+    daphne raises autobahn's ``Disconnected`` on such a send; the consumer has
+    to live on to run ``disconnect``, or the agent stays "online" (their
+    socket row kept) until the heartbeat expires.
+    """
+    from autobahn.exception import Disconnected
+    from channels.routing import URLRouter
+    from channels.testing import WebsocketCommunicator
+
+    from livechat.models import AgentConnection
+    from livechat.routing import websocket_urlpatterns
+
+    router = URLRouter(websocket_urlpatterns)
+    gone, refused = asyncio.Event(), asyncio.Event()
+
+    async def server(scope, receive, send):
+        async def send_unless_gone(message):
+            if gone.is_set() and message["type"] == "websocket.send":
+                refused.set()
+                raise Disconnected("Attempt to send on a closed protocol")
+            await send(message)
+
+        return await router(scope, receive, send_unless_gone)
+
+    console = WebsocketCommunicator(server, "/ws/livechat/agent/")
+    console.scope.update(client=["127.0.0.1", 50000], user=agent)
+    assert (await console.connect(timeout=3))[0]
+    await console.send_json_to({"type": "hello", "v": 1})
+    while (await console.receive_json_from(timeout=3))["type"] != "welcome":
+        pass
+    assert await db(AgentConnection.objects.count)() == 1
+
+    gone.set()  # the client closed; its close frame is still on the way
+    await _waiting_chat(visitor_client)  # the inbox update goes to the console
+    await asyncio.wait_for(refused.wait(), 3)
+    await console.disconnect(timeout=3)  # raised before the fix
+    assert await db(AgentConnection.objects.count)() == 0

@@ -22,6 +22,14 @@ from ..visitors import InvalidProfile
 logger = logging.getLogger("livechat.consumers")
 security_logger = logging.getLogger("livechat.security")
 
+try:  # daphne (through autobahn) raises this on a send after the client left
+    from autobahn.exception import Disconnected as _AutobahnDisconnected
+except ImportError:  # pragma: no cover - another ASGI server
+    _AutobahnDisconnected = OSError
+# ASGI servers raise an OSError subclass on a send to a closed socket (uvicorn's
+# ClientDisconnected); daphne raises autobahn's RuntimeError subclass.
+_CLIENT_GONE = (OSError, _AutobahnDisconnected)
+
 
 def _peek_type(text):
     """The frame's type without raising (the frame was already answered)."""
@@ -143,6 +151,23 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
                     retriable=True,
                 )
             )
+
+    async def __call__(self, scope, receive, send):
+        """Runs once per socket: a send to a client that left is not an error.
+
+        Frames published while the client was closing would otherwise raise
+        (daphne: autobahn's ``Disconnected``) and end the consumer before
+        ``disconnect`` runs, leaving the socket counted: an agent "online"
+        after closing the console until the heartbeat expired.
+        """
+
+        async def send_unless_gone(message):
+            try:
+                await send(message)
+            except _CLIENT_GONE:
+                logger.debug("livechat: %s socket gone before a send", self.endpoint)
+
+        return await super().__call__(scope, receive, send_unless_gone)
 
     async def livechat_event(self, event):
         """Runs when services publish to a group this socket joined: forward it."""

@@ -113,7 +113,11 @@ def database_from_url(url):
             "PASSWORD": unquote(parts.password or ""),
             "HOST": unquote(parts.hostname or ""),
             "PORT": str(parts.port or ""),
-            "CONN_MAX_AGE": int(os.environ.get("DJANGO_CONN_MAX_AGE", 0)),
+            # Keep connections: opening one costs a few ms, and every chat
+            # message is a database call. Health checks drop dead ones (a
+            # restarted server) before use.
+            "CONN_MAX_AGE": int(os.environ.get("DJANGO_CONN_MAX_AGE", 60)),
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": dict(parse_qsl(parts.query)),
         }
     raise ImproperlyConfigured(

@@ -106,6 +106,12 @@ DEFAULTS = {
     "RETENTION_MODE": "delete",
     # Header carrying the client IP behind your proxy (e.g. "x-forwarded-for").
     "TRUSTED_PROXY_HEADER": None,
+    # Threads running the consumers' database calls, each with its own
+    # connection (PostgreSQL and the like; SQLite always uses one thread).
+    "DATABASE_THREADS": 4,
+    # Consoles other than the assigned agent's and the supervisors' get new
+    # messages' inbox previews coalesced, once per this many seconds.
+    "INBOX_BATCH_SECONDS": 0.5,
     # Tags an agent can put on a conversation when closing it.
     "CLOSE_TAGS": [
         ("question", _("Product question")),

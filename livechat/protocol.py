@@ -231,6 +231,25 @@ def conversation_state(conversation):
     }
 
 
+ACTIVITY_FIELDS = (
+    "id",
+    "last_seq",
+    "agent_read_seq",
+    "visitor_read_seq",
+    "preview",
+    "last_message_at",
+)
+
+
+def activity_summary(summary):
+    """A summary's message-activity fields only: never a status or an agent.
+
+    Sent coalesced and so possibly late: without state fields it can never
+    undo a newer state change, and the counters only grow.
+    """
+    return {key: summary[key] for key in ACTIVITY_FIELDS}
+
+
 def conversation_summary(conversation, preview=""):
     """A conversation as the agents' inbox sees it."""
     visitor = conversation.visitor

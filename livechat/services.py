@@ -9,8 +9,6 @@ notification path that may drop things (clients fill gaps by sequence number).
 import logging
 from importlib import import_module
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery, Value
@@ -22,10 +20,11 @@ from . import protocol, signals
 from .adapter import get_adapter
 from .conf import app_settings
 from .models import Conversation, Message, Visitor
+from .outbox import AGENTS_GROUP, send_inbox_activity, send_now, send_to_groups
+
+__all__ = ["send_now", "send_to_groups"]  # published here for the faces
 
 logger = logging.getLogger(__name__)
-
-AGENTS_GROUP = "livechat.agents"
 
 
 class ServiceError(Exception):
@@ -56,35 +55,14 @@ def conversation_group(conversation_id):
 # Publishing -----------------------------------------------------------------
 
 
-async def send_to_groups(groups, frame):
-    """Send ``frame`` to every group; a failing group never stops the others."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    event = {"type": "livechat.event", "frame": frame}
-    for group in groups:
-        try:
-            await layer.group_send(group, event)
-        except Exception:
-            # The database already holds the change; clients catch up by seq.
-            logger.exception("livechat: group_send to %s failed", group)
-
-
-def send_now(groups, frame):
-    """Send from sync code (an on_commit callback, a management command)."""
-    async_to_sync(send_to_groups)(list(groups), frame)
-
-
 def publish_on_commit(groups, frame):
     """Send ``frame`` to ``groups`` once the current transaction commits."""
     _publish_on_commit(groups, frame)
 
 
 def _publish_on_commit(groups, frame):
-    def publish():
-        async_to_sync(send_to_groups)(list(groups), frame)
-
-    transaction.on_commit(publish)
+    groups = list(groups)
+    transaction.on_commit(lambda: send_now(groups, frame))
 
 
 def _publish_queue_on_commit():
@@ -304,18 +282,26 @@ def _after_message(message, conversation):
     )
     conversation.last_seq = message.seq
     conversation.last_message_at = message.created_at
-    _publish_on_commit(
-        [AGENTS_GROUP],
-        {
-            "type": "conversation",
-            # System lines ("The chat has ended.") are never a preview; the
-            # console keeps the previous one when this is empty.
-            "conversation": protocol.conversation_summary(
-                conversation,
-                "" if message.sender_kind == Message.Sender.SYSTEM else message.body,
-            ),
-        },
+    # System lines ("The chat has ended.") are never a preview; the console
+    # keeps the previous one when this is empty.
+    summary = protocol.conversation_summary(
+        conversation,
+        "" if message.sender_kind == Message.Sender.SYSTEM else message.body,
     )
+    if conversation.assigned_agent_id is None:
+        # Waiting: every console's queue shows it, at once.
+        _publish_on_commit(
+            [AGENTS_GROUP], {"type": "conversation", "conversation": summary}
+        )
+    else:
+        # The agent on it and the supervisors at once; the others' "all
+        # active" lists coalesced (one frame per interval, not per message).
+        _publish_on_commit(
+            [agent_group(conversation.assigned_agent_id), SUPERVISORS_GROUP],
+            {"type": "conversation", "conversation": summary},
+        )
+        activity = protocol.activity_summary(summary)
+        transaction.on_commit(lambda: send_inbox_activity(activity))
     transaction.on_commit(
         lambda: signals.message_posted.send(
             sender=Message, message=message, conversation=conversation

@@ -10,7 +10,6 @@ import math
 import re
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, mail_managers
 from django.core.validators import validate_email
@@ -24,6 +23,7 @@ from . import availability, protocol, services
 from .adapter import get_adapter
 from .conf import app_settings
 from .models import Conversation, Message, Visitor
+from .outbox import send_many
 
 logger = logging.getLogger(__name__)
 
@@ -338,11 +338,7 @@ def queue_frame_for(conversation):
 
 def publish_queue():
     """Tell every waiting shopper where they stand now."""
-    frames = queue_frames()
-
-    async def send_all():
-        for visitor_id, frame in frames.items():
-            await services.send_to_groups([services.visitor_group(visitor_id)], frame)
-
-    if frames:
-        async_to_sync(send_all)()
+    send_many(
+        ([services.visitor_group(visitor_id)], frame)
+        for visitor_id, frame in queue_frames().items()
+    )

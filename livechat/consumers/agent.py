@@ -2,7 +2,6 @@
 
 import asyncio
 
-from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError
@@ -18,6 +17,7 @@ from .. import (
 from ..adapter import get_adapter
 from ..conf import app_settings
 from ..models import CannedReply, Conversation, Department
+from ..outbox import db_call
 from ..protocol import FrameError
 from .base import _LivechatConsumer, _peek_type, _Refused, logger
 
@@ -90,7 +90,7 @@ class AgentConsumer(_LivechatConsumer):
     async def _best_effort(self, func, *args):
         """Presence bookkeeping must never cost the agent their socket."""
         try:
-            await database_sync_to_async(func)(*args)
+            await db_call(func)(*args)
         except DatabaseError:
             logger.warning("livechat: presence update failed", exc_info=True)
         except Exception:
@@ -120,9 +120,7 @@ class AgentConsumer(_LivechatConsumer):
     async def on_claim(self, data):
         """Take a waiting conversation."""
         conversation = await self._conversation(data)
-        await database_sync_to_async(services.claim_conversation)(
-            conversation, self.user
-        )
+        await db_call(services.claim_conversation)(conversation, self.user)
 
     async def on_close(self, data):
         """Close a conversation, optionally tagged with what it was about."""
@@ -130,7 +128,7 @@ class AgentConsumer(_LivechatConsumer):
         tag = data.get("tag") if isinstance(data.get("tag"), str) else ""
         if tag and tag not in {key for key, _label in app_settings.CLOSE_TAGS}:
             raise FrameError("bad_frame", _("Unknown tag."))
-        await database_sync_to_async(services.close_conversation)(
+        await db_call(services.close_conversation)(
             conversation, closed_by=self.user, tag=tag
         )
 
@@ -148,7 +146,7 @@ class AgentConsumer(_LivechatConsumer):
         client_id = protocol.client_id_of(data)
         body = protocol.body_of(data, client_id)
         conversation = await self._conversation(data)
-        note, _created = await database_sync_to_async(assignment.add_note)(
+        note, _created = await db_call(assignment.add_note)(
             conversation, self.user, body, client_id
         )
         await self.send_json(
@@ -162,7 +160,7 @@ class AgentConsumer(_LivechatConsumer):
 
     async def on_preferences(self, data):
         """Save the agent's notification switches."""
-        profile = await database_sync_to_async(presence.set_preferences)(
+        profile = await db_call(presence.set_preferences)(
             self.user, sound=data.get("sound"), desktop=data.get("desktop")
         )
         await services.send_to_groups(
@@ -197,7 +195,7 @@ class AgentConsumer(_LivechatConsumer):
         """Record how far the agent has read."""
         seq = protocol.int_of(data, "seq")
         conversation = await self._conversation(data)
-        await database_sync_to_async(services.mark_read)(conversation, "agent", seq)
+        await db_call(services.mark_read)(conversation, "agent", seq)
 
     async def disconnect(self, code):
         """Runs when the console closes: count the agent out after a grace."""
@@ -209,9 +207,7 @@ class AgentConsumer(_LivechatConsumer):
             # The widgets learn the agent left once the grace period is over.
             asyncio.get_running_loop().call_later(
                 app_settings.AGENT_GRACE_SECONDS + 0.5,
-                lambda: asyncio.ensure_future(
-                    database_sync_to_async(presence.publish_availability)()
-                ),
+                lambda: asyncio.ensure_future(db_call(presence.publish_availability)()),
             )
 
     async def on_ping(self, data):
@@ -234,21 +230,21 @@ class AgentConsumer(_LivechatConsumer):
             raise FrameError(
                 "bad_frame", _("'status' must be online, away or offline.")
             )
-        await database_sync_to_async(presence.set_presence)(self.user, status)
+        await db_call(presence.set_presence)(self.user, status)
         # Every console of this agent (other tabs too) shows the new state.
         await services.send_to_groups(
             [services.agent_group(self.user.pk)], {"type": "presence", "status": status}
         )
 
-    @database_sync_to_async
+    @db_call
     def _is_agent(self, user):
         return get_adapter().is_agent(user)
 
-    @database_sync_to_async
+    @db_call
     def _public_name(self):
         return get_adapter().agent_public_name(self.user)
 
-    @database_sync_to_async
+    @db_call
     def _welcome(self):
         adapter = get_adapter()
         presence.agent_connected(self.user, self.channel_name)
@@ -290,7 +286,7 @@ class AgentConsumer(_LivechatConsumer):
             "inbox": services.inbox_conversations(self.user),
         }
 
-    @database_sync_to_async
+    @db_call
     def _conversation(self, data):
         conversation_id = protocol.int_of(data, "conversation")
         try:
@@ -300,7 +296,7 @@ class AgentConsumer(_LivechatConsumer):
         except ObjectDoesNotExist as exc:
             raise FrameError("not_found", _("No such conversation.")) from exc
 
-    @database_sync_to_async
+    @db_call
     def _opened(self, conversation):
         context, visit = services.visitor_context(conversation.visitor, conversation.pk)
         preview = services.last_preview(conversation)
@@ -315,7 +311,7 @@ class AgentConsumer(_LivechatConsumer):
             ],
         }
 
-    @database_sync_to_async
+    @db_call
     def _transfer(self, conversation, data, note):
         to_agent = to_department = None
         if data.get("agent") is not None:
@@ -332,6 +328,6 @@ class AgentConsumer(_LivechatConsumer):
             conversation, self.user, to_agent, to_department, note
         )
 
-    @database_sync_to_async
+    @db_call
     def _post(self, conversation, body, client_id):
         return services.post_agent_message(conversation, self.user, body, client_id)

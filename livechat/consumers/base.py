@@ -4,7 +4,7 @@ import asyncio
 import json
 import logging
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from .. import (
     services,
 )
 from ..conf import app_settings
+from ..outbox import db_call
 from ..protocol import FrameError
 from ..ratelimit import RateLimited, client_ip
 from ..services import ServiceError
@@ -169,6 +170,19 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
 
         return await super().__call__(scope, receive, send_unless_gone)
 
+    async def dispatch(self, message):
+        """Runs for every frame and group event: call its handler.
+
+        Channels' own dispatch first hops to the database thread to close
+        stale connections, for every event to every socket (a broadcast to a
+        hundred consoles queued a hundred hops). Every database call here goes
+        through ``db_call``, which closes them around the call itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def livechat_event(self, event):
         """Runs when services publish to a group this socket joined: forward it."""
         await self.send_json(event["frame"])
@@ -219,6 +233,6 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
         messages, more = await self._messages_after(conversation, after_seq, before_seq)
         await self.send_json(protocol.messages_frame(conversation.pk, messages, more))
 
-    @database_sync_to_async
+    @db_call
     def _messages_after(self, conversation, after_seq, before_seq):
         return services.messages_after(conversation, after_seq, before_seq)

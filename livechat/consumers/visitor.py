@@ -1,6 +1,5 @@
 """The shopper widget's endpoint."""
 
-from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
 from .. import (
@@ -12,6 +11,7 @@ from .. import (
 )
 from ..conf import app_settings
 from ..models import Conversation
+from ..outbox import db_call
 from ..protocol import FrameError
 from ..ratelimit import hit
 from ..tokens import InvalidToken, read_visitor_token
@@ -42,7 +42,7 @@ class VisitorConsumer(_LivechatConsumer):
         """Runs when the widget's socket closes: one live socket fewer."""
         await super().disconnect(code)
         if self.greeted:
-            await database_sync_to_async(services.visitor_socket_closed)(self.visitor)
+            await db_call(services.visitor_socket_closed)(self.visitor)
 
     async def on_hello(self, data):
         """Authenticate the token, then send the state and replay what was missed."""
@@ -69,7 +69,7 @@ class VisitorConsumer(_LivechatConsumer):
                 protocol.CLOSE_FORBIDDEN,
             )
         self._greeted()
-        await database_sync_to_async(services.visitor_socket_opened)(self.visitor)
+        await db_call(services.visitor_socket_opened)(self.visitor)
         await self._join(services.visitor_group(self.visitor.pk))
         await self._join(presence.WIDGETS_GROUP)
         asked = data.get("conversation")
@@ -93,18 +93,14 @@ class VisitorConsumer(_LivechatConsumer):
         """The pre-chat form, or an email left while waiting."""
         enforce = data.get("prechat") is True
         hit("profile", self.visitor.pk, self.ip)
-        visitor = await database_sync_to_async(visitors.update_profile)(
-            self.visitor, data, enforce
-        )
+        visitor = await db_call(visitors.update_profile)(self.visitor, data, enforce)
         await self.send_json({"type": "profile", "visitor": _profile(visitor)})
 
     async def on_offline_message(self, data):
         """A message left while nobody is there (idempotent by client id)."""
         client_id = protocol.client_id_of(data)
-        conversation, _created = await database_sync_to_async(self._offline)(
-            data, client_id
-        )
-        state = await database_sync_to_async(availability.availability)()
+        conversation, _created = await db_call(self._offline)(data, client_id)
+        state = await db_call(availability.availability)()
         await self.send_json(
             {
                 "type": "offline_ack",
@@ -117,7 +113,7 @@ class VisitorConsumer(_LivechatConsumer):
     async def on_rate(self, data):
         """The shopper rates a finished conversation."""
         conversation = await self._own_conversation(data)
-        await database_sync_to_async(visitors.rate_conversation)(
+        await db_call(visitors.rate_conversation)(
             conversation, data.get("rating"), data.get("comment", "")
         )
         await self.send_json(
@@ -129,9 +125,7 @@ class VisitorConsumer(_LivechatConsumer):
         conversation = await self._own_conversation(data)
         hit("transcript", self.visitor.pk, self.ip)
         email = data.get("email") or self.visitor.email
-        sent_to = await database_sync_to_async(visitors.email_transcript)(
-            conversation, email
-        )
+        sent_to = await db_call(visitors.email_transcript)(conversation, email)
         await self.send_json(
             {
                 "type": "transcript_sent",
@@ -164,16 +158,16 @@ class VisitorConsumer(_LivechatConsumer):
         """Record how far the shopper has read."""
         seq = protocol.int_of(data, "seq")
         conversation = await self._own_conversation(data)
-        await database_sync_to_async(services.mark_read)(conversation, "visitor", seq)
+        await db_call(services.mark_read)(conversation, "visitor", seq)
 
     async def on_page(self, data):
         """Record the page the shopper is looking at now."""
         url = data.get("url")
         if not isinstance(url, str):
             raise FrameError("bad_frame", _("'url' must be text."))
-        await database_sync_to_async(services.touch_visitor)(self.visitor, page=url)
+        await db_call(services.touch_visitor)(self.visitor, page=url)
 
-    @database_sync_to_async
+    @db_call
     def _load_visitor(self, key, user, data):
         visitor = services.get_or_create_visitor(key, user)
         headers = dict(self.scope.get("headers") or [])
@@ -190,7 +184,7 @@ class VisitorConsumer(_LivechatConsumer):
         )
         return visitor
 
-    @database_sync_to_async
+    @db_call
     def _conversation_for_welcome(self, asked):
         if isinstance(asked, int) and not isinstance(asked, bool):
             conversation = (
@@ -202,7 +196,7 @@ class VisitorConsumer(_LivechatConsumer):
                 return conversation
         return services.open_conversation_of(self.visitor)
 
-    @database_sync_to_async
+    @db_call
     def _welcome(self, conversation):
         return {
             "type": "welcome",
@@ -214,11 +208,11 @@ class VisitorConsumer(_LivechatConsumer):
             "max_message_length": app_settings.MAX_MESSAGE_LENGTH,
         }
 
-    @database_sync_to_async
+    @db_call
     def _open_conversation(self):
         return services.open_conversation_of(self.visitor)
 
-    @database_sync_to_async
+    @db_call
     def _own_conversation(self, data):
         conversation_id = protocol.int_of(data, "conversation")
         conversation = Conversation.objects.filter(pk=conversation_id).first()
@@ -232,7 +226,7 @@ class VisitorConsumer(_LivechatConsumer):
             raise FrameError("forbidden", _("That conversation is not yours."))
         return conversation
 
-    @database_sync_to_async
+    @db_call
     def _post(self, body, client_id, topic):
         if not services.is_duplicate(self.visitor, client_id):
             hit("message", self.visitor.pk, self.ip)

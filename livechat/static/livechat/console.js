@@ -719,6 +719,10 @@
       case "conversation":
         onConversation(frame.conversation);
         break;
+      case "conversations":
+        // Other agents' chats' new messages, coalesced: activity fields only.
+        (Array.isArray(frame.conversations) ? frame.conversations : []).forEach(onConversation);
+        break;
       case "opened":
         onOpened(frame);
         break;
@@ -890,6 +894,9 @@
   function onConversation(incoming) {
     // mergeSummary stores a new object: this one stays as it was.
     var old = (incoming && state.summaries.get(incoming.id)) || null;
+    if (!old && incoming && !incoming.status) {
+      return; // activity of a chat this console has not been told about yet
+    }
     var summary = mergeSummary(incoming);
     if (!summary) {
       return;

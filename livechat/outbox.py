@@ -1,0 +1,176 @@
+"""Publishing after commit, from the event loop; database calls off the loop.
+
+services publish with ``publish_on_commit`` (and ``send_now``). Outside a
+consumer (admin, API, commands) the frames go straight to the channel layer
+through ``async_to_sync``. Inside a consumer's database call (``db_call``)
+they are kept in that call's outbox and sent from the event loop once the
+call returns, so the database thread never waits on Redis.
+
+Inbox activity of conversations that already have an agent (a new message's
+preview and counters) reaches the assigned agent and the supervisors at once,
+and every other console in one coalesced ``conversations`` frame per process
+every ``LIVECHAT_INBOX_BATCH_SECONDS``: one frame per console per interval
+instead of one per message.
+"""
+
+import asyncio
+import functools
+import logging
+import threading
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import close_old_connections, connection
+
+from .conf import app_settings
+
+logger = logging.getLogger(__name__)
+
+AGENTS_GROUP = "livechat.agents"
+_INBOX = "inbox"  # an outbox entry for the coalesced inbox frame
+_local = threading.local()
+
+
+async def send_to_groups(groups, frame):
+    """Send ``frame`` to every group; a failing group never stops the others."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {"type": "livechat.event", "frame": frame}
+    for group in groups:
+        try:
+            await layer.group_send(group, event)
+        except Exception:
+            # The database already holds the change; clients catch up by seq.
+            logger.exception("livechat: group_send to %s failed", group)
+
+
+def send_now(groups, frame):
+    """Send now (an on_commit callback, a command), or after the consumer's call."""
+    send_many([(groups, frame)])
+
+
+def send_many(pairs):
+    """``send_now`` for several ``(groups, frame)`` pairs, in order."""
+    pairs = [(tuple(groups), frame) for groups, frame in pairs]
+    outbox = getattr(_local, "outbox", None)
+    if outbox is not None:
+        outbox.extend(pairs)
+    elif pairs:
+        async_to_sync(send_outbox)(pairs)
+
+
+def send_inbox_activity(summary):
+    """Tell every console about a conversation's new activity, coalesced."""
+    outbox = getattr(_local, "outbox", None)
+    if outbox is not None:
+        outbox.append((_INBOX, summary))
+    else:
+        async_to_sync(send_to_groups)(
+            [AGENTS_GROUP], {"type": "conversations", "conversations": [summary]}
+        )
+
+
+# Database calls -----------------------------------------------------------------
+
+_executor = None
+_executor_lock = threading.Lock()
+
+
+def _database_executor():
+    """The threads that run consumers' database calls (None: Channels' one)."""
+    global _executor
+    threads = app_settings.DATABASE_THREADS
+    if threads <= 1 or connection.vendor == "sqlite":
+        # SQLite takes one writer at a time: one thread avoids lock errors.
+        return None
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(threads, thread_name_prefix="livechat-db")
+        return _executor
+
+
+def _collecting(outbox, func, *args, **kwargs):
+    # Channels closes stale connections around the call too, but outside the
+    # context the call runs in, where a pool thread's connection may live.
+    close_old_connections()
+    _local.outbox = outbox
+    try:
+        return func(*args, **kwargs)
+    finally:
+        _local.outbox = None
+        close_old_connections()
+
+
+def db_call(func):
+    """``database_sync_to_async`` for consumers, publishing from the loop.
+
+    The call runs on ``LIVECHAT_DATABASE_THREADS`` threads (each with its own
+    connection; every call is its own transaction), then what it published is
+    sent from the event loop, in order, even if the call raised after a commit.
+    """
+
+    @functools.wraps(func)
+    async def call(*args, **kwargs):
+        outbox = []
+        executor = _database_executor()
+        if executor is None:
+            runner = database_sync_to_async(_collecting)
+        else:
+            runner = database_sync_to_async(
+                _collecting, thread_sensitive=False, executor=executor
+            )
+        try:
+            return await runner(outbox, func, *args, **kwargs)
+        finally:
+            if outbox:
+                await send_outbox(outbox)
+
+    return call
+
+
+async def send_outbox(outbox):
+    """Send what a database call published, in the order it was published."""
+    for groups, frame in outbox:
+        if groups == _INBOX:
+            _batch().add(frame)
+        else:
+            await send_to_groups(groups, frame)
+
+
+# The coalesced inbox ------------------------------------------------------------
+
+_batches = weakref.WeakKeyDictionary()
+
+
+def _batch():
+    loop = asyncio.get_running_loop()
+    batch = _batches.get(loop)
+    if batch is None:
+        batch = _batches[loop] = _InboxBatch()
+    return batch
+
+
+class _InboxBatch:
+    """The newest activity of each conversation, sent to every console at once."""
+
+    def __init__(self):
+        self.pending = {}
+        self.task = None
+
+    def add(self, summary):
+        old = self.pending.get(summary["id"])
+        if old is None or summary["last_seq"] >= old["last_seq"]:
+            self.pending[summary["id"]] = summary
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self):
+        await asyncio.sleep(app_settings.INBOX_BATCH_SECONDS)
+        summaries, self.pending, self.task = list(self.pending.values()), {}, None
+        await send_to_groups(
+            [AGENTS_GROUP], {"type": "conversations", "conversations": summaries}
+        )

@@ -1218,7 +1218,13 @@ def parse_args(argv=None):
     )
     parser.add_argument("--idle-timeout", type=float, default=300)
     parser.add_argument("--processes", type=int, default=1, help="daphne processes")
-    parser.add_argument("--agents", type=int, default=20, help="agent users")
+    parser.add_argument(
+        "--agents",
+        type=int,
+        default=None,
+        help="agent users (default: one per conversation, as each agent socket "
+        "is an agent's console; 20 with --agent-sockets console)",
+    )
     parser.add_argument(
         "--agent-sockets",
         choices=("conversation", "console"),
@@ -1257,6 +1263,9 @@ def parse_args(argv=None):
         for token in (sys.argv[1:] if argv is None else argv)
         if token.startswith("--")
     }
+    if args.agents is None and "agents" not in given and not args.quick:
+        console = args.agent_sockets == "console"
+        args.agents = 20 if console else args.conversations
     if args.quick:
         defaults = {
             "conversations": 20,

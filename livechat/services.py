@@ -10,8 +10,8 @@ import logging
 from importlib import import_module
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery, Value
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import F, Model, OuterRef, Subquery, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -231,20 +231,27 @@ def _existing_message(conversation_filter, client_id):
 
 
 def _store_message(
-    conversation_id, sender_kind, body, client_id="", author=None, attachment=None
+    conversation_id,
+    sender_kind,
+    body,
+    client_id="",
+    author=None,
+    attachment=None,
+    read_by=None,
+    changes=None,
+    now=None,
 ):
     """Allocate the next sequence number and insert the message.
 
     Must run inside a transaction. The UPDATE takes the conversation's row lock
     (a write lock on SQLite) until commit, so concurrent senders are serialised
-    and sequence numbers are gapless and unique.
+    and sequence numbers are gapless and unique. ``read_by`` ("visitor" or
+    "agent"): that side has read up to its own message. ``changes``: other
+    conversation fields, set in the same statement.
     """
-    now = timezone.now()
-    Conversation.objects.filter(pk=conversation_id).update(
-        last_seq=F("last_seq") + 1, last_message_at=now
-    )
-    seq = Conversation.objects.values_list("last_seq", flat=True).get(
-        pk=conversation_id
+    now = now or timezone.now()
+    seq = _next_seq(
+        conversation_id, {"last_message_at": now, **(changes or {})}, read_by
     )
     message = Message.objects.create(
         conversation_id=conversation_id,
@@ -264,6 +271,44 @@ def _store_message(
     else:
         message._state.fields_cache["attachment"] = None
     return message
+
+
+def _next_seq(conversation_id, fields, read_by=None):
+    """``last_seq + 1`` and ``fields`` in one UPDATE ... RETURNING last_seq.
+
+    One statement on PostgreSQL and SQLite (two elsewhere) instead of an
+    UPDATE, a SELECT and a second UPDATE per message.
+    """
+    connection = connections[router.db_for_write(Conversation)]
+    meta = Conversation._meta
+    quote = connection.ops.quote_name
+    table, seq = quote(meta.db_table), quote(meta.get_field("last_seq").column)
+    sets, params = [f"{seq} = {seq} + 1"], []
+    for name, value in fields.items():
+        field = meta.get_field(name)
+        if isinstance(value, Model):
+            value = value.pk
+        sets.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    if read_by is not None:
+        column = meta.get_field(f"{read_by}_read_seq").column
+        sets.append(f"{quote(column)} = {seq} + 1")
+    # Only quoted names from the model are formatted in; values are parameters.
+    where = f"{quote(meta.pk.column)} = %s"
+    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        if connection.vendor in ("postgresql", "sqlite"):
+            cursor.execute(f"{sql} RETURNING {seq}", [*params, conversation_id])
+        else:  # pragma: no cover - no UPDATE ... RETURNING (MySQL)
+            cursor.execute(sql, [*params, conversation_id])
+            cursor.execute(
+                f"SELECT {seq} FROM {table} WHERE {where}",  # noqa: S608
+                [conversation_id],
+            )
+        row = cursor.fetchone()
+    if row is None:
+        raise Conversation.DoesNotExist(f"No conversation {conversation_id}.")
+    return row[0]
 
 
 def store_message(conversation, sender_kind, body, client_id="", author=None):
@@ -309,20 +354,28 @@ def _after_message(message, conversation):
     )
 
 
-def post_visitor_message(visitor, body, client_id, topic="", attachment=None):
+def post_visitor_message(
+    visitor, body, client_id, topic="", attachment=None, limit=None
+):
     """Store a visitor's message in their open conversation, opening one if needed.
 
     Returns ``(message, created)``; a repeated ``client_id`` returns the stored
-    message with ``created=False`` and publishes nothing.
+    message with ``created=False`` and publishes nothing. ``limit(opened)``,
+    if given, runs once a new message is stored, inside the transaction
+    (``opened``: it opened a conversation); raising refuses the message. The
+    consumers count their rate limits there, so a retry never counts.
     """
-    existing = _existing_message({"conversation__visitor": visitor}, client_id)
-    if existing is not None:
-        return existing, False
     try:
         with transaction.atomic():
             conversation = open_conversation_of(visitor)
             opened = conversation is None
             if opened:
+                # A retry of a message stored in a conversation closed since.
+                existing = _existing_message(
+                    {"conversation__visitor": visitor}, client_id
+                )
+                if existing is not None:
+                    return existing, False
                 from .assignment import department_for_topic
 
                 conversation = Conversation.objects.create(
@@ -330,13 +383,17 @@ def post_visitor_message(visitor, body, client_id, topic="", attachment=None):
                     topic=topic[:50],
                     department=department_for_topic(topic),
                 )
+            # A retry in the open conversation hits its unique client id.
             message = _store_message(
                 conversation.pk,
                 Message.Sender.VISITOR,
                 body,
                 client_id,
                 attachment=attachment,
+                read_by="visitor",
             )
+            if limit is not None:
+                limit(opened)
             conversation.visitor = visitor
             if opened:
                 transaction.on_commit(
@@ -345,9 +402,6 @@ def post_visitor_message(visitor, body, client_id, topic="", attachment=None):
                     )
                 )
             conversation.visitor_read_seq = message.seq
-            Conversation.objects.filter(pk=conversation.pk).update(
-                visitor_read_seq=message.seq
-            )
             if opened:
                 conversation.last_seq = message.seq
                 _publish_conversation(conversation, body)
@@ -358,7 +412,7 @@ def post_visitor_message(visitor, body, client_id, topic="", attachment=None):
                 # update is the last word consoles get, not a stale "waiting".
                 _routing_on_commit()
     except IntegrityError:
-        # A concurrent retry with the same client id won the race.
+        # A retry (or a concurrent one) with the same client id.
         existing = _existing_message({"conversation__visitor": visitor}, client_id)
         if existing is None:
             raise
@@ -367,17 +421,14 @@ def post_visitor_message(visitor, body, client_id, topic="", attachment=None):
 
 
 def post_agent_message(conversation, agent, body, client_id, attachment=None):
-    """Store an agent's reply; the first reply to a waiting chat takes it."""
-    existing = _existing_message({"conversation": conversation}, client_id)
-    if existing is not None:
-        return existing, False
+    """Store an agent's reply; the first reply to a waiting chat takes it.
+
+    ``conversation``: a Conversation or its id (it is read again, locked).
+    """
+    conversation_id = getattr(conversation, "pk", conversation)
     try:
         with transaction.atomic():
-            conversation = (
-                Conversation.objects.select_for_update()
-                .select_related("visitor")
-                .get(pk=conversation.pk)
-            )
+            conversation = _locked_for_reply(conversation_id)
             if not conversation.is_open:
                 raise ServiceError(
                     "conversation_closed", _("This conversation is closed.")
@@ -386,6 +437,15 @@ def post_agent_message(conversation, agent, body, client_id, attachment=None):
                 raise ServiceError(
                     "forbidden", _("Another agent is handling this conversation.")
                 )
+            now, changes = timezone.now(), {}
+            if conversation.first_agent_reply_at is None:
+                changes["first_agent_reply_at"] = now
+            assigned = conversation.assigned_agent_id is None
+            if assigned:
+                changes["assigned_agent"] = agent
+            if conversation.status in Conversation.UNANSWERED_STATUSES:
+                changes["status"] = Conversation.Status.ACTIVE
+            # A retry hits the conversation's unique client id.
             message = _store_message(
                 conversation.pk,
                 Message.Sender.AGENT,
@@ -393,21 +453,13 @@ def post_agent_message(conversation, agent, body, client_id, attachment=None):
                 client_id,
                 author=agent,
                 attachment=attachment,
+                read_by="agent",
+                changes=changes,
+                now=now,
             )
-            now = message.created_at
-            changes = {"agent_read_seq": message.seq}
-            assigned = False
-            if conversation.first_agent_reply_at is None:
-                changes["first_agent_reply_at"] = now
-            if conversation.assigned_agent_id is None:
-                changes["assigned_agent"] = agent
-                assigned = True
-            if conversation.status in Conversation.UNANSWERED_STATUSES:
-                changes["status"] = Conversation.Status.ACTIVE
-            Conversation.objects.filter(pk=conversation.pk).update(**changes)
             for name, value in changes.items():
                 setattr(conversation, name, value)
-            conversation.last_seq = message.seq
+            conversation.last_seq = conversation.agent_read_seq = message.seq
             if assigned or "status" in changes:
                 _publish_conversation(conversation, body)
                 _publish_queue_on_commit()
@@ -418,20 +470,34 @@ def post_agent_message(conversation, agent, body, client_id, attachment=None):
                 # too, they are probably not on the site any more.
                 transaction.on_commit(lambda: _email_offline_reply(message))
             else:
-                transaction.on_commit(lambda: _follow_up(message))
+                transaction.on_commit(lambda: _follow_up(message, conversation))
             _after_message(message, conversation)
     except IntegrityError:
-        existing = _existing_message({"conversation": conversation}, client_id)
+        existing = _existing_message({"conversation_id": conversation_id}, client_id)
         if existing is None:
             raise
         return existing, False
     return message, True
 
 
-def _follow_up(message):
+def _locked_for_reply(conversation_id):
+    """The conversation, its row locked, with what the reply's frames show."""
+    connection = connections[router.db_for_write(Conversation)]
+    of = ("self",) if connection.features.has_select_for_update_of else ()
+    try:
+        return (
+            Conversation.objects.select_for_update(of=of)
+            .select_related("visitor", "assigned_agent__livechat_profile")
+            .get(pk=conversation_id)
+        )
+    except Conversation.DoesNotExist:
+        raise ServiceError("not_found", _("No such conversation.")) from None
+
+
+def _follow_up(message, conversation):
     from .visitors import follow_up_absent_visitor
 
-    follow_up_absent_visitor(message)
+    follow_up_absent_visitor(message, conversation)
 
 
 def _email_offline_reply(message):

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from . import availability, protocol, services
 from .adapter import get_adapter
 from .conf import app_settings
-from .models import Conversation, Message, Visitor
+from .models import Conversation, Message
 from .outbox import send_many
 
 logger = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ def email_offline_reply(message):
         logger.exception("livechat: could not email the reply to an offline message")
 
 
-def follow_up_absent_visitor(message):
+def follow_up_absent_visitor(message, conversation=None):
     """Email an agent's reply to a shopper whose widget is gone.
 
     A phone that lost its connection mid-chat would otherwise never see the
@@ -201,8 +201,11 @@ def follow_up_absent_visitor(message):
     per conversation, and never while a widget of theirs is connected.
     """
     every = app_settings.FOLLOWUP_EMAIL_EVERY_SECONDS
-    conversation = message.conversation
-    visitor = Visitor.objects.filter(pk=conversation.visitor_id).first()
+    if conversation is None:
+        conversation = message.conversation
+    # The reply's transaction read the visitor with the conversation locked:
+    # fresh enough, and no query on every reply.
+    visitor = conversation.visitor
     if not every or visitor is None or not visitor.email or visitor.live_sockets:
         return
     since = timezone.now() - timedelta(seconds=every)

@@ -113,8 +113,8 @@ class AgentConsumer(_LivechatConsumer):
         """Store the agent's reply (idempotent by client id) and ack it."""
         client_id = protocol.client_id_of(data)
         body = protocol.body_of(data, client_id)
-        conversation = await self._conversation(data)
-        message, created = await self._post(conversation, body, client_id)
+        conversation_id = protocol.int_of(data, "conversation")
+        message, created = await self._post(conversation_id, body, client_id)
         await self.send_json(protocol.ack_frame(message, duplicate=not created))
 
     async def on_claim(self, data):
@@ -329,5 +329,5 @@ class AgentConsumer(_LivechatConsumer):
         )
 
     @db_call
-    def _post(self, conversation, body, client_id):
-        return services.post_agent_message(conversation, self.user, body, client_id)
+    def _post(self, conversation_id, body, client_id):
+        return services.post_agent_message(conversation_id, self.user, body, client_id)

@@ -228,11 +228,14 @@ class VisitorConsumer(_LivechatConsumer):
 
     @db_call
     def _post(self, body, client_id, topic):
-        if not services.is_duplicate(self.visitor, client_id):
+        def limit(opened):
             hit("message", self.visitor.pk, self.ip)
-            if services.open_conversation_of(self.visitor) is None:
+            if opened:
                 hit("conversation", self.visitor.pk, self.ip)
-        return services.post_visitor_message(self.visitor, body, client_id, topic)
+
+        return services.post_visitor_message(
+            self.visitor, body, client_id, topic, limit=limit
+        )
 
     def _offline(self, data, client_id):
         if not services.is_duplicate(self.visitor, client_id):

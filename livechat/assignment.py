@@ -16,6 +16,7 @@ from .adapter import get_adapter
 from .availability import present_agents_filter
 from .conf import app_settings
 from .models import AgentProfile, Conversation, Department, InternalNote
+from .outbox import send_latest
 from .services import ServiceError
 
 
@@ -280,9 +281,11 @@ def agents_board():
 def publish_loads():
     """Tell every console who is present and how loaded (for transfers, and
     the supervisors' board)."""
-    services.send_now(
-        [services.AGENTS_GROUP], {"type": "agents", "agents": agents_board()}
-    )
+    send_latest("loads", _loads_update)
+
+
+def _loads_update():
+    return [services.AGENTS_GROUP], {"type": "agents", "agents": agents_board()}
 
 
 def _publish_loads_on_commit():

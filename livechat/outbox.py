@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 AGENTS_GROUP = "livechat.agents"
 _INBOX = "inbox"  # an outbox entry for the coalesced inbox frame
+_LATEST = "latest"  # an outbox entry for a frame of which only the latest counts
 _local = threading.local()
 
 
@@ -72,6 +73,22 @@ def send_inbox_activity(summary):
         async_to_sync(send_to_groups)(
             [AGENTS_GROUP], {"type": "conversations", "conversations": [summary]}
         )
+
+
+def send_latest(key, build):
+    """Send ``build()``'s ``(groups, frame)``; a burst of them, once.
+
+    For frames that describe the whole state (who is online, each agent's
+    load): inside a consumer's call, the process sends the latest once per
+    ``LIVECHAT_INBOX_BATCH_SECONDS``, built then, however many changes came
+    (fifty agents connecting at nine is one frame, not fifty).
+    """
+    outbox = getattr(_local, "outbox", None)
+    if outbox is not None:
+        outbox.append((_LATEST, (key, build)))
+    else:
+        groups, frame = build()
+        async_to_sync(send_to_groups)(list(groups), frame)
 
 
 # Database calls -----------------------------------------------------------------
@@ -137,6 +154,8 @@ async def send_outbox(outbox):
     for groups, frame in outbox:
         if groups == _INBOX:
             _batch().add(frame)
+        elif groups == _LATEST:
+            _batch().later(*frame)
         else:
             await send_to_groups(groups, frame)
 
@@ -159,18 +178,36 @@ class _InboxBatch:
 
     def __init__(self):
         self.pending = {}
+        self.builds = {}
         self.task = None
+
+    def later(self, key, build):
+        self.builds[key] = build
+        self._schedule()
 
     def add(self, summary):
         old = self.pending.get(summary["id"])
         if old is None or summary["last_seq"] >= old["last_seq"]:
             self.pending[summary["id"]] = summary
+        self._schedule()
+
+    def _schedule(self):
         if self.task is None:
             self.task = asyncio.get_running_loop().create_task(self._flush_later())
 
     async def _flush_later(self):
         await asyncio.sleep(app_settings.INBOX_BATCH_SECONDS)
-        summaries, self.pending, self.task = list(self.pending.values()), {}, None
-        await send_to_groups(
-            [AGENTS_GROUP], {"type": "conversations", "conversations": summaries}
-        )
+        summaries, self.pending = list(self.pending.values()), {}
+        builds, self.builds = list(self.builds.values()), {}
+        self.task = None
+        if summaries:
+            await send_to_groups(
+                [AGENTS_GROUP], {"type": "conversations", "conversations": summaries}
+            )
+        for build in builds:
+            try:
+                groups, frame = await db_call(build)()
+            except Exception:
+                logger.exception("livechat: building a coalesced frame failed")
+                continue
+            await send_to_groups(groups, frame)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from .availability import compute_availability, forget_cached
 from .conf import app_settings
 from .models import AgentConnection, AgentProfile
+from .outbox import send_latest
 from .services import send_now
 
 WIDGETS_GROUP = "livechat.widgets"
@@ -35,12 +36,17 @@ def publish_availability():
     send_now([WIDGETS_GROUP], availability_frame())
 
 
+def _availability_update():
+    forget_cached()
+    return [WIDGETS_GROUP], availability_frame()
+
+
 def _changed():
     """Presence changed: forget the cached answer, tell widgets, route chats."""
     from .assignment import auto_assign_waiting, publish_loads
 
     forget_cached()
-    transaction.on_commit(publish_availability)
+    transaction.on_commit(lambda: send_latest("availability", _availability_update))
     transaction.on_commit(auto_assign_waiting)
     transaction.on_commit(publish_loads)
 

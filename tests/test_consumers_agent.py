@@ -212,3 +212,44 @@ async def test_console_closing_while_frames_fly_is_still_counted_out(
     await asyncio.wait_for(refused.wait(), 3)
     await console.disconnect(timeout=3)  # raised before the fix
     assert await db(AgentConnection.objects.count)() == 0
+
+
+async def test_assigned_chats_news_reaches_other_consoles_coalesced(
+    visitor_client, agent_client, agent, make_agent
+):
+    shopper, conversation = await _waiting_chat(visitor_client)
+    alice = await agent_client(agent)
+    await alice.expect("welcome")
+    bob = await agent_client(await db(make_agent)("bob"))
+    await bob.expect("welcome")
+    await alice.send(
+        type="message", conversation=conversation, client_id="a1", body="Alice here"
+    )
+    await alice.expect("ack")
+    await bob.drain(timeout=0.8)  # the assignment, and its activity batch
+
+    await shopper.send(type="message", client_id="v2", body="Where is my parcel?")
+    await shopper.expect("ack")
+    # The agent on it: the whole summary, at once.
+    while True:
+        summary = (await alice.expect("conversation"))["conversation"]
+        if summary["preview"] == "Where is my parcel?":
+            break
+    assert summary["status"] == "active" and summary["last_seq"] == 3
+    # Everybody else: activity fields only, in the next batch.
+    batch = await bob.expect("conversations")
+    assert batch["conversations"] == [
+        {
+            "id": conversation,
+            "last_seq": 3,
+            "agent_read_seq": 2,
+            "visitor_read_seq": 3,
+            "preview": "Where is my parcel?",
+            "last_message_at": summary["last_message_at"],
+        }
+    ]
+    assert not [
+        f
+        for f in await bob.drain()
+        if f["type"] == "conversation" and f["conversation"]["last_seq"] == 3
+    ]

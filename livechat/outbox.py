@@ -14,7 +14,9 @@ instead of one per message.
 """
 
 import asyncio
+import contextlib
 import functools
+import json
 import logging
 import threading
 import weakref
@@ -35,12 +37,19 @@ _LATEST = "latest"  # an outbox entry for a frame of which only the latest count
 _local = threading.local()
 
 
-async def send_to_groups(groups, frame):
-    """Send ``frame`` to every group; a failing group never stops the others."""
+async def send_to_groups(groups, frame, encoded=False):
+    """Send ``frame`` to every group; a failing group never stops the others.
+
+    ``encoded``: send the frame as JSON text, encoded once here rather than
+    by every socket (for large frames to many consoles).
+    """
     layer = get_channel_layer()
     if layer is None:
         return
-    event = {"type": "livechat.event", "frame": frame}
+    if encoded:
+        event = {"type": "livechat.event", "text": json.dumps(frame)}
+    else:
+        event = {"type": "livechat.event", "frame": frame}
     for group in groups:
         try:
             await layer.group_send(group, event)
@@ -193,16 +202,20 @@ class _InboxBatch:
 
     def _schedule(self):
         if self.task is None:
+            self.now = asyncio.Event()
             self.task = asyncio.get_running_loop().create_task(self._flush_later())
 
     async def _flush_later(self):
-        await asyncio.sleep(app_settings.INBOX_BATCH_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.now.wait(), app_settings.INBOX_BATCH_SECONDS)
         summaries, self.pending = list(self.pending.values()), {}
         builds, self.builds = list(self.builds.values()), {}
-        self.task = None
+        self.task = None  # what comes from now on waits for the next flush
         if summaries:
             await send_to_groups(
-                [AGENTS_GROUP], {"type": "conversations", "conversations": summaries}
+                [AGENTS_GROUP],
+                {"type": "conversations", "conversations": summaries},
+                encoded=True,
             )
         for build in builds:
             try:
@@ -210,4 +223,16 @@ class _InboxBatch:
             except Exception:
                 logger.exception("livechat: building a coalesced frame failed")
                 continue
-            await send_to_groups(groups, frame)
+            await send_to_groups(groups, frame, encoded=True)
+
+
+async def flush_pending():
+    """Send what this process holds back now, and wait until it is sent.
+
+    For a clean shutdown, and for tests that end before the next interval.
+    """
+    batch = _batches.get(asyncio.get_running_loop())
+    task = batch and batch.task
+    if task is not None:
+        batch.now.set()
+        await task

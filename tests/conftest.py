@@ -7,6 +7,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Permission
 from django.db import connections
 
+from livechat import outbox
 from livechat.routing import websocket_urlpatterns
 from livechat.tokens import make_visitor_token
 
@@ -56,6 +57,9 @@ async def _fresh_channel_layer():
     if hasattr(layer, "flush"):
         await layer.flush()
     yield
+    # What the process holds back for the next interval (coalesced inbox,
+    # loads, availability) goes now, not into the next test's database.
+    await outbox.flush_pending()
     # Consumers ran ORM work in sync_to_async's thread; close its connection so
     # the test database can be dropped at the end.
     await database_sync_to_async(connections.close_all)()

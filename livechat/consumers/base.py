@@ -185,7 +185,10 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
 
     async def livechat_event(self, event):
         """Runs when services publish to a group this socket joined: forward it."""
-        await self.send_json(event["frame"])
+        if "text" in event:  # encoded once for every socket (outbox)
+            await self.send(text_data=event["text"])
+        else:
+            await self.send_json(event["frame"])
 
     async def on_ping(self, data):
         await self.send_json({"type": "pong"})

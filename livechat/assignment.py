@@ -285,7 +285,7 @@ def publish_loads():
 
 
 def _loads_update():
-    return [services.AGENTS_GROUP], {"type": "agents", "agents": agents_board()}
+    return [([services.AGENTS_GROUP], {"type": "agents", "agents": agents_board()})]
 
 
 def _publish_loads_on_commit():

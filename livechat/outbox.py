@@ -7,10 +7,12 @@ they are kept in that call's outbox and sent from the event loop once the
 call returns, so the database thread never waits on Redis.
 
 Inbox activity of conversations that already have an agent (a new message's
-preview and counters) reaches the assigned agent and the supervisors at once,
-and every other console in one coalesced ``conversations`` frame per process
-every ``LIVECHAT_INBOX_BATCH_SECONDS``: one frame per console per interval
-instead of one per message.
+preview and counters) reaches the assigned agent's consoles through the
+conversation's own group (they follow their chats), and the consoles that
+watch other agents' chats (``ACTIVITY_GROUP``: supervisors, and agents who
+expanded "Other agents' chats") in one coalesced ``conversations`` frame per
+process every ``LIVECHAT_INBOX_BATCH_SECONDS``: one frame per watching console
+per interval instead of one per message to every console.
 """
 
 import asyncio
@@ -25,13 +27,15 @@ from concurrent.futures import ThreadPoolExecutor
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, connections
 
 from .conf import app_settings
 
 logger = logging.getLogger(__name__)
 
 AGENTS_GROUP = "livechat.agents"
+# Consoles that show other agents' chats live (supervisors; agents who chose to).
+ACTIVITY_GROUP = "livechat.agents.activity"
 _INBOX = "inbox"  # an outbox entry for the coalesced inbox frame
 _LATEST = "latest"  # an outbox entry for a frame of which only the latest counts
 _local = threading.local()
@@ -74,30 +78,30 @@ def send_many(pairs):
 
 
 def send_inbox_activity(summary):
-    """Tell every console about a conversation's new activity, coalesced."""
+    """Tell the consoles watching other agents' chats of new activity, coalesced."""
     outbox = getattr(_local, "outbox", None)
     if outbox is not None:
         outbox.append((_INBOX, summary))
     else:
         async_to_sync(send_to_groups)(
-            [AGENTS_GROUP], {"type": "conversations", "conversations": [summary]}
+            [ACTIVITY_GROUP], {"type": "conversations", "conversations": [summary]}
         )
 
 
 def send_latest(key, build):
-    """Send ``build()``'s ``(groups, frame)``; a burst of them, once.
+    """Send the ``(groups, frame)`` pairs ``build()`` returns; a burst, once.
 
     For frames that describe the whole state (who is online, each agent's
-    load): inside a consumer's call, the process sends the latest once per
-    ``LIVECHAT_INBOX_BATCH_SECONDS``, built then, however many changes came
-    (fifty agents connecting at nine is one frame, not fifty).
+    load, each waiting shopper's place in the queue): inside a consumer's
+    call, the process sends the latest once per ``LIVECHAT_INBOX_BATCH_SECONDS``,
+    built then, however many changes came (fifty agents connecting at nine is
+    one frame, not fifty).
     """
     outbox = getattr(_local, "outbox", None)
     if outbox is not None:
         outbox.append((_LATEST, (key, build)))
     else:
-        groups, frame = build()
-        async_to_sync(send_to_groups)(list(groups), frame)
+        send_many(build())
 
 
 # Database calls -----------------------------------------------------------------
@@ -117,6 +121,31 @@ def _database_executor():
         if _executor is None:
             _executor = ThreadPoolExecutor(threads, thread_name_prefix="livechat-db")
         return _executor
+
+
+def shutdown_database_threads():
+    """Wait for the database threads' calls, close their connections, end them.
+
+    A call whose awaiting consumer was cancelled still runs to its end on its
+    thread. For a clean shutdown, and for tests before they drop the tables.
+    """
+    global _executor
+    with _executor_lock:
+        executor, _executor = _executor, None
+    if executor is None:
+        return
+    workers = executor._max_workers
+    barrier = threading.Barrier(workers)
+
+    def close_connections():
+        # Each thread holds here until all are in: every thread closes its own.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=5)
+        connections.close_all()
+
+    for _ in range(workers):
+        executor.submit(close_connections)
+    executor.shutdown(wait=True)
 
 
 def _collecting(outbox, func, *args, **kwargs):
@@ -213,17 +242,18 @@ class _InboxBatch:
         self.task = None  # what comes from now on waits for the next flush
         if summaries:
             await send_to_groups(
-                [AGENTS_GROUP],
+                [ACTIVITY_GROUP],
                 {"type": "conversations", "conversations": summaries},
                 encoded=True,
             )
         for build in builds:
             try:
-                groups, frame = await db_call(build)()
+                pairs = await db_call(build)()
             except Exception:
                 logger.exception("livechat: building a coalesced frame failed")
                 continue
-            await send_to_groups(groups, frame, encoded=True)
+            for groups, frame in pairs:
+                await send_to_groups(groups, frame, encoded=True)
 
 
 async def flush_pending():
@@ -232,7 +262,7 @@ async def flush_pending():
     For a clean shutdown, and for tests that end before the next interval.
     """
     batch = _batches.get(asyncio.get_running_loop())
-    task = batch and batch.task
-    if task is not None:
+    # What comes in while a flush is sending waits for a flush of its own.
+    while batch is not None and batch.task is not None:
         batch.now.set()
-        await task
+        await batch.task

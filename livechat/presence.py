@@ -38,7 +38,7 @@ def publish_availability():
 
 def _availability_update():
     forget_cached()
-    return [WIDGETS_GROUP], availability_frame()
+    return [([WIDGETS_GROUP], availability_frame())]
 
 
 def _changed():

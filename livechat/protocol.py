@@ -250,6 +250,18 @@ def activity_summary(summary):
     return {key: summary[key] for key in ACTIVITY_FIELDS}
 
 
+def conversation_activity(conversation, preview=""):
+    """``activity_summary`` of a conversation, without building the summary."""
+    return {
+        "id": conversation.pk,
+        "last_seq": conversation.last_seq,
+        "agent_read_seq": conversation.agent_read_seq,
+        "visitor_read_seq": conversation.visitor_read_seq,
+        "preview": preview[:140],
+        "last_message_at": _iso(conversation.last_message_at),
+    }
+
+
 def conversation_summary(conversation, preview=""):
     """A conversation as the agents' inbox sees it."""
     visitor = conversation.visitor

@@ -20,7 +20,13 @@ from . import protocol, signals
 from .adapter import get_adapter
 from .conf import app_settings
 from .models import Conversation, Message, Visitor
-from .outbox import AGENTS_GROUP, send_inbox_activity, send_now, send_to_groups
+from .outbox import (
+    ACTIVITY_GROUP,
+    AGENTS_GROUP,
+    send_inbox_activity,
+    send_now,
+    send_to_groups,
+)
 
 __all__ = ["send_now", "send_to_groups"]  # published here for the faces
 
@@ -43,9 +49,6 @@ def visitor_group(visitor_id):
 def agent_group(user_id):
     """Every console of one agent (several tabs, several devices)."""
     return f"livechat.agent.{user_id}"
-
-
-SUPERVISORS_GROUP = "livechat.supervisors"
 
 
 def conversation_group(conversation_id):
@@ -329,23 +332,21 @@ def _after_message(message, conversation):
     conversation.last_message_at = message.created_at
     # System lines ("The chat has ended.") are never a preview; the console
     # keeps the previous one when this is empty.
-    summary = protocol.conversation_summary(
-        conversation,
-        "" if message.sender_kind == Message.Sender.SYSTEM else message.body,
-    )
-    if conversation.assigned_agent_id is None:
-        # Waiting: every console's queue shows it, at once.
+    preview = "" if message.sender_kind == Message.Sender.SYSTEM else message.body
+    if (
+        conversation.assigned_agent_id is None
+        or conversation.status in Conversation.UNANSWERED_STATUSES
+    ):
+        # Waiting or missed: every console's queue shows it, at once.
+        summary = protocol.conversation_summary(conversation, preview)
         _publish_on_commit(
             [AGENTS_GROUP], {"type": "conversation", "conversation": summary}
         )
     else:
-        # The agent on it and the supervisors at once; the others' "all
-        # active" lists coalesced (one frame per interval, not per message).
-        _publish_on_commit(
-            [agent_group(conversation.assigned_agent_id), SUPERVISORS_GROUP],
-            {"type": "conversation", "conversation": summary},
-        )
-        activity = protocol.activity_summary(summary)
+        # The assigned agent's consoles follow the conversation's group and
+        # have the message itself; consoles watching other agents' chats get
+        # the activity coalesced (one frame per interval, not per message).
+        activity = protocol.conversation_activity(conversation, preview)
         transaction.on_commit(lambda: send_inbox_activity(activity))
     transaction.on_commit(
         lambda: signals.message_posted.send(
@@ -635,8 +636,14 @@ def mark_read(conversation, reader, seq):
             },
         )
         if reader == "agent":
+            # For the unread counts of consoles that list the chat but do
+            # not follow it (its assigned agent's consoles do).
             _publish_on_commit(
-                [AGENTS_GROUP],
+                [
+                    ACTIVITY_GROUP
+                    if conversation.status == Conversation.Status.ACTIVE
+                    else AGENTS_GROUP
+                ],
                 {
                     "type": "read",
                     "conversation": conversation.pk,
@@ -700,6 +707,17 @@ def last_preview(conversation):
         .first()
         or ""
     )
+
+
+def others_activity(agent):
+    """Activity of the open chats other agents have (``watch`` answers it)."""
+    return [
+        protocol.activity_summary(summary)
+        for summary in inbox_conversations(agent)
+        if summary["status"] == Conversation.Status.ACTIVE
+        and summary["agent"] is not None
+        and summary["agent"]["id"] != agent.pk
+    ]
 
 
 def inbox_conversations(agent):

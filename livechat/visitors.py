@@ -23,7 +23,7 @@ from . import availability, protocol, services
 from .adapter import get_adapter
 from .conf import app_settings
 from .models import Conversation, Message
-from .outbox import send_many
+from .outbox import send_latest
 
 logger = logging.getLogger(__name__)
 
@@ -340,8 +340,17 @@ def queue_frame_for(conversation):
 
 
 def publish_queue():
-    """Tell every waiting shopper where they stand now."""
-    send_many(
+    """Tell every waiting shopper where they stand now (coalesced per process).
+
+    Every change to the queue moves everyone behind it: a burst of changes
+    (a hundred chats answered in a minute) is one frame per waiting shopper
+    per interval, not one per change.
+    """
+    send_latest("queue", _queue_update)
+
+
+def _queue_update():
+    return [
         ([services.visitor_group(visitor_id)], frame)
         for visitor_id, frame in queue_frames().items()
-    )
+    ]

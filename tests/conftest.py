@@ -1,3 +1,4 @@
+import asyncio
 import uuid
 
 import pytest
@@ -60,6 +61,9 @@ async def _fresh_channel_layer():
     # What the process holds back for the next interval (coalesced inbox,
     # loads, availability) goes now, not into the next test's database.
     await outbox.flush_pending()
+    # Calls of consumers the test left running end before the tables are
+    # emptied (a query mid-flight there deadlocks with the flush).
+    await asyncio.to_thread(outbox.shutdown_database_threads)
     # Consumers ran ORM work in sync_to_async's thread; close its connection so
     # the test database can be dropped at the end.
     await database_sync_to_async(connections.close_all)()

@@ -214,7 +214,7 @@ async def test_console_closing_while_frames_fly_is_still_counted_out(
     assert await db(AgentConnection.objects.count)() == 0
 
 
-async def test_assigned_chats_news_reaches_other_consoles_coalesced(
+async def test_assigned_chats_news_reaches_its_agent_and_watchers_only(
     visitor_client, agent_client, agent, make_agent
 ):
     shopper, conversation = await _waiting_chat(visitor_client)
@@ -222,34 +222,58 @@ async def test_assigned_chats_news_reaches_other_consoles_coalesced(
     await alice.expect("welcome")
     bob = await agent_client(await db(make_agent)("bob"))
     await bob.expect("welcome")
+    # Alice's second console never opens the chat: it follows it once hers.
+    alice_other = await agent_client(agent)
+    await alice_other.expect("welcome")
     await alice.send(
         type="message", conversation=conversation, client_id="a1", body="Alice here"
     )
     await alice.expect("ack")
-    await bob.drain(timeout=0.8)  # the assignment, and its activity batch
+    await bob.drain(timeout=0.8)  # the assignment
+    await alice_other.drain(timeout=0.3)
 
     await shopper.send(type="message", client_id="v2", body="Where is my parcel?")
     await shopper.expect("ack")
-    # The agent on it: the whole summary, at once.
-    while True:
-        summary = (await alice.expect("conversation"))["conversation"]
-        if summary["preview"] == "Where is my parcel?":
-            break
-    assert summary["status"] == "active" and summary["last_seq"] == 3
-    # Everybody else: activity fields only, in the next batch.
+    # The agent on it, in a console without the chat open: the message itself.
+    message = (await alice_other.expect("message"))["message"]
+    assert (message["conversation"], message["seq"]) == (conversation, 3)
+    assert message["body"] == "Where is my parcel?"
+    # Another agent not watching others' chats: nothing per message.
+    assert not [
+        f
+        for f in await bob.drain(timeout=0.8)
+        if f["type"] in ("conversations", "message")
+    ]
+
+    # Watching: what is there now, then the activity coalesced.
+    await bob.send(type="watch", others=True)
+    now = await bob.expect("conversations")
+    assert [a["id"] for a in now["conversations"]] == [conversation]
+    assert now["conversations"][0]["last_seq"] == 3
+    await shopper.send(type="message", client_id="v3", body="It was due Monday")
+    await shopper.expect("ack")
     batch = await bob.expect("conversations")
     assert batch["conversations"] == [
         {
             "id": conversation,
-            "last_seq": 3,
+            "last_seq": 4,
             "agent_read_seq": 2,
-            "visitor_read_seq": 3,
-            "preview": "Where is my parcel?",
-            "last_message_at": summary["last_message_at"],
+            "visitor_read_seq": 4,
+            "preview": "It was due Monday",
+            "last_message_at": batch["conversations"][0]["last_message_at"],
         }
     ]
     assert not [
         f
         for f in await bob.drain()
-        if f["type"] == "conversation" and f["conversation"]["last_seq"] == 3
+        if f["type"] == "conversation" and f["conversation"]["last_seq"] >= 3
     ]
+
+    # Not watching any more: quiet again.
+    await bob.send(type="watch", others=False)
+    await bob.drain(timeout=0.3)
+    await shopper.send(type="message", client_id="v4", body="Any news?")
+    await shopper.expect("ack")
+    assert not [f for f in await bob.drain(timeout=0.8) if f["type"] == "conversations"]
+    await bob.send(type="watch", others="yes")
+    assert (await bob.expect("error"))["code"] == "bad_frame"

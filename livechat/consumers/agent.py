@@ -42,6 +42,7 @@ class AgentConsumer(_LivechatConsumer):
             "transfer",
             "note",
             "preferences",
+            "watch",
         }
     )
     # Frames that show the agent is at work (an idle agent counts as away).
@@ -49,6 +50,12 @@ class AgentConsumer(_LivechatConsumer):
         {"open", "message", "claim", "close", "typing", "transfer", "note"}
     )
     _last_active = 0.0
+    supervisor = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.following = set()  # open chats assigned to this agent
+        self.watching = set()  # chats open in the console's tabs
 
     async def connect(self):
         """Runs on the handshake: refuse anyone who is not an agent."""
@@ -73,9 +80,50 @@ class AgentConsumer(_LivechatConsumer):
         await self._join(services.AGENTS_GROUP)
         await self._join(services.agent_group(self.user.pk))
         welcome = await self._welcome()
-        if welcome["supervisor"]:
-            await self._join(services.SUPERVISORS_GROUP)
+        self.supervisor = welcome["supervisor"]
+        if self.supervisor:
+            await self._join(services.ACTIVITY_GROUP)
+        for summary in welcome["inbox"]:
+            await self._follow(summary)
         await self.send_json(welcome)
+
+    async def livechat_event(self, event):
+        """Runs for every published frame: forward it, and follow own chats."""
+        frame = event.get("frame")
+        if frame is not None and frame.get("type") in ("conversation", "transferred"):
+            await self._follow(frame["conversation"])
+        await super().livechat_event(event)
+
+    async def _follow(self, summary):
+        """Be in the group of every open chat assigned to this agent.
+
+        The console's inbox then shows each new message of its own chats
+        from the message itself: no per-message summary to the agent.
+        """
+        conversation_id = summary.get("id")
+        mine = (summary.get("agent") or {}).get("id") == self.user.pk and summary.get(
+            "status"
+        ) in Conversation.OPEN_STATUSES
+        if mine and conversation_id not in self.following:
+            self.following.add(conversation_id)
+            await self._join(services.conversation_group(conversation_id))
+        elif not mine and conversation_id in self.following:
+            self.following.discard(conversation_id)
+            if conversation_id not in self.watching:
+                await self._leave(services.conversation_group(conversation_id))
+
+    async def on_watch(self, data):
+        """Show (or stop showing) other agents' chats live: previews, unread."""
+        others = data.get("others")
+        if not isinstance(others, bool):
+            raise FrameError("bad_frame", _("'others' must be true or false."))
+        if others:
+            await self._join(services.ACTIVITY_GROUP)
+            # What changed while not watching, then the live stream.
+            activity = await db_call(services.others_activity)(self.user)
+            await self.send_json({"type": "conversations", "conversations": activity})
+        elif not self.supervisor:
+            await self._leave(services.ACTIVITY_GROUP)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Runs for every frame: as for visitors, and notes the agent is active."""
@@ -99,6 +147,7 @@ class AgentConsumer(_LivechatConsumer):
     async def on_open(self, data):
         """Watch a conversation: its summary, context and missed messages."""
         conversation = await self._conversation(data)
+        self.watching.add(conversation.pk)
         await self._join(services.conversation_group(conversation.pk))
         await self.send_json(await self._opened(conversation))
         after = protocol.int_of(data, "last_seq", default=0)
@@ -107,7 +156,9 @@ class AgentConsumer(_LivechatConsumer):
     async def on_leave(self, data):
         """Stop the live frames of a conversation."""
         conversation_id = protocol.int_of(data, "conversation")
-        await self._leave(services.conversation_group(conversation_id))
+        self.watching.discard(conversation_id)
+        if conversation_id not in self.following:
+            await self._leave(services.conversation_group(conversation_id))
 
     async def on_message(self, data):
         """Store the agent's reply (idempotent by client id) and ack it."""

@@ -304,6 +304,7 @@
     lastFrameAt: 0,
     me: { id: config.agentId, name: config.agentName },
     supervisor: false,
+    othersShown: false, // "Other active chats" expanded (and watched live)
     everWelcomed: false,
     summaries: new Map(), // conversation id -> summary (protocol shape)
     views: new Map(), // conversation id -> view (kept after its tab closes: a cache)
@@ -780,6 +781,12 @@
       state.me = { id: frame.agent.id, name: frame.agent.name };
     }
     state.supervisor = !!frame.supervisor;
+    var preference = othersPreference();
+    state.othersShown = preference === null ? state.supervisor : preference;
+    sections.others.toggle.setAttribute("aria-expanded", state.othersShown ? "true" : "false");
+    if (state.othersShown && !state.supervisor) {
+      send({ type: "watch", others: true });
+    }
     applyWorkspace(frame);
     if (PRESENCES.indexOf(frame.presence) !== -1) {
       state.presence = frame.presence;
@@ -968,6 +975,12 @@
         summary.preview = String(message.body || "").slice(0, 140);
       }
       summary.last_message_at = message.created;
+      // As the server records it: a sender has read what they sent.
+      if (message.sender === "agent") {
+        summary.agent_read_seq = Math.max(summary.agent_read_seq || 0, message.seq);
+      } else if (message.sender === "visitor") {
+        summary.visitor_read_seq = Math.max(summary.visitor_read_seq || 0, message.seq);
+      }
       scheduleInboxRender();
       if (message.sender === "visitor") {
         noticeMessage(summary, before, true);
@@ -3558,16 +3571,67 @@
     var count = el("span", { className: "livechat-inbox__count" });
     var list = el("ul", { className: "livechat-inbox__list" });
     var empty = el("p", { className: "livechat-inbox__empty", text: spec[2] });
+    var heading = el("h2", { id: headingId, className: "livechat-inbox__heading" }, spec[1], " ", count);
+    var toggle = null;
+    if (key === "others") {
+      // Other agents' chats are live only while shown (the server sends
+      // their activity to watching consoles only): a disclosure.
+      list.id = "livechat-inbox-others-list";
+      toggle = el(
+        "button",
+        {
+          type: "button",
+          className: "livechat-inbox__toggle",
+          "aria-expanded": "false",
+          "aria-controls": list.id,
+          onclick: function () {
+            setOthersShown(!state.othersShown, true);
+          },
+        },
+        spec[1],
+        " ",
+        count
+      );
+      heading = el("h2", { id: headingId, className: "livechat-inbox__heading" }, toggle);
+    }
     var section = el(
       "section",
       { className: "livechat-inbox__section livechat-inbox__section--" + key, "aria-labelledby": headingId },
-      el("h2", { id: headingId, className: "livechat-inbox__heading" }, spec[1], " ", count),
+      heading,
       list,
       empty
     );
     els.inbox.appendChild(section);
-    sections[key] = { list: list, count: count, empty: empty };
+    sections[key] = { list: list, count: count, empty: empty, toggle: toggle };
   });
+
+  // Shown or not: remembered per agent in this browser; supervisors see
+  // them by default, agents focus on their own chats until they ask.
+  function othersPreference() {
+    try {
+      var raw = window.localStorage.getItem(storageKey("others"));
+      return raw === null ? null : raw === "1";
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function setOthersShown(shown, remember) {
+    var changed = state.othersShown !== shown;
+    state.othersShown = shown;
+    if (remember) {
+      try {
+        window.localStorage.setItem(storageKey("others"), shown ? "1" : "0");
+      } catch (e) {
+        // Private mode: shown for this page only.
+      }
+    }
+    sections.others.toggle.setAttribute("aria-expanded", shown ? "true" : "false");
+    if (changed && state.ready && !state.supervisor) {
+      send({ type: "watch", others: shown });
+    }
+    renderInbox();
+  }
 
   function scheduleInboxRender() {
     if (!state.inboxTimer) {
@@ -3760,7 +3824,9 @@
           section.list.insertBefore(entry.item, section.list.children[index] || null);
         }
       });
-      section.empty.hidden = summaries.length > 0;
+      var collapsed = key === "others" && !state.othersShown;
+      section.list.hidden = collapsed;
+      section.empty.hidden = collapsed || summaries.length > 0;
     });
     state.inboxEntries.forEach(function (entry, id) {
       if (!seen.has(id)) {
@@ -3780,7 +3846,7 @@
         unread += key === "closed" ? 0 : unreadOf(summary);
       });
       var text = "(" + grouped[key].length + ")";
-      if (unread && (key === "mine" || key === "others")) {
+      if (unread && (key === "mine" || (key === "others" && state.othersShown))) {
         text += " · " + fmt(S.unread_total, { count: unread });
       }
       sections[key].count.textContent = text;

@@ -1241,7 +1241,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--patches",
         nargs="*",
-        choices=("dispatch", "pool", "profile"),
+        choices=("dispatch", "pool", "profile", "switch"),
         default=[],
         help="bench-only experiments on livechat (see bench/patched_asgi.py)",
     )

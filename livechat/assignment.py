@@ -6,13 +6,15 @@ least busy available agent of its department, never past their maximum
 concurrent chats; with ``"claim"`` agents take chats from the queue.
 """
 
+from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import protocol, services
-from .adapter import get_adapter
+from .adapter import DefaultLivechatAdapter, get_adapter
 from .availability import present_agents_filter
 from .conf import app_settings
 from .models import AgentProfile, Conversation, Department, InternalNote
@@ -261,10 +263,23 @@ def agents_board():
     )
     loads = agent_loads()
     adapter = get_adapter()
+    profiles = list(AgentProfile.objects.select_related("user").order_by("user_id"))
+    _cache_permissions([profile.user for profile in profiles])
+    # The default adapter reads the limit from the profile, loaded just now.
+    default_limit = (
+        type(adapter).max_concurrent_chats
+        is DefaultLivechatAdapter.max_concurrent_chats
+    )
     board = []
-    for profile in AgentProfile.objects.select_related("user").order_by("user_id"):
+    for profile in profiles:
         if not adapter.is_agent(profile.user):
             continue
+        if default_limit:
+            max_chats = (
+                profile.max_concurrent_chats or app_settings.MAX_CONCURRENT_CHATS
+            )
+        else:
+            max_chats = adapter.max_concurrent_chats(profile.user)
         board.append(
             {
                 "id": profile.user_id,
@@ -272,10 +287,40 @@ def agents_board():
                 "presence": profile.presence,
                 "present": profile.user_id in present,
                 "open_chats": loads.get(profile.user_id, 0),
-                "max_chats": adapter.max_concurrent_chats(profile.user),
+                "max_chats": max_chats,
             }
         )
     return board
+
+
+def _cache_permissions(users):
+    """Load every user's permissions in two queries, not two per user.
+
+    Fills the caches Django's ``ModelBackend`` keeps on a user (``has_perm``
+    reads them); other backends still answer per user.
+    """
+    if (
+        "django.contrib.auth.backends.ModelBackend"
+        not in settings.AUTHENTICATION_BACKENDS
+    ):
+        return
+    users = {user.pk: user for user in users if not hasattr(user, "_perm_cache")}
+    if not users:
+        return
+    direct = {pk: set() for pk in users}
+    grouped = {pk: set() for pk in users}
+    for found, lookup in ((direct, "user"), (grouped, "group__user")):
+        rows = Permission.objects.filter(**{f"{lookup}__in": list(users)}).values_list(
+            lookup, "content_type__app_label", "codename"
+        )
+        for pk, app_label, codename in rows:
+            found[pk].add(f"{app_label}.{codename}")
+    for pk, user in users.items():
+        if not user.is_active or user.is_superuser:
+            continue  # has_perm decides without the caches
+        user._user_perm_cache = direct[pk]
+        user._group_perm_cache = grouped[pk]
+        user._perm_cache = direct[pk] | grouped[pk]
 
 
 def publish_loads():

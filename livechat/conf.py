@@ -109,8 +109,13 @@ DEFAULTS = {
     # Threads running the consumers' database calls, each with its own
     # connection (PostgreSQL and the like; SQLite always uses one thread).
     "DATABASE_THREADS": 4,
-    # Consoles other than the assigned agent's and the supervisors' get new
-    # messages' inbox previews coalesced, once per this many seconds.
+    # On PostgreSQL, messages in chats an agent already answers are stored by
+    # one statement over asyncio connections (as many as DATABASE_THREADS)
+    # from the event loop (livechat/fastpath.py). False: always the ORM path.
+    "FAST_MESSAGES": True,
+    # How often each process sends what it coalesces: other agents' chats'
+    # activity to the consoles watching them, the agents board, availability,
+    # queue positions.
     "INBOX_BATCH_SECONDS": 0.5,
     # Tags an agent can put on a conversation when closing it.
     "CLOSE_TAGS": [

@@ -88,6 +88,11 @@ def send_inbox_activity(summary):
         )
 
 
+def send_inbox_activity_now(summary):
+    """``send_inbox_activity`` from the event loop (into this process's batch)."""
+    _batch().add(summary)
+
+
 def send_latest(key, build):
     """Send the ``(groups, frame)`` pairs ``build()`` returns; a burst, once.
 

@@ -113,6 +113,9 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
+iso = _iso  # for fastpath, which builds frames without model instances
+
+
 def author_frame(message):
     """Who wrote a message, as shoppers may see it."""
     if message.sender_kind == "agent" and message.author_id:
@@ -201,6 +204,19 @@ def ack_frame(message, duplicate=False):
         "seq": message.seq,
         "created": _iso(message.created_at),
         "duplicate": duplicate,
+    }
+
+
+def ack_of(message_data):
+    """``ack_frame`` of a new message, from its frame data (``fastpath``)."""
+    return {
+        "type": "ack",
+        "client_id": message_data["client_id"],
+        "id": message_data["id"],
+        "conversation": message_data["conversation"],
+        "seq": message_data["seq"],
+        "created": message_data["created"],
+        "duplicate": False,
     }
 
 

@@ -157,6 +157,39 @@ def test_agents_board_shows_presence_and_load(online, make_agent):
     assert board["Carl"]["present"] is False and board["Carl"]["open_chats"] == 0
 
 
+def test_agents_board_costs_the_same_queries_for_any_number_of_agents(
+    make_agent, django_user_model
+):
+    from django.contrib.auth.models import Group, Permission
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            board = assignment.agents_board()
+        return len(captured), {row["id"] for row in board}
+
+    for name in ("ann", "bob"):
+        AgentProfile.objects.get_or_create(user=make_agent(name))
+    few, _ = queries()
+    # Permission through a group, none at all, a superuser, an inactive agent.
+    team = Group.objects.create(name="Support team")
+    team.permissions.add(Permission.objects.get(codename="reply_conversation"))
+    grouped = django_user_model.objects.create_user("dee", is_staff=True)
+    grouped.groups.add(team)
+    plain = django_user_model.objects.create_user("eve", is_staff=True)
+    boss = django_user_model.objects.create_superuser("fay", "fay@example.com", "pw")
+    gone = make_agent("gil")
+    gone.is_active = False
+    gone.save()
+    for user in (grouped, plain, boss, gone, *(make_agent(f"a{n}") for n in range(6))):
+        AgentProfile.objects.get_or_create(user=user)
+    many, board = queries()
+    assert many == few
+    assert {grouped.pk, boss.pk} <= board and len(board) == 2 + 2 + 6
+    assert not {plain.pk, gone.pk} & board
+
+
 @override_settings(
     LIVECHAT_MISSED_AFTER_SECONDS=60, LIVECHAT_AUTO_CLOSE_AFTER_SECONDS=600
 )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from .. import (
     assignment,
+    fastpath,
     housekeeping,
     presence,
     protocol,
@@ -165,6 +166,14 @@ class AgentConsumer(_LivechatConsumer):
         client_id = protocol.client_id_of(data)
         body = protocol.body_of(data, client_id)
         conversation_id = protocol.int_of(data, "conversation")
+        if fastpath.enabled():
+            # A reply in their own active chat: one statement, no thread.
+            posted = await fastpath.post_agent_message(
+                self.user, self.author, conversation_id, body, client_id
+            )
+            if posted is not None:
+                await self.send_json(protocol.ack_of(posted))
+                return
         message, created = await self._post(conversation_id, body, client_id)
         await self.send_json(protocol.ack_frame(message, duplicate=not created))
 
@@ -302,6 +311,11 @@ class AgentConsumer(_LivechatConsumer):
         profile = self.user.livechat_profile
         profile.refresh_from_db()
         supervisor = adapter.is_supervisor(self.user)
+        # How shoppers see this agent's messages (as protocol.author_frame).
+        self.author = {
+            "name": adapter.agent_public_name(self.user),
+            "avatar": adapter.agent_avatar_url(self.user),
+        }
         return {
             "presence": profile.presence,
             "preferences": {

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from .. import (
     availability,
+    fastpath,
     presence,
     protocol,
     services,
@@ -86,8 +87,19 @@ class VisitorConsumer(_LivechatConsumer):
         client_id = protocol.client_id_of(data)
         body = protocol.body_of(data, client_id)
         topic = visitors.clean_topic(data.get("topic"))
+        if fastpath.enabled():
+            # A message in a chat an agent answers: one statement, no thread.
+            posted = await fastpath.post_visitor_message(
+                self.visitor.pk, body, client_id, limit=self._count_message
+            )
+            if posted is not None:
+                await self.send_json(protocol.ack_of(posted))
+                return
         message, created = await self._post(body, client_id, topic)
         await self.send_json(protocol.ack_frame(message, duplicate=not created))
+
+    def _count_message(self):
+        hit("message", self.visitor.pk, self.ip)
 
     async def on_profile(self, data):
         """The pre-chat form, or an email left while waiting."""
@@ -229,7 +241,7 @@ class VisitorConsumer(_LivechatConsumer):
     @db_call
     def _post(self, body, client_id, topic):
         def limit(opened):
-            hit("message", self.visitor.pk, self.ip)
+            self._count_message()
             if opened:
                 hit("conversation", self.visitor.pk, self.ip)
 

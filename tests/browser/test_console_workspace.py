@@ -480,6 +480,67 @@ async def test_the_console_resyncs_after_a_server_restart(
     assert errors == []
 
 
+async def test_other_agents_chats_are_a_remembered_disclosure(
+    new_context, live_shop, sockets
+):
+    token = secrets.token_hex(3)
+    errors = []
+    bob = await _console(await new_context(), BOB, errors)
+    alice = await _console(await new_context(), ALICE, errors)
+    shopper = await _shopper_socket(
+        live_shop, sockets, f"Is it in stock? ({token})", f"Hal{token}"
+    )
+
+    # Alice takes the chat and answers, then closes its tab: it stays hers.
+    await _entry(alice, f"stock? ({token})").click()
+    panel = _panel(alice)
+    await panel.get_by_role("button", name="Claim").click()
+    await expect(panel).to_contain_text("Active · Yours")
+    answer = f"Yes, plenty ({token}-a)"
+    await panel.get_by_label("Reply").fill(answer)
+    await panel.get_by_label("Reply").press("Enter")
+    await expect(panel.get_by_role("log")).to_contain_text(answer)
+    await panel.get_by_role("button", name=re.compile("^Close tab")).click()
+    await expect(alice.get_by_role("tab")).to_have_count(0)
+
+    # Bob is no supervisor: other agents' chats start folded away. (Anchored:
+    # the disclosure's arrow is decoration, not part of the name.)
+    inbox = bob.get_by_role("navigation", name="Inbox")
+    toggle = inbox.get_by_role("button", name=re.compile(r"^Other active chats\b"))
+    await expect(toggle).to_have_attribute("aria-expanded", "false")
+    others = _inbox_section(bob, "Other active chats")
+    chat = others.get_by_role("button", name=re.compile(re.escape(token)))
+    # Listed, but out of sight until asked for.
+    await expect(chat).to_be_hidden()
+    await expect(
+        others.get_by_role(
+            "button", name=re.compile(re.escape(token)), include_hidden=True
+        )
+    ).to_have_count(1)
+    await toggle.click()
+    await expect(toggle).to_have_attribute("aria-expanded", "true")
+    await expect(chat).to_be_visible()
+    await expect(chat).to_contain_text(answer)
+    await expect(chat).to_contain_text("Alice from Support")
+
+    # Expanded, the shopper's next message reaches Bob's preview; Alice's own
+    # entry follows it too, with no tab of the chat open.
+    news = f"Then I'll take two ({token}-n)"
+    await shopper.post(news)
+    await expect(chat).to_contain_text(news, timeout=5_000)
+    mine = _inbox_section(alice, "Mine")
+    mine_entry = mine.get_by_role("button", name=re.compile(re.escape(token)))
+    await expect(mine_entry).to_contain_text(news, timeout=5_000)
+    await expect(mine_entry).to_contain_text("unread")
+
+    # The choice is remembered: after a reload the section is still open.
+    await bob.reload()
+    await expect(bob.get_by_role("radio", name="Online")).to_be_enabled()
+    await expect(toggle).to_have_attribute("aria-expanded", "true")
+    await expect(chat).to_contain_text(news)
+    assert errors == []
+
+
 # Automatic routing, and room for one chat per agent so the limit shows at once.
 AUTO_SHOP_ENV = {"LIVECHAT_ROUTING": "auto", "LIVECHAT_MAX_CONCURRENT_CHATS": "1"}
 

@@ -1,0 +1,270 @@
+"""livechat.fastpath: messages in answered chats, stored from the event loop.
+
+On PostgreSQL only (the fast path's one database); the same frames, rows and
+refusals as the ORM path in services, which every other case still takes.
+"""
+
+import pytest
+from channels.db import database_sync_to_async
+from django.core import mail
+from django.db import connection
+from django.test import override_settings
+
+from livechat import fastpath, outbox, protocol, signals
+from livechat.models import Conversation, Message, Visitor
+from livechat.ratelimit import RateLimited
+
+from .conftest import new_token
+from .services_env import IN_CI
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+db = database_sync_to_async
+
+
+@pytest.fixture(autouse=True)
+def _postgresql():
+    if connection.vendor != "postgresql":
+        message = "the fast path runs on PostgreSQL only"
+        if IN_CI:
+            pytest.fail(f"CI=true and {message}: tests run on SQLite")
+        pytest.skip(f"*** SKIPPED: {message} ***")
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """The consumers' database-thread calls, by function name."""
+    seen = []
+    real = outbox.db_call
+
+    def counting(func):
+        seen.append(getattr(func, "__name__", repr(func)))
+        return real(func)
+
+    for module in ("livechat.consumers.visitor", "livechat.consumers.agent"):
+        monkeypatch.setattr(f"{module}.db_call", counting)
+    monkeypatch.setattr("livechat.fastpath.db_call", counting)
+    return seen
+
+
+async def _answered_chat(visitor_client, agent_client, agent):
+    shopper = await visitor_client(token=new_token()[1])
+    await shopper.expect("welcome")
+    await shopper.send(type="message", client_id="v1", body="Hello?")
+    conversation = (await shopper.expect("ack"))["conversation"]
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="open", conversation=conversation)
+    await console.expect("opened")
+    await console.send(
+        type="message", conversation=conversation, client_id="a1", body="Hi!"
+    )
+    await console.expect("ack", client_id="a1")  # the first reply: services
+    return shopper, console, conversation
+
+
+async def _message(client, seq):
+    """The live ``message`` frame of ``seq`` (earlier ones are skipped)."""
+    while True:
+        message = (await client.expect("message"))["message"]
+        if message["seq"] == seq:
+            return message
+
+
+def _stored_frame(message_id):
+    message = Message.objects.select_related("author__livechat_profile").get(
+        pk=message_id
+    )
+    return protocol.message_frame(message)["message"]
+
+
+async def test_visitor_message_in_an_answered_chat_takes_one_statement(
+    visitor_client, agent_client, agent, calls
+):
+    shopper, console, conversation = await _answered_chat(
+        visitor_client, agent_client, agent
+    )
+    calls.clear()
+    await shopper.send(type="message", client_id="v2", body="Where is my parcel?")
+    ack = await shopper.expect("ack", client_id="v2")
+    assert calls == [], "no database thread for the common message"
+    assert (ack["seq"], ack["duplicate"], ack["conversation"]) == (
+        3,
+        False,
+        conversation,
+    )
+    live = await _message(console, ack["seq"])
+    # Exactly the frame the ORM path builds from the stored row.
+    assert live == await db(_stored_frame)(ack["id"])
+    assert live["created"] == ack["created"]
+    assert await _message(shopper, ack["seq"]) == live
+    stored = await db(Conversation.objects.get)(pk=conversation)
+    assert (stored.last_seq, stored.visitor_read_seq, stored.agent_read_seq) == (
+        3,
+        3,
+        2,
+    )
+    assert stored.last_message_at.isoformat() == ack["created"]
+
+
+async def test_agent_reply_in_own_chat_takes_one_statement(
+    visitor_client, agent_client, agent, calls
+):
+    shopper, console, conversation = await _answered_chat(
+        visitor_client, agent_client, agent
+    )
+    calls.clear()
+    await console.send(
+        type="message", conversation=conversation, client_id="a2", body="On its way"
+    )
+    ack = await console.expect("ack", client_id="a2")
+    assert calls == []
+    live = await _message(shopper, ack["seq"])
+    assert live == await db(_stored_frame)(ack["id"])
+    assert live["author"]["name"] == "Alice"
+    stored = await db(Conversation.objects.get)(pk=conversation)
+    assert (stored.last_seq, stored.agent_read_seq) == (3, 3)
+
+
+async def test_a_retry_is_stored_once_and_acked_as_duplicate(
+    visitor_client, agent_client, agent
+):
+    shopper, console, conversation = await _answered_chat(
+        visitor_client, agent_client, agent
+    )
+    for _attempt in range(2):
+        await shopper.send(type="message", client_id="v2", body="Twice?")
+    first = await shopper.expect("ack", client_id="v2")
+    again = await shopper.expect("ack", client_id="v2")
+    assert (first["duplicate"], again["duplicate"]) == (False, True)
+    assert first["seq"] == again["seq"] == 3
+    await console.send(
+        type="message", conversation=conversation, client_id="a1", body="Hi!"
+    )
+    assert (await console.expect("ack", client_id="a1"))["duplicate"] is True
+    bodies = await db(
+        lambda: list(
+            Message.objects.filter(conversation_id=conversation).values_list(
+                "seq", "body"
+            )
+        )
+    )()
+    assert bodies == [(1, "Hello?"), (2, "Hi!"), (3, "Twice?")]
+
+
+async def test_everything_else_is_left_to_services(
+    visitor_client, agent_client, agent, make_agent
+):
+    # A waiting chat: services (every console's queue shows its messages).
+    shopper = await visitor_client(token=new_token()[1])
+    await shopper.expect("welcome")
+    await shopper.send(type="message", client_id="w1", body="Anyone?")
+    waiting = (await shopper.expect("ack"))["conversation"]
+    visitor_id = await db(lambda: Conversation.objects.get(pk=waiting).visitor_id)()
+    assert await fastpath.post_visitor_message(visitor_id, "x", "w2") is None
+    # Someone else's chat, a first reply, a closed chat: services says why.
+    _shopper, _console, conversation = await _answered_chat(
+        visitor_client, agent_client, agent
+    )
+    bob = await db(make_agent)("bob")
+    assert await fastpath.post_agent_message(bob, None, conversation, "x", "b1") is None
+    assert await fastpath.post_agent_message(agent, None, waiting, "x", "b2") is None
+    await db(Conversation.objects.filter(pk=conversation).update)(status="closed")
+    assert (
+        await fastpath.post_agent_message(agent, None, conversation, "x", "b3") is None
+    )
+    counts = await db(
+        lambda: sorted(Conversation.objects.values_list("last_seq", flat=True))
+    )()
+    assert counts == [1, 2], "nothing stored by a refused fast path"
+
+
+async def test_a_rate_limit_refuses_without_storing(
+    visitor_client, agent_client, agent
+):
+    shopper, _console, conversation = await _answered_chat(
+        visitor_client, agent_client, agent
+    )
+    visitor_id = await db(
+        lambda: Conversation.objects.get(pk=conversation).visitor_id
+    )()
+
+    def refuse():
+        raise RateLimited("message", 30)
+
+    with pytest.raises(RateLimited):
+        await fastpath.post_visitor_message(visitor_id, "Spam", "s1", limit=refuse)
+    stored = await db(Conversation.objects.get)(pk=conversation)
+    assert stored.last_seq == 2
+    assert not await db(Message.objects.filter(client_id="s1").exists)()
+    # Over the socket: the rate-limit error, and the socket still works.
+    with override_settings(LIVECHAT_RATE_LIMITS={"message": "2/60"}):
+        await shopper.send(type="message", client_id="s2", body="One")
+        await shopper.send(type="message", client_id="s3", body="Two")
+        assert (await shopper.expect("ack"))["client_id"] == "s2"
+        refused = await shopper.expect("error", client_id="s3")
+        assert refused["code"] == "rate_limited" and refused["retriable"] is True
+    assert not await db(Message.objects.filter(client_id="s3").exists)()
+
+
+async def test_the_database_going_away_is_an_unavailable_error(
+    visitor_client, agent_client, agent
+):
+    shopper, _console, conversation = await _answered_chat(
+        visitor_client, agent_client, agent
+    )
+    await shopper.send(type="message", client_id="v2", body="Warm")
+    await shopper.expect("ack", client_id="v2")
+    # Every pooled connection is killed by the server, as on a restart.
+    assert await db(_terminate_fast_connections)() >= 1
+    await shopper.send(type="message", client_id="v3", body="Still there?")
+    error = await shopper.expect("error", client_id="v3")
+    assert error["code"] == "unavailable" and error["retriable"] is True
+    # The client's retry goes through once, on a fresh connection.
+    await shopper.send(type="message", client_id="v3", body="Still there?")
+    ack = await shopper.expect("ack", client_id="v3")
+    assert (ack["seq"], ack["duplicate"]) == (4, False)
+    assert await db(Message.objects.filter(client_id="v3").count)() == 1
+
+
+def _terminate_fast_connections():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND application_name = %s",
+            [fastpath.APPLICATION_NAME],
+        )
+        return cursor.rowcount
+
+
+async def test_listeners_and_absent_shoppers_are_still_served(
+    visitor_client, agent_client, agent
+):
+    shopper, console, conversation = await _answered_chat(
+        visitor_client, agent_client, agent
+    )
+    heard = []
+
+    def listener(sender, message, conversation, **kwargs):
+        heard.append((message.body, conversation.pk, message.seq))
+
+    signals.message_posted.connect(listener)
+    try:
+        await shopper.send(type="message", client_id="v2", body="Heard?")
+        await shopper.expect("ack", client_id="v2")
+    finally:
+        signals.message_posted.disconnect(listener)
+    assert heard == [("Heard?", conversation, 3)]
+
+    # The shopper left their email, then their widget: the reply follows by email.
+    await db(Visitor.objects.filter(conversations=conversation).update)(
+        email="ann@example.com", live_sockets=0
+    )
+    mail.outbox.clear()
+    await console.send(
+        type="message", conversation=conversation, client_id="a2", body="Shipped!"
+    )
+    await console.expect("ack", client_id="a2")
+    assert [m.to for m in mail.outbox] == [["ann@example.com"]]
+    assert "Shipped!" in mail.outbox[0].body

@@ -1241,7 +1241,15 @@ def parse_args(argv=None):
     parser.add_argument(
         "--patches",
         nargs="*",
-        choices=("dispatch", "pool", "profile", "switch"),
+        choices=(
+            "dispatch",
+            "pool",
+            "profile",
+            "switch",
+            "gcwatch",
+            "gcfreeze",
+            "gcgarbage",
+        ),
         default=[],
         help="bench-only experiments on livechat (see bench/patched_asgi.py)",
     )

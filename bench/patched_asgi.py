@@ -25,6 +25,19 @@ process only, to measure a fix before anyone writes it properly. Environment:
     loop after each socket call, a database thread after each query) gets it
     within half a millisecond of a busy thread instead of five.
 
+``gcwatch``
+    Not a fix: logs every garbage collection that takes over 5 ms (its
+    generation and duration) to the daphne log, to tell GC pauses from
+    other latency spikes.
+
+``gcgarbage``
+    Not a fix: keeps what the collector frees (``gc.DEBUG_SAVEALL``) and
+    prints the commonest types every 5 s: where the cyclic garbage comes from.
+
+``gcfreeze``
+    ``gc.freeze()`` once Django is set up, and a first-generation threshold
+    of 50,000 allocations instead of 700: fewer, cheaper collections.
+
 ``profile``
     Not a fix: cProfile of the event loop and of the database thread between
     SIGUSR1 and SIGUSR2 (bench/profiler.py); bench/load.py sends both around
@@ -37,7 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from example_shop.asgi import application  # noqa: F401  (sets up Django)
 
 PATCHES = {p.strip() for p in os.environ.get("BENCH_PATCHES", "").split(",") if p}
-KNOWN = {"dispatch", "pool", "profile", "switch"}
+KNOWN = {"dispatch", "pool", "profile", "switch", "gcwatch", "gcfreeze", "gcgarbage"}
 if PATCHES - KNOWN:
     raise SystemExit(f"unknown BENCH_PATCHES {sorted(PATCHES - KNOWN)}; know {KNOWN}")
 
@@ -67,6 +80,53 @@ if "switch" in PATCHES:
     import sys
 
     sys.setswitchinterval(0.0005)
+
+if "gcwatch" in PATCHES:
+    import gc
+    import sys
+    import time
+
+    _gc_started = {}
+
+    def _gc_watch(phase, info):
+        if phase == "start":
+            _gc_started["t"] = time.perf_counter()
+        elif "t" in _gc_started:
+            took = (time.perf_counter() - _gc_started.pop("t")) * 1000
+            if took > 5:
+                print(
+                    f"GC generation {info['generation']} took {took:.1f} ms "
+                    f"(collected {info['collected']})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    gc.callbacks.append(_gc_watch)
+
+if "gcgarbage" in PATCHES:
+    import asyncio
+    import gc
+    import sys
+    from collections import Counter
+
+    gc.set_debug(gc.DEBUG_SAVEALL)
+
+    def _garbage_report():
+        kinds = Counter(type(o).__qualname__ for o in gc.garbage)
+        print(f"GARBAGE {len(gc.garbage)}: {kinds.most_common(25)}", file=sys.stderr)
+        del gc.garbage[:]
+        asyncio.get_event_loop().call_later(5, _garbage_report)
+
+    from twisted.internet import reactor
+
+    reactor.callLater(5, _garbage_report)
+
+if "gcfreeze" in PATCHES:
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 if "profile" in PATCHES:
     from bench import profiler

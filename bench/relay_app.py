@@ -16,6 +16,7 @@ what any Channels chat must do (parse JSON, one ``group_send`` through the same
 ``REDIS_URL`` and ``LIVECHAT_REDIS_PREFIX``, as for the example shop.
 """
 
+import gc
 import os
 import time
 
@@ -145,3 +146,9 @@ application = ProtocolTypeRouter(
         "websocket": URLRouter([re_path(r"^ws/relay/$", RelayConsumer.as_asgi())]),
     }
 )
+
+# The same garbage collector settings as the example shop's ASGI module: the
+# comparison stays like for like.
+gc.collect()
+gc.freeze()
+gc.set_threshold(50_000, 20, 20)

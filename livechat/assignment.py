@@ -290,6 +290,10 @@ def agents_board():
                 "max_chats": max_chats,
             }
         )
+    for profile in profiles:
+        # select_related linked each user back to its profile: without the
+        # cycle they go with the board, not at the next full collection.
+        profile.user._state.fields_cache.pop("livechat_profile", None)
     return board
 
 

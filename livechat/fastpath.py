@@ -2,11 +2,12 @@
 
 Most frames a busy store gets are messages in chats an agent is already
 answering. On PostgreSQL (``LIVECHAT_FAST_MESSAGES``, on by default) the
-consumers store those with one statement (the sequence number, the
-conversation's counters and the message row together, inside a short
-transaction) over psycopg's asyncio connections on the event loop: no hop
-to a database thread, and no contention for the GIL between the event loop
-and the ORM on every frame.
+consumers store those with one autocommitted statement (the sequence number,
+the conversation's counters and the message row together) over psycopg's
+asyncio connections on the event loop: no hop to a database thread, and no
+contention for the GIL between the event loop and the ORM on every frame.
+A visitor's message is not echoed to their own socket (it has the ack) unless
+they have other tabs open.
 
 Only that case: a message that would open a conversation, a chat that waits
 or was missed, an offline-message chat, a first reply, an attachment, a
@@ -25,11 +26,10 @@ from django.db import DatabaseError, OperationalError, connections
 from django.db import router as db_router
 from django.utils import timezone
 
-from . import outbox, protocol, signals
+from . import outbox, protocol, ratelimit, signals
 from .conf import app_settings
 from .models import Conversation, Message, Visitor
 from .outbox import db_call
-from .ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -52,25 +52,35 @@ def enabled():
     return connections[alias].vendor == "postgresql"
 
 
-async def post_visitor_message(visitor_id, body, client_id, limit=None):
+async def post_visitor_message(visitor_id, body, client_id, ip=None):
     """Store a visitor's message in their active chat; ``None``: use services.
 
-    Returns the ``(message frame data, conversation activity)`` it published.
-    ``limit()`` runs inside the transaction once the row is in; raising
-    refuses the message (nothing stored).
+    Returns the message's frame data, once published. The ``message`` rate
+    limits (per visitor, per ``ip``) are checked first and counted once the
+    message is stored. At a limit, services decide (a retry of a stored
+    message is acked, a new one refused), so a retry never counts.
     """
+    try:
+        ratelimit.check("message", visitor_id, ip)
+    except ratelimit.RateLimited:
+        return None
     now = timezone.now()
     row = await _run(
         "visitor",
         {"visitor": visitor_id, "body": body, "client_id": client_id, "now": now},
-        limit,
     )
     if row is None:
         return None
+    ratelimit.count("message", visitor_id, ip)
     conversation_id, seq, agent_read, visitor_read, _visitor, message_id = row[:6]
+    sockets = row[6]
     data = _message_data(message_id, conversation_id, seq, "visitor", None, body)
     data["client_id"], data["created"] = client_id or None, protocol.iso(now)
-    await _published(data, visitor_id, (agent_read, visitor_read), now, body)
+    # The sender has the ack; other tabs of theirs (if any) need the message.
+    echo = sockets is None or sockets > 1
+    await _published(
+        data, visitor_id if echo else None, (agent_read, visitor_read), now, body
+    )
     return data
 
 
@@ -92,7 +102,7 @@ async def post_agent_message(agent, author, conversation_id, body, client_id):
     )
     if row is None:
         return None
-    _id, seq, agent_read, visitor_read, visitor_id, message_id, email, sockets = row
+    _id, seq, agent_read, visitor_read, visitor_id, message_id, sockets, email = row
     data = _message_data(message_id, conversation_id, seq, "agent", author, body)
     data["client_id"], data["created"] = client_id or None, protocol.iso(now)
     await _published(data, visitor_id, (agent_read, visitor_read), now, body)
@@ -122,10 +132,10 @@ async def _published(data, visitor_id, reads, now, body):
     from .services import conversation_group, visitor_group
 
     conversation_id = data["conversation"]
-    await outbox.send_to_groups(
-        [visitor_group(visitor_id), conversation_group(conversation_id)],
-        {"type": "message", "message": data},
-    )
+    groups = [conversation_group(conversation_id)]
+    if visitor_id is not None:
+        groups.insert(0, visitor_group(visitor_id))
+    await outbox.send_to_groups(groups, {"type": "message", "message": data})
     outbox.send_inbox_activity_now(
         {
             "id": conversation_id,
@@ -159,24 +169,28 @@ def _follow_up(message_id):
 # The statement -------------------------------------------------------------------
 
 
-async def _run(kind, params, limit=None):
-    """Run the ``kind`` statement in a transaction: its row, or None."""
+async def _run(kind, params):
+    """Run the ``kind`` statement (its own transaction): its row, or None."""
     pool = _pool()
-    try:
-        async with pool.connection() as conn, conn.transaction():
-            cursor = await conn.execute(_statement(kind), params)
-            row = await cursor.fetchone()
-            if row is not None and limit is not None:
-                limit()  # raising rolls the message back
-            return row
-    except RateLimited:
-        raise
-    except pg_errors.UniqueViolation:
-        return None  # a retry: services finds the stored message
-    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-        raise OperationalError(str(exc)) from exc
-    except psycopg.Error as exc:
-        raise DatabaseError(str(exc)) from exc
+    for attempt in (1, 2):
+        try:
+            async with pool.connection() as (conn, reused):
+                cursor = await conn.execute(_statement(kind), params)
+                return await cursor.fetchone()
+        except pg_errors.UniqueViolation:
+            return None  # a retry: services finds the stored message
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            # An idle connection the server dropped (a restart, a failover):
+            # so are its siblings. Once more on a new one; if the statement
+            # did run, its client id makes the second try a duplicate.
+            await pool.close()
+            if attempt == 1 and reused:
+                logger.info("livechat: fast path reconnecting after %s", exc)
+                continue
+            raise OperationalError(str(exc)) from exc
+        except psycopg.Error as exc:
+            raise DatabaseError(str(exc)) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _statement(kind):
@@ -213,7 +227,7 @@ def _build(kind):
         )
         read = col(conv, "visitor_read_seq")
         author = "NULL"
-        extra_select, extra_join = "", ""
+        extra_select = f", v.{col(vis, 'live_sockets')}"
     else:
         # Their own chat, already answered, a live chat (offline messages
         # are answered by email too: services does that).
@@ -225,11 +239,9 @@ def _build(kind):
         )
         read = col(conv, "agent_read_seq")
         author = "%(agent)s"
-        extra_select = f", v.{col(vis, 'email')}, v.{col(vis, 'live_sockets')}"
-        visitor_id = col(conv, "visitor")
-        extra_join = (
-            f" JOIN {quote(vis.db_table)} v ON v.{col(vis, 'id')} = c.{visitor_id}"
-        )
+        extra_select = f", v.{col(vis, 'live_sockets')}, v.{col(vis, 'email')}"
+    visitor_id = col(conv, "visitor")
+    extra_join = f" JOIN {quote(vis.db_table)} v ON v.{col(vis, 'id')} = c.{visitor_id}"
     columns = ", ".join(
         col(msg, name)
         for name in (
@@ -274,12 +286,14 @@ class _Pool:
 
     @contextlib.asynccontextmanager
     async def connection(self):
+        """``(connection, reused)``: an idle one of the pool, or a new one."""
         async with self.slots:
             conn = self.idle.pop() if self.idle else None
-            if conn is None or conn.closed:
+            reused = conn is not None and not conn.closed
+            if not reused:
                 conn = await _connect()
             try:
-                yield conn
+                yield conn, reused
             finally:
                 if conn.closed or conn.info.transaction_status != _IDLE:
                     await conn.close()  # broken: the next call opens another

@@ -29,12 +29,8 @@ def _parse(rate):
     return int(count), int(seconds or 60)
 
 
-def hit(action, *keys):
-    """Count one ``action`` for each key (visitor id, IP...); raise past a limit.
-
-    Keys that are None are skipped. Limits come from LIVECHAT_RATE_LIMITS:
-    ``{"message": "30/60", ...}`` per visitor and ``"message_ip"`` per IP.
-    """
+def _windows(action, keys):
+    """``(cache key, allowed count, window, seconds left)`` per limited key."""
     limits = app_settings.RATE_LIMITS
     now = time.time()
     for kind, key in zip(("", "_ip"), keys, strict=False):
@@ -44,14 +40,44 @@ def hit(action, *keys):
         count, window = _parse(rate)
         slot = int(now // window)
         cache_key = f"livechat:rl:{action}{kind}:{key}:{slot}"
-        cache.add(cache_key, 0, window + 1)
-        try:
-            used = cache.incr(cache_key)
-        except ValueError:  # evicted between add and incr
-            cache.set(cache_key, 1, window + 1)
-            used = 1
-        if used > count:
-            raise RateLimited(action, int(window - now % window) + 1)
+        yield cache_key, count, window, int(window - now % window) + 1
+
+
+def _count(cache_key, window):
+    cache.add(cache_key, 0, window + 1)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # evicted between add and incr
+        cache.set(cache_key, 1, window + 1)
+        return 1
+
+
+def hit(action, *keys):
+    """Count one ``action`` for each key (visitor id, IP...); raise past a limit.
+
+    Keys that are None are skipped. Limits come from LIVECHAT_RATE_LIMITS:
+    ``{"message": "30/60", ...}`` per visitor and ``"message_ip"`` per IP.
+    """
+    for cache_key, count, window, left in _windows(action, keys):
+        if _count(cache_key, window) > count:
+            raise RateLimited(action, left)
+
+
+def check(action, *keys):
+    """Raise if one more ``action`` would pass a limit; count nothing.
+
+    With ``count`` once the action is done: ``hit`` in two steps, for work
+    that cannot be undone after it (one autocommitted statement).
+    """
+    for cache_key, count, _window, left in _windows(action, keys):
+        if (cache.get(cache_key) or 0) >= count:
+            raise RateLimited(action, left)
+
+
+def count(action, *keys):
+    """Count one ``action`` done (after ``check``); never raises."""
+    for cache_key, _count_allowed, window, _left in _windows(action, keys):
+        _count(cache_key, window)
 
 
 def client_ip(scope_or_meta):

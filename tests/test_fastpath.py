@@ -10,9 +10,8 @@ from django.core import mail
 from django.db import connection
 from django.test import override_settings
 
-from livechat import fastpath, outbox, protocol, signals
+from livechat import fastpath, outbox, protocol, ratelimit, signals
 from livechat.models import Conversation, Message, Visitor
-from livechat.ratelimit import RateLimited
 
 from .conftest import new_token
 from .services_env import IN_CI
@@ -48,7 +47,9 @@ def calls(monkeypatch):
 
 
 async def _answered_chat(visitor_client, agent_client, agent):
-    shopper = await visitor_client(token=new_token()[1])
+    token = new_token()[1]
+    shopper = await visitor_client(token=token)
+    shopper.token = token
     await shopper.expect("welcome")
     await shopper.send(type="message", client_id="v1", body="Hello?")
     conversation = (await shopper.expect("ack"))["conversation"]
@@ -88,6 +89,12 @@ async def test_visitor_message_in_an_answered_chat_takes_one_statement(
     await shopper.send(type="message", client_id="v2", body="Where is my parcel?")
     ack = await shopper.expect("ack", client_id="v2")
     assert calls == [], "no database thread for the common message"
+    echoed = [
+        f["message"]["seq"]
+        for f in await shopper.drain(timeout=0.3)
+        if f["type"] == "message"
+    ]
+    assert ack["seq"] not in echoed, "the sender has the ack: no echo"
     assert (ack["seq"], ack["duplicate"], ack["conversation"]) == (
         3,
         False,
@@ -97,14 +104,19 @@ async def test_visitor_message_in_an_answered_chat_takes_one_statement(
     # Exactly the frame the ORM path builds from the stored row.
     assert live == await db(_stored_frame)(ack["id"])
     assert live["created"] == ack["created"]
-    assert await _message(shopper, ack["seq"]) == live
+    # A second tab of theirs: it gets the message (the first has the ack).
+    other_tab = await visitor_client(token=shopper.token)
+    await other_tab.expect("welcome")
+    await shopper.send(type="message", client_id="v3", body="Hello again")
+    again = await shopper.expect("ack", client_id="v3")
+    assert (await _message(other_tab, again["seq"]))["body"] == "Hello again"
     stored = await db(Conversation.objects.get)(pk=conversation)
     assert (stored.last_seq, stored.visitor_read_seq, stored.agent_read_seq) == (
-        3,
-        3,
+        4,
+        4,
         2,
     )
-    assert stored.last_message_at.isoformat() == ack["created"]
+    assert stored.last_message_at.isoformat() == again["created"]
 
 
 async def test_agent_reply_in_own_chat_takes_one_statement(
@@ -189,16 +201,21 @@ async def test_a_rate_limit_refuses_without_storing(
         lambda: Conversation.objects.get(pk=conversation).visitor_id
     )()
 
-    def refuse():
-        raise RateLimited("message", 30)
-
-    with pytest.raises(RateLimited):
-        await fastpath.post_visitor_message(visitor_id, "Spam", "s1", limit=refuse)
+    # The shopper's first message counted; their IP is at its limit.
+    with override_settings(
+        LIVECHAT_RATE_LIMITS={"message": "5/60", "message_ip": "1/60"}
+    ):
+        ratelimit.count("message", visitor_id, "10.0.0.1")
+        posted = await fastpath.post_visitor_message(
+            visitor_id, "Spam", "s1", ip="10.0.0.1"
+        )
+    assert posted is None, "at a limit, services decide"
     stored = await db(Conversation.objects.get)(pk=conversation)
     assert stored.last_seq == 2
     assert not await db(Message.objects.filter(client_id="s1").exists)()
-    # Over the socket: the rate-limit error, and the socket still works.
-    with override_settings(LIVECHAT_RATE_LIMITS={"message": "2/60"}):
+    # Over the socket (two messages counted so far): one more goes through,
+    # the next is refused, and the socket still works.
+    with override_settings(LIVECHAT_RATE_LIMITS={"message": "3/60"}):
         await shopper.send(type="message", client_id="s2", body="One")
         await shopper.send(type="message", client_id="s3", body="Two")
         assert (await shopper.expect("ack"))["client_id"] == "s2"
@@ -207,7 +224,7 @@ async def test_a_rate_limit_refuses_without_storing(
     assert not await db(Message.objects.filter(client_id="s3").exists)()
 
 
-async def test_the_database_going_away_is_an_unavailable_error(
+async def test_dropped_connections_are_replaced_and_an_outage_is_an_error(
     visitor_client, agent_client, agent
 ):
     shopper, _console, conversation = await _answered_chat(
@@ -215,25 +232,42 @@ async def test_the_database_going_away_is_an_unavailable_error(
     )
     await shopper.send(type="message", client_id="v2", body="Warm")
     await shopper.expect("ack", client_id="v2")
-    # Every pooled connection is killed by the server, as on a restart.
+    # The server drops the pooled connections (a restart): the next message
+    # goes through on a new one, the shopper sees nothing of it.
     assert await db(_terminate_fast_connections)() >= 1
     await shopper.send(type="message", client_id="v3", body="Still there?")
-    error = await shopper.expect("error", client_id="v3")
-    assert error["code"] == "unavailable" and error["retriable"] is True
-    # The client's retry goes through once, on a fresh connection.
-    await shopper.send(type="message", client_id="v3", body="Still there?")
-    ack = await shopper.expect("ack", client_id="v3")
-    assert (ack["seq"], ack["duplicate"]) == (4, False)
-    assert await db(Message.objects.filter(client_id="v3").count)() == 1
+    assert (await shopper.expect("ack", client_id="v3"))["seq"] == 4
+    # The database refuses connections: an error the widget retries on.
+    await db(_terminate_fast_connections)()
+    await db(_allow_connections)(False)
+    try:
+        await shopper.send(type="message", client_id="v4", body="Hello?")
+        error = await shopper.expect("error", client_id="v4")
+        assert error["code"] == "unavailable" and error["retriable"] is True
+    finally:
+        await db(_allow_connections)(True)
+    # The client's retry goes through once.
+    await shopper.send(type="message", client_id="v4", body="Hello?")
+    ack = await shopper.expect("ack", client_id="v4")
+    assert (ack["seq"], ack["duplicate"]) == (5, False)
+    assert await db(Message.objects.filter(client_id="v4").count)() == 1
+
+
+def _allow_connections(allowed):
+    # From another database: PostgreSQL will not do it from the one changed.
+    with connection._nodb_cursor() as cursor:
+        name = connection.ops.quote_name(connection.settings_dict["NAME"])
+        cursor.execute(
+            f"ALTER DATABASE {name} ALLOW_CONNECTIONS {'true' if allowed else 'false'}"
+        )
 
 
 def _terminate_fast_connections():
-    with connection.cursor() as cursor:
+    with connection._nodb_cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND application_name = %s",
-            [fastpath.APPLICATION_NAME],
+            "WHERE datname = %s AND application_name = %s",
+            [connection.settings_dict["NAME"], fastpath.APPLICATION_NAME],
         )
         return cursor.rowcount
 

@@ -90,16 +90,13 @@ class VisitorConsumer(_LivechatConsumer):
         if fastpath.enabled():
             # A message in a chat an agent answers: one statement, no thread.
             posted = await fastpath.post_visitor_message(
-                self.visitor.pk, body, client_id, limit=self._count_message
+                self.visitor.pk, body, client_id, ip=self.ip
             )
             if posted is not None:
                 await self.send_json(protocol.ack_of(posted))
                 return
         message, created = await self._post(body, client_id, topic)
         await self.send_json(protocol.ack_frame(message, duplicate=not created))
-
-    def _count_message(self):
-        hit("message", self.visitor.pk, self.ip)
 
     async def on_profile(self, data):
         """The pre-chat form, or an email left while waiting."""
@@ -241,7 +238,7 @@ class VisitorConsumer(_LivechatConsumer):
     @db_call
     def _post(self, body, client_id, topic):
         def limit(opened):
-            self._count_message()
+            hit("message", self.visitor.pk, self.ip)
             if opened:
                 hit("conversation", self.visitor.pk, self.ip)
 

@@ -33,6 +33,7 @@ wait is bounded and every process it starts is stopped at the end.
 import argparse
 import asyncio
 import contextlib
+import gc
 import importlib.metadata
 import json
 import math
@@ -763,6 +764,11 @@ class Bench:
         total = int(rate * seconds)
         body = ("x" * self.args.body)[: self.args.body]
         snapshot = self._snapshot(database=detail)
+        # The instrument must not pause: no garbage collection in this process
+        # while a step runs (its heap grows with every step's records, and a
+        # full collection would add its pause to the measured latencies).
+        gc.collect()
+        gc.disable()
         start = time.perf_counter()
         step.first_send = start
         k = 0
@@ -811,6 +817,7 @@ class Bench:
                 break
             await asyncio.sleep(0.05)
         step.drained_at = time.perf_counter()
+        gc.enable()
         step.drained = settled >= total
         # Let the last frames of other types (inbox updates) arrive too.
         await asyncio.sleep(0.2)
@@ -914,6 +921,7 @@ def step_figures(step):
 
 def print_step(stack, step, label):
     f = step_figures(step)
+    print_late(stack, step)
     r = step.resources
     p50, p95, p99 = f["p"][None]
     servers = "+".join(f"{c * 100:.0f}%" for c in r["servers_cpu"])
@@ -929,6 +937,34 @@ def print_step(stack, step, label):
         flush=True,
     )
     return f
+
+
+def print_late(stack, step, limit_s=0.1):
+    """When the slow messages were sent, and whether their acks were slow too.
+
+    Clustered in time: a pause somewhere; spread out: a saturated resource.
+    Slow acks: the sending side was slow (frame handling, the database); fast
+    acks but slow delivery: the publish and the receiving side were.
+    """
+    late = []
+    for cid, (sent_at, _way) in step.sent.items():
+        received = step.delivered.get(cid)
+        if received is None or received - sent_at > limit_s:
+            late.append((sent_at - step.first_send, cid))
+    if not late:
+        return
+    late.sort()
+    buckets = Counter(int(offset * 10) / 10 for offset, _cid in late)
+    spans = ", ".join(f"{t:.1f}s:{n}" for t, n in sorted(buckets.items())[:12])
+    acks = sorted(
+        step.acked[cid] - step.sent[cid][0] for _o, cid in late if cid in step.acked
+    )
+    print(
+        f"  {stack.name:8s} late (> {limit_s * 1000:.0f} ms): {len(late)}, by send "
+        f"time [{spans}{', ...' if len(buckets) > 12 else ''}]; their acks p50 "
+        f"{ms(percentile(acks, 0.5))} max {ms(acks[-1] if acks else math.nan)} ms",
+        flush=True,
+    )
 
 
 def print_detail(stack, step):
@@ -1249,6 +1285,8 @@ def parse_args(argv=None):
             "gcwatch",
             "gcfreeze",
             "gcgarbage",
+            "asynccommit",
+            "slowcallbacks",
         ),
         default=[],
         help="bench-only experiments on livechat (see bench/patched_asgi.py)",

@@ -38,6 +38,15 @@ process only, to measure a fix before anyone writes it properly. Environment:
     ``gc.freeze()`` once Django is set up, and a first-generation threshold
     of 50,000 allocations instead of 700: fewer, cheaper collections.
 
+``asynccommit``
+    Not a fix to ship (a crash could lose the last acknowledged messages):
+    the fast path's connections ``SET synchronous_commit = off``, to tell
+    waits on the WAL flush from other stalls.
+
+``slowcallbacks``
+    Not a fix: asyncio debug mode, logging every callback that holds the
+    event loop for over 50 ms (what blocks every socket at once).
+
 ``profile``
     Not a fix: cProfile of the event loop and of the database thread between
     SIGUSR1 and SIGUSR2 (bench/profiler.py); bench/load.py sends both around
@@ -50,7 +59,17 @@ from concurrent.futures import ThreadPoolExecutor
 from example_shop.asgi import application  # noqa: F401  (sets up Django)
 
 PATCHES = {p.strip() for p in os.environ.get("BENCH_PATCHES", "").split(",") if p}
-KNOWN = {"dispatch", "pool", "profile", "switch", "gcwatch", "gcfreeze", "gcgarbage"}
+KNOWN = {
+    "dispatch",
+    "pool",
+    "profile",
+    "switch",
+    "gcwatch",
+    "gcfreeze",
+    "gcgarbage",
+    "asynccommit",
+    "slowcallbacks",
+}
 if PATCHES - KNOWN:
     raise SystemExit(f"unknown BENCH_PATCHES {sorted(PATCHES - KNOWN)}; know {KNOWN}")
 
@@ -127,6 +146,32 @@ if "gcfreeze" in PATCHES:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+
+if "asynccommit" in PATCHES:
+    from livechat import fastpath
+
+    _real_connect = fastpath._connect
+
+    async def _connect_async_commit():
+        conn = await _real_connect()
+        await conn.execute("SET synchronous_commit = off")
+        return conn
+
+    fastpath._connect = _connect_async_commit
+
+if "slowcallbacks" in PATCHES:
+    import asyncio
+    import logging
+
+    from twisted.internet import reactor
+
+    def _debug_loop():
+        loop = asyncio.get_event_loop()
+        loop.set_debug(True)
+        loop.slow_callback_duration = 0.05
+        logging.getLogger("asyncio").setLevel(logging.WARNING)
+
+    reactor.callLater(0, _debug_loop)
 
 if "profile" in PATCHES:
     from bench import profiler

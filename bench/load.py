@@ -58,6 +58,7 @@ if str(ROOT) not in sys.path:
 from websockets.asyncio.client import connect  # noqa: E402
 from websockets.exceptions import ConnectionClosed  # noqa: E402
 
+from bench.patch_names import PATCH_NAMES  # noqa: E402
 from tests.e2e.live import (  # noqa: E402
     LiveShop,
     PostgresDatabase,
@@ -1277,17 +1278,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--patches",
         nargs="*",
-        choices=(
-            "dispatch",
-            "pool",
-            "profile",
-            "switch",
-            "gcwatch",
-            "gcfreeze",
-            "gcgarbage",
-            "asynccommit",
-            "slowcallbacks",
-        ),
+        choices=PATCH_NAMES,
         default=[],
         help="bench-only experiments on livechat (see bench/patched_asgi.py)",
     )

@@ -47,6 +47,11 @@ process only, to measure a fix before anyone writes it properly. Environment:
     Not a fix: asyncio debug mode, logging every callback that holds the
     event loop for over 50 ms (what blocks every socket at once).
 
+``slowstatements``
+    Not a fix: logs every fast-path statement that takes over 50 ms from
+    asking for a connection to its row (the pool's wait included), and the
+    event loop's lag at that moment: a slow database from a busy loop.
+
 ``profile``
     Not a fix: cProfile of the event loop and of the database thread between
     SIGUSR1 and SIGUSR2 (bench/profiler.py); bench/load.py sends both around
@@ -56,20 +61,11 @@ process only, to measure a fix before anyone writes it properly. Environment:
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+from bench.patch_names import PATCH_NAMES
 from example_shop.asgi import application  # noqa: F401  (sets up Django)
 
 PATCHES = {p.strip() for p in os.environ.get("BENCH_PATCHES", "").split(",") if p}
-KNOWN = {
-    "dispatch",
-    "pool",
-    "profile",
-    "switch",
-    "gcwatch",
-    "gcfreeze",
-    "gcgarbage",
-    "asynccommit",
-    "slowcallbacks",
-}
+KNOWN = set(PATCH_NAMES)
 if PATCHES - KNOWN:
     raise SystemExit(f"unknown BENCH_PATCHES {sorted(PATCHES - KNOWN)}; know {KNOWN}")
 
@@ -172,6 +168,38 @@ if "slowcallbacks" in PATCHES:
         logging.getLogger("asyncio").setLevel(logging.WARNING)
 
     reactor.callLater(0, _debug_loop)
+
+if "slowstatements" in PATCHES:
+    import asyncio
+    import sys
+    import time
+
+    from livechat import fastpath
+
+    _real_run = fastpath._run
+
+    async def _timed_run(kind, params):
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        try:
+            return await _real_run(kind, params)
+        finally:
+            took = time.perf_counter() - started
+            if took > 0.05:
+                # How late a callback scheduled now runs: the loop's own lag.
+                t0 = time.perf_counter()
+                lag = asyncio.Event()
+                loop.call_soon(lag.set)
+                await lag.wait()
+                print(
+                    f"SLOW {kind} statement {took * 1000:.0f} ms at "
+                    f"{time.strftime('%H:%M:%S')}, loop lag now "
+                    f"{(time.perf_counter() - t0) * 1000:.1f} ms",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    fastpath._run = _timed_run
 
 if "profile" in PATCHES:
     from bench import profiler

@@ -2,8 +2,10 @@
 
 Requires ``DJANGO_SECRET_KEY``; uses Redis for the channel layer (``REDIS_URL``,
 default ``redis://127.0.0.1:6379/0``) because the in-memory layer only works
-within one process. Set ``DJANGO_SECURE_PROXY_SSL_HEADER=1`` behind a proxy
-that sets ``X-Forwarded-Proto``.
+within one process, and for the cache (``DJANGO_CACHE_URL``, default
+``redis://127.0.0.1:6379/1``) so that every process counts the same rate
+limits. Set ``DJANGO_SECURE_PROXY_SSL_HEADER=1`` behind a proxy that sets
+``X-Forwarded-Proto`` (and overwrites ``X-Forwarded-For``).
 """
 
 import os
@@ -36,6 +38,19 @@ X_FRAME_OPTIONS = "DENY"
 
 if os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER") == "1":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The proxy (docs/deployment.md's nginx) overwrites X-Forwarded-For.
+    LIVECHAT_TRUSTED_PROXY_HEADER = os.environ.get(
+        "LIVECHAT_TRUSTED_PROXY_HEADER", "x-forwarded-for"
+    )
+
+# Rate limits, the housekeeping lock and cached answers shared by every process.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get("DJANGO_CACHE_URL", "redis://127.0.0.1:6379/1"),
+        "KEY_PREFIX": "shop",
+    }
+}
 
 # Real email for offline-message notifications and transcripts.
 EMAIL_BACKEND = os.environ.get(

@@ -117,3 +117,45 @@ def check_attachment_storage(app_configs, **kwargs):
             )
         ]
     return []
+
+
+LOCAL_MEMORY_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+
+
+@register(Tags.security, deploy=True)
+def check_client_ip_behind_proxy(app_configs, **kwargs):
+    """W004: behind a proxy, per-IP limits need the header with the client's IP."""
+    behind_proxy = bool(getattr(settings, "SECURE_PROXY_SSL_HEADER", None)) or bool(
+        getattr(settings, "USE_X_FORWARDED_HOST", False)
+    )
+    if behind_proxy and not app_settings.TRUSTED_PROXY_HEADER:
+        return [
+            Warning(
+                "The site runs behind a proxy (SECURE_PROXY_SSL_HEADER or "
+                "USE_X_FORWARDED_HOST is set) but LIVECHAT_TRUSTED_PROXY_HEADER is "
+                "not: every shopper has the proxy's address, so the per-IP rate "
+                "limits refuse everyone at once and stored IPs are the proxy's.",
+                hint='Set LIVECHAT_TRUSTED_PROXY_HEADER = "x-forwarded-for" if your '
+                "proxy overwrites that header (see docs/deployment.md).",
+                id="livechat.W004",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_shared_cache(app_configs, **kwargs):
+    """W005: rate limits live in the cache; a per-process cache splits them."""
+    backend = (getattr(settings, "CACHES", None) or {}).get("default", {})
+    if backend.get("BACKEND", LOCAL_MEMORY_CACHE) == LOCAL_MEMORY_CACHE:
+        return [
+            Warning(
+                "The default cache is local memory: with several server processes "
+                "each counts livechat's rate limits on its own (N times the limit), "
+                "and the housekeeping lock is not shared.",
+                hint="Use a shared cache such as Django's RedisCache "
+                "(docs/deployment.md); ignore this with one process only.",
+                id="livechat.W005",
+            )
+        ]
+    return []

@@ -70,3 +70,30 @@ def test_private_attachment_storage_is_clean():
 @override_settings(LIVECHAT_ATTACHMENT_STORAGE="nowhere")
 def test_unknown_attachment_storage_is_an_error():
     assert "livechat.E004" in _ids(include_deployment_checks=True)
+
+
+@override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
+def test_a_proxy_without_the_client_ip_header_warns_on_deploy():
+    assert "livechat.W004" in _ids(include_deployment_checks=True)
+    with override_settings(LIVECHAT_TRUSTED_PROXY_HEADER="x-forwarded-for"):
+        assert "livechat.W004" not in _ids(include_deployment_checks=True)
+
+
+def test_no_proxy_no_warning_about_its_header():
+    assert "livechat.W004" not in _ids(include_deployment_checks=True)
+
+
+@override_settings(
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+)
+def test_a_per_process_cache_warns_on_deploy():
+    assert "livechat.W005" in _ids(include_deployment_checks=True)
+    with override_settings(
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/1",
+            }
+        }
+    ):
+        assert "livechat.W005" not in _ids(include_deployment_checks=True)

@@ -277,3 +277,42 @@ async def test_assigned_chats_news_reaches_its_agent_and_watchers_only(
     assert not [f for f in await bob.drain(timeout=0.8) if f["type"] == "conversations"]
     await bob.send(type="watch", others="yes")
     assert (await bob.expect("error"))["code"] == "bad_frame"
+
+
+async def test_consoles_follow_their_agents_chats_across_a_transfer(
+    visitor_client, agent_client, agent, make_agent
+):
+    bob = await db(make_agent)("bob")
+    shopper, conversation = await _waiting_chat(visitor_client)
+    alice = await agent_client(agent)
+    await alice.expect("welcome")
+    await alice.send(
+        type="message", conversation=conversation, client_id="a1", body="Alice here"
+    )
+    await alice.expect("ack")
+    # Consoles that never opened the chat: one of Alice's, one of Bob's.
+    alice_other = await agent_client(agent)
+    await alice_other.expect("welcome")
+    bob_console = await agent_client(bob)
+    await bob_console.expect("welcome")
+
+    async def news(console, seq):
+        return [
+            f["message"]["seq"]
+            for f in await console.drain(timeout=0.6)
+            if f["type"] == "message" and f["message"]["seq"] >= seq
+        ]
+
+    await shopper.send(type="message", client_id="v2", body="Still there?")
+    seq = (await shopper.expect("ack"))["seq"]
+    assert seq in await news(alice_other, seq)  # followed since her welcome
+    assert not await news(bob_console, seq)
+
+    await alice.send(type="transfer", conversation=conversation, agent=bob.pk)
+    await alice.expect("transfer_done")
+    await bob_console.expect("transferred")
+    await alice_other.drain(timeout=0.3)
+    await shopper.send(type="message", client_id="v3", body="Hello Bob?")
+    seq = (await shopper.expect("ack"))["seq"]
+    assert seq in await news(bob_console, seq)  # followed once his
+    assert not await news(alice_other, seq)  # and no longer Alice's

@@ -32,17 +32,15 @@ def _postgresql():
 
 @pytest.fixture
 def calls(monkeypatch):
-    """The consumers' database-thread calls, by function name."""
+    """What ran on the database threads (every ``db_call``), by function name."""
     seen = []
-    real = outbox.db_call
+    real = outbox._collecting
 
-    def counting(func):
+    def collecting(box, func, *args, **kwargs):
         seen.append(getattr(func, "__name__", repr(func)))
-        return real(func)
+        return real(box, func, *args, **kwargs)
 
-    for module in ("livechat.consumers.visitor", "livechat.consumers.agent"):
-        monkeypatch.setattr(f"{module}.db_call", counting)
-    monkeypatch.setattr("livechat.fastpath.db_call", counting)
+    monkeypatch.setattr(outbox, "_collecting", collecting)
     return seen
 
 
@@ -302,3 +300,14 @@ async def test_listeners_and_absent_shoppers_are_still_served(
     await console.expect("ack", client_id="a2")
     assert [m.to for m in mail.outbox] == [["ann@example.com"]]
     assert "Shipped!" in mail.outbox[0].body
+
+
+async def test_the_setting_turns_it_off(visitor_client, agent_client, agent, calls):
+    shopper, _console, _conversation = await _answered_chat(
+        visitor_client, agent_client, agent
+    )
+    with override_settings(LIVECHAT_FAST_MESSAGES=False):
+        calls.clear()
+        await shopper.send(type="message", client_id="v2", body="The ORM way")
+        ack = await shopper.expect("ack", client_id="v2")
+    assert calls == ["_post"] and ack["seq"] == 3

@@ -16,6 +16,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.core.signals import request_finished  # noqa: E402
+from django.db import connections  # noqa: E402
 
 from livechat.routing import websocket_urlpatterns  # noqa: E402
 
@@ -34,6 +36,21 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+def close_request_connections(**kwargs):
+    """Close the database connections of the request that just finished.
+
+    Under ASGI, Django runs each request's synchronous code in a thread of its
+    own, so a connection kept for CONN_MAX_AGE is never reused by another
+    request: it stays open until its thread's objects are garbage collected.
+    With many requests that exhausts PostgreSQL's max_connections. livechat's
+    consumers keep theirs on threads that live as long as the process.
+    """
+    connections.close_all()
+
+
+request_finished.connect(close_request_connections, dispatch_uid="close_request_db")
 
 # A long-lived chat server: move everything loaded so far (Django, the apps,
 # their modules) out of the garbage collector's sight and collect young

@@ -12,6 +12,8 @@ from websockets.exceptions import ConnectionClosed
 
 RECEIVE_TIMEOUT = 5
 HTTP_TIMEOUT = 10
+VISITOR = "/ws/livechat/visitor/"
+AGENT = "/ws/livechat/agent/"
 _TOKEN = re.compile(r'\bdata-token="([^"]+)"')
 
 
@@ -175,3 +177,17 @@ class Socket:
                     self.pending.append(json.loads(await self.connection.recv()))
         except ConnectionClosed as closed:
             return closed.rcvd.code if closed.rcvd else None
+
+
+def unavailable(what, message):
+    """Skip loudly on a laptop; fail in CI, where every service must be there."""
+    import sys
+
+    import pytest
+
+    from tests.services_env import IN_CI
+
+    if IN_CI:
+        pytest.fail(f"{what}: {message}", pytrace=False)
+    print(f"\n*** SKIPPED: {message} ***\n", file=sys.stderr)
+    pytest.skip(f"*** SKIPPED: {message} ***")

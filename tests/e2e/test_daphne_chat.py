@@ -8,12 +8,9 @@ layer and database) keeps the protocol's promises across dropped connections.
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from .clients import Socket, client_id, http_session, visitor_token
+from .clients import AGENT, VISITOR, Socket, client_id, http_session, visitor_token
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
-
-VISITOR = "/ws/livechat/visitor/"
-AGENT = "/ws/livechat/agent/"
 
 
 def _seqs(messages):

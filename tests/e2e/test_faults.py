@@ -27,15 +27,16 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from tests.services_env import IN_CI
-
 from .clients import (
+    AGENT,
     RECEIVE_TIMEOUT,
+    VISITOR,
     Socket,
     client_id,
     cookie_header,
     http_session,
     log_in_agent,
+    unavailable,
     visitor_token,
 )
 from .live import (
@@ -52,8 +53,6 @@ from .live import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(45)]
 
-VISITOR = "/ws/livechat/visitor/"
-AGENT = "/ws/livechat/agent/"
 GRACE_SECONDS = 1
 # A console whose process died never says goodbye: its heartbeat expires.
 HEARTBEAT_TIMEOUT = 6
@@ -63,11 +62,7 @@ REDIS_BOOT_TIMEOUT = 5
 
 
 def _unavailable(message):
-    """Skip loudly on a laptop; fail in CI, where every service must be there."""
-    if IN_CI:
-        pytest.fail(f"fault tests: {message}", pytrace=False)
-    print(f"\n*** SKIPPED: {message} ***\n", file=sys.stderr)
-    pytest.skip(f"*** SKIPPED: {message} ***")
+    unavailable("fault tests", message)
 
 
 # A private Redis ----------------------------------------------------------------

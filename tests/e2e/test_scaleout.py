@@ -17,14 +17,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.services_env import IN_CI
-
 from .clients import (
+    AGENT,
     RECEIVE_TIMEOUT,
+    VISITOR,
     Socket,
     cookie_header,
     http_session,
     log_in_agent,
+    unavailable,
     visitor_token,
 )
 from .live import (
@@ -40,8 +41,6 @@ from .live import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
-VISITOR = "/ws/livechat/visitor/"
-AGENT = "/ws/livechat/agent/"
 GRACE_SECONDS = 1
 # /livechat/status/ keeps its answer this long in each process's own cache
 # (livechat.availability): B forgetting it on a presence change does not
@@ -56,11 +55,7 @@ SCALEOUT_ENV = {
 
 
 def _unavailable(message):
-    """Skip loudly on a laptop; fail in CI, where every service must be there."""
-    if IN_CI:
-        pytest.fail(f"scale-out tests: {message}", pytrace=False)
-    print(f"\n*** SKIPPED: {message} ***\n", file=sys.stderr)
-    pytest.skip(f"*** SKIPPED: {message} ***")
+    unavailable("scale-out tests", message)
 
 
 @pytest.fixture(scope="module")

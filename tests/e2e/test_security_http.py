@@ -18,8 +18,10 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from .clients import (
+    AGENT,
     HTTP_TIMEOUT,
     RECEIVE_TIMEOUT,
+    VISITOR,
     Socket,
     client_id,
     cookie_header,
@@ -29,8 +31,6 @@ from .clients import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
-VISITOR = "/ws/livechat/visitor/"
-AGENT = "/ws/livechat/agent/"
 UPLOAD = "/livechat/attachments/"
 CONSOLE = "/admin/livechat/liveconsole/"
 API = "/livechat/api/conversations/"

@@ -74,8 +74,9 @@ async def post_visitor_message(visitor_id, body, client_id, ip=None):
     ratelimit.count("message", visitor_id, ip)
     conversation_id, seq, agent_read, visitor_read, _visitor, message_id = row[:6]
     sockets = row[6]
-    data = _message_data(message_id, conversation_id, seq, "visitor", None, body)
-    data["client_id"], data["created"] = client_id or None, protocol.iso(now)
+    data = _message_data(
+        message_id, conversation_id, seq, "visitor", None, body, client_id, now
+    )
     # The sender has the ack; other tabs of theirs (if any) need the message.
     echo = sockets is None or sockets > 1
     await _published(
@@ -103,16 +104,20 @@ async def post_agent_message(agent, author, conversation_id, body, client_id):
     if row is None:
         return None
     _id, seq, agent_read, visitor_read, visitor_id, message_id, sockets, email = row
-    data = _message_data(message_id, conversation_id, seq, "agent", author, body)
-    data["client_id"], data["created"] = client_id or None, protocol.iso(now)
+    data = _message_data(
+        message_id, conversation_id, seq, "agent", author, body, client_id, now
+    )
     await _published(data, visitor_id, (agent_read, visitor_read), now, body)
     if email and not sockets and app_settings.FOLLOWUP_EMAIL_EVERY_SECONDS:
         # Their widget is gone: the reply may go by email too (rare; ORM).
-        await db_call(_follow_up)(message_id)
+        await _after_stored(_follow_up, message_id)
     return data
 
 
-def _message_data(message_id, conversation_id, seq, sender, author, body):
+def _message_data(
+    message_id, conversation_id, seq, sender, author, body, client_id, now
+):
+    """``protocol.message_frame_data`` of the message just stored."""
     return {
         "id": message_id,
         "conversation": conversation_id,
@@ -120,10 +125,21 @@ def _message_data(message_id, conversation_id, seq, sender, author, body):
         "sender": sender,
         "author": author,
         "body": body,
-        "client_id": None,
-        "created": None,
+        "client_id": client_id or None,
+        "created": protocol.iso(now),
         "attachment": None,
     }
+
+
+async def _after_stored(func, message_id):
+    """Work after the message is stored and sent: a failure is logged, the
+    sender still gets their ack (a retry would only be a duplicate)."""
+    try:
+        await db_call(func)(message_id)
+    except Exception:
+        logger.exception(
+            "livechat: %s failed for message %s", func.__name__, message_id
+        )
 
 
 async def _published(data, visitor_id, reads, now, body):
@@ -147,7 +163,7 @@ async def _published(data, visitor_id, reads, now, body):
         }
     )
     if signals.message_posted.has_listeners(Message):
-        await db_call(_signal)(data["id"])
+        await _after_stored(_signal, data["id"])
 
 
 def _signal(message_id):

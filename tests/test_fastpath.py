@@ -311,3 +311,23 @@ async def test_the_setting_turns_it_off(visitor_client, agent_client, agent, cal
         await shopper.send(type="message", client_id="v2", body="The ORM way")
         ack = await shopper.expect("ack", client_id="v2")
     assert calls == ["_post"] and ack["seq"] == 3
+
+
+async def test_a_failing_listener_never_costs_the_sender_their_ack(
+    visitor_client, agent_client, agent, caplog
+):
+    shopper, _console, _conversation = await _answered_chat(
+        visitor_client, agent_client, agent
+    )
+
+    def broken(sender, **kwargs):
+        raise RuntimeError("the host's hook is broken")
+
+    signals.message_posted.connect(broken)
+    try:
+        await shopper.send(type="message", client_id="v2", body="Hello")
+        ack = await shopper.expect("ack", client_id="v2")
+    finally:
+        signals.message_posted.disconnect(broken)
+    assert ack["seq"] == 3 and ack["duplicate"] is False
+    assert "_signal failed" in caplog.text

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -316,41 +317,70 @@ class LiveShop:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def start_live_shop(tmp_dir):
-    """Create the database, migrate, seed and start daphne; return a LiveShop.
+_CHOOSE = object()
 
-    Raises LiveShopUnavailable when a required service is missing.
-    The caller must call ``stop_live_shop()`` on the result.
+
+def start_live_shops(tmp_dir, count=1, redis=_CHOOSE, extra_env=None):
+    """Create the database, migrate, seed and start ``count`` daphne processes.
+
+    They share the database and the channel layer (``redis``: a URL, None for
+    the in-memory layer, or chosen by ``choose_redis()``). Raises
+    LiveShopUnavailable when a required service is missing, or when several
+    processes are asked for without PostgreSQL and Redis to share. The caller
+    must call ``stop_live_shops()`` on the result.
     """
     tmp_dir = Path(tmp_dir)
     database = choose_database(tmp_dir)
-    redis = choose_redis()
+    redis = choose_redis() if redis is _CHOOSE else redis
+    if count > 1 and isinstance(database, SqliteDatabase):
+        raise LiveShopUnavailable("several processes need PostgreSQL, not SQLite")
+    if count > 1 and redis is None:
+        raise LiveShopUnavailable("several processes need Redis to hear each other")
+    # One environment for all: the same database and, above all, the same
+    # channel-layer prefix, or they would never hear each other.
+    env = shop_environment(database.url, redis)
+    env.update(extra_env or {})
+    shops = [
+        LiveShop(
+            port=free_port(),
+            env=env,
+            log_path=tmp_dir / ("daphne.log" if count == 1 else f"daphne-{n}.log"),
+            database=database,
+        )
+        for n in range(count)
+    ]
     database.create()
-    shop = LiveShop(
-        port=free_port(),
-        env=shop_environment(database.url, redis),
-        log_path=tmp_dir / "daphne.log",
-        database=database,
-    )
     try:
-        run_manage(shop.env, "migrate", "--noinput", "-v0")
-        run_manage(shop.env, "seed_demo")
-        shop.start()
+        run_manage(env, "migrate", "--noinput", "-v0")
+        run_manage(env, "seed_demo")
+        with ThreadPoolExecutor(count) as pool:
+            list(pool.map(LiveShop.start, shops))  # list(): re-raise a failure
     except BaseException:
-        stop_live_shop(shop)
+        stop_live_shops(shops)
         raise
-    return shop
+    return shops
+
+
+def start_live_shop(tmp_dir, **kwargs):
+    """``start_live_shops`` for one process: the LiveShop."""
+    return start_live_shops(tmp_dir, **kwargs)[0]
+
+
+def stop_live_shops(shops):
+    """Stop every daphne, then drop their database; never raises on cleanup."""
+    try:
+        for shop in shops:
+            shop.stop()
+    finally:
+        try:
+            shops[0].database.drop()
+        except Exception as exc:  # a leftover test database is not a failure
+            print(f"could not drop {shops[0].database}: {exc}", file=sys.stderr)
 
 
 def stop_live_shop(shop):
     """Stop daphne and drop the database; never raises on cleanup trouble."""
-    try:
-        shop.stop()
-    finally:
-        try:
-            shop.database.drop()
-        except Exception as exc:  # a leftover test database is not a failure
-            print(f"could not drop {shop.database}: {exc}", file=sys.stderr)
+    stop_live_shops([shop])
 
 
 # The pytest side --------------------------------------------------------------

@@ -40,14 +40,11 @@ from .clients import (
     visitor_token,
 )
 from .live import (
-    LiveShop,
     LiveShopUnavailable,
     PostgresDatabase,
     _to_libpq,
-    choose_database,
     free_port,
-    run_manage,
-    shop_environment,
+    start_live_shop,
     stop_live_shop,
 )
 
@@ -155,27 +152,14 @@ def private_redis(tmp_path_factory):
 def fault_shop(request, tmp_path_factory, private_redis):
     """example_shop under daphne, its channel layer on the private Redis."""
     directory = tmp_path_factory.mktemp("fault_shop")
+    env = {
+        "LIVECHAT_AGENT_GRACE_SECONDS": str(GRACE_SECONDS),
+        "LIVECHAT_AGENT_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT),
+    }
     try:
-        database = choose_database(directory)
+        shop = start_live_shop(directory, redis=private_redis.url, extra_env=env)
     except LiveShopUnavailable as exc:
         _unavailable(str(exc))
-    env = shop_environment(database.url, private_redis.url)
-    env["LIVECHAT_AGENT_GRACE_SECONDS"] = str(GRACE_SECONDS)
-    env["LIVECHAT_AGENT_HEARTBEAT_TIMEOUT"] = str(HEARTBEAT_TIMEOUT)
-    database.create()
-    shop = LiveShop(
-        port=free_port(),
-        env=env,
-        log_path=directory / "daphne.log",
-        database=database,
-    )
-    try:
-        run_manage(shop.env, "migrate", "--noinput", "-v0")
-        run_manage(shop.env, "seed_demo")
-        shop.start()
-    except BaseException:
-        stop_live_shop(shop)
-        raise
     failed_before = request.session.testsfailed
     yield shop
     if request.session.testsfailed > failed_before:

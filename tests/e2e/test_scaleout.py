@@ -13,7 +13,6 @@ import asyncio
 import json
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -29,14 +28,9 @@ from .clients import (
     visitor_token,
 )
 from .live import (
-    LiveShop,
     LiveShopUnavailable,
-    SqliteDatabase,
-    choose_database,
-    choose_redis,
-    free_port,
-    run_manage,
-    shop_environment,
+    start_live_shops,
+    stop_live_shops,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
@@ -63,33 +57,10 @@ def shops(request, tmp_path_factory):
     """``(a, b)``: two daphne processes on one database and one Redis."""
     directory = tmp_path_factory.mktemp("scaleout")
     try:
-        database, redis = choose_database(directory), choose_redis()
+        pair = start_live_shops(directory, count=2, extra_env=SCALEOUT_ENV)
     except LiveShopUnavailable as exc:
-        _unavailable(str(exc))
-    if isinstance(database, SqliteDatabase):
-        _unavailable("scale-out needs PostgreSQL: two processes on one SQLite file")
-    if redis is None:
-        _unavailable("scale-out needs Redis: the in-memory layer is one process")
-    # One environment for both: the same database and, above all, the same
-    # channel-layer prefix, or the two would never hear each other.
-    env = shop_environment(database.url, redis)
-    env.update(SCALEOUT_ENV)
-    pair = [
-        LiveShop(
-            port=free_port(),
-            env=env,
-            log_path=directory / f"daphne-{name}.log",
-            database=database,
-        )
-        for name in ("a", "b")
-    ]
-    database.create()
+        _unavailable(f"scale-out: {exc}")
     try:
-        run_manage(env, "migrate", "--noinput", "-v0")
-        run_manage(env, "seed_demo")
-        with ThreadPoolExecutor(len(pair)) as pool:
-            # list(): re-raise a start that failed.
-            list(pool.map(LiveShop.start, pair))
         failed_before = request.session.testsfailed
         yield tuple(pair)
         if request.session.testsfailed > failed_before:
@@ -100,12 +71,7 @@ def shops(request, tmp_path_factory):
                     file=sys.stderr,
                 )
     finally:
-        for shop in pair:
-            shop.stop()
-        try:
-            database.drop()
-        except Exception as exc:  # a leftover test database is not a failure
-            print(f"could not drop {database}: {exc}", file=sys.stderr)
+        stop_live_shops(pair)
 
 
 @pytest.fixture(scope="module")

@@ -191,3 +191,13 @@ def unavailable(what, message):
         pytest.fail(f"{what}: {message}", pytrace=False)
     print(f"\n*** SKIPPED: {message} ***\n", file=sys.stderr)
     pytest.skip(f"*** SKIPPED: {message} ***")
+
+
+def message_frames(frames, conversation):
+    """The messages of ``conversation`` among received ``message`` frames."""
+    return [
+        frame["message"]
+        for frame in frames
+        if frame["type"] == "message"
+        and frame["message"]["conversation"] == conversation
+    ]

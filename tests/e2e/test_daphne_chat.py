@@ -8,7 +8,15 @@ layer and database) keeps the protocol's promises across dropped connections.
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from .clients import AGENT, VISITOR, Socket, client_id, http_session, visitor_token
+from .clients import (
+    AGENT,
+    VISITOR,
+    Socket,
+    client_id,
+    http_session,
+    message_frames,
+    visitor_token,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
@@ -19,15 +27,6 @@ def _seqs(messages):
 
 def _assert_contiguous(messages, first):
     assert _seqs(messages) == list(range(first, first + len(messages)))
-
-
-def _message_frames(frames, conversation):
-    return [
-        frame["message"]
-        for frame in frames
-        if frame["type"] == "message"
-        and frame["message"]["conversation"] == conversation
-    ]
 
 
 async def _start_conversation(open_visitor, open_agent, body="Hello, anyone there?"):
@@ -114,7 +113,7 @@ async def test_visitor_resumes_after_dropped_connection(open_visitor, open_agent
     assert [m["id"] for m in missed] == [ack["id"] for ack in acks]
     _assert_contiguous(missed, first=2)
     # Exactly once: no live frame repeats what the replay brought.
-    assert _message_frames(await visitor.drain(), conversation) == []
+    assert message_frames(await visitor.drain(), conversation) == []
 
 
 async def test_agent_resumes_after_dropped_connection(open_visitor, open_agent):
@@ -133,7 +132,7 @@ async def test_agent_resumes_after_dropped_connection(open_visitor, open_agent):
     assert [m["body"] for m in missed] == bodies
     assert {m["sender"] for m in missed} == {"visitor"}
     _assert_contiguous(missed, first=2)
-    assert _message_frames(await agent.drain(), conversation) == []
+    assert message_frames(await agent.drain(), conversation) == []
 
 
 async def test_resend_after_reconnect_is_stored_once(open_visitor, open_agent):

@@ -24,6 +24,7 @@ from .clients import (
     cookie_header,
     http_session,
     log_in_agent,
+    message_frames,
     unavailable,
     visitor_token,
 )
@@ -120,15 +121,6 @@ async def _wait_for_status(shop, available, timeout):
         await asyncio.sleep(0.2)
 
 
-def _live_messages(frames, conversation):
-    return [
-        frame["message"]
-        for frame in frames
-        if frame["type"] == "message"
-        and frame["message"]["conversation"] == conversation
-    ]
-
-
 async def _collect(socket, conversation, seqs, timeout=RECEIVE_TIMEOUT):
     """Every live message of ``conversation`` the socket got, once ``seqs`` came.
 
@@ -139,7 +131,7 @@ async def _collect(socket, conversation, seqs, timeout=RECEIVE_TIMEOUT):
     try:
         async with asyncio.timeout(timeout):
             while not set(seqs) <= {
-                m["seq"] for m in _live_messages(frames, conversation)
+                m["seq"] for m in message_frames(frames, conversation)
             }:
                 frames.append(json.loads(await socket.connection.recv()))
     except TimeoutError:
@@ -148,7 +140,7 @@ async def _collect(socket, conversation, seqs, timeout=RECEIVE_TIMEOUT):
             f"{timeout}s; got: {frames}"
         ) from None
     frames += await socket.drain(0.5)
-    return _live_messages(frames, conversation)
+    return message_frames(frames, conversation)
 
 
 # Availability first: on a fresh database no agent has been there yet, so

@@ -74,7 +74,7 @@ async def post_visitor_message(visitor_id, body, client_id, ip=None):
     ratelimit.count("message", visitor_id, ip)
     conversation_id, seq, agent_read, visitor_read, _visitor, message_id = row[:6]
     sockets = row[6]
-    data = _message_data(
+    data = protocol.message_data(
         message_id, conversation_id, seq, "visitor", None, body, client_id, now
     )
     # The sender has the ack; other tabs of theirs (if any) need the message.
@@ -104,7 +104,7 @@ async def post_agent_message(agent, author, conversation_id, body, client_id):
     if row is None:
         return None
     _id, seq, agent_read, visitor_read, visitor_id, message_id, sockets, email = row
-    data = _message_data(
+    data = protocol.message_data(
         message_id, conversation_id, seq, "agent", author, body, client_id, now
     )
     await _published(data, visitor_id, (agent_read, visitor_read), now, body)
@@ -112,23 +112,6 @@ async def post_agent_message(agent, author, conversation_id, body, client_id):
         # Their widget is gone: the reply may go by email too (rare; ORM).
         await _after_stored(_follow_up, message_id)
     return data
-
-
-def _message_data(
-    message_id, conversation_id, seq, sender, author, body, client_id, now
-):
-    """``protocol.message_frame_data`` of the message just stored."""
-    return {
-        "id": message_id,
-        "conversation": conversation_id,
-        "seq": seq,
-        "sender": sender,
-        "author": author,
-        "body": body,
-        "client_id": client_id or None,
-        "created": protocol.iso(now),
-        "attachment": None,
-    }
 
 
 async def _after_stored(func, message_id):
@@ -153,14 +136,7 @@ async def _published(data, visitor_id, reads, now, body):
         groups.insert(0, visitor_group(visitor_id))
     await outbox.send_to_groups(groups, {"type": "message", "message": data})
     outbox.send_inbox_activity_now(
-        {
-            "id": conversation_id,
-            "last_seq": data["seq"],
-            "agent_read_seq": reads[0],
-            "visitor_read_seq": reads[1],
-            "preview": body[:140],
-            "last_message_at": protocol.iso(now),
-        }
+        protocol.activity(conversation_id, data["seq"], *reads, body, now)
     )
     if signals.message_posted.has_listeners(Message):
         await _after_stored(_signal, data["id"])

@@ -113,9 +113,6 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-iso = _iso  # for fastpath, which builds frames without model instances
-
-
 def author_frame(message):
     """Who wrote a message, as shoppers may see it."""
     if message.sender_kind == "agent" and message.author_id:
@@ -154,16 +151,41 @@ def _attachment_of(message):
 
 
 def message_frame_data(message):
+    return message_data(
+        message.pk,
+        message.conversation_id,
+        message.seq,
+        message.sender_kind,
+        author_frame(message),
+        message.body,
+        message.client_id,
+        message.created_at,
+        attachment_frame(_attachment_of(message)),
+    )
+
+
+def message_data(
+    message_id,
+    conversation_id,
+    seq,
+    sender,
+    author,
+    body,
+    client_id,
+    created_at,
+    attachment=None,
+):
+    """A message as clients see it, from its values (``fastpath`` has no model)."""
     return {
-        "id": message.pk,
-        "conversation": message.conversation_id,
-        "seq": message.seq,
-        "sender": message.sender_kind,
-        "author": author_frame(message),
-        "body": message.body,
-        "client_id": message.client_id or None,
-        "created": _iso(message.created_at),
-        "attachment": attachment_frame(_attachment_of(message)),
+        "id": message_id,
+        "conversation": conversation_id,
+        "seq": seq,
+        "sender": sender,
+        "author": author,
+        "body": body,
+        "client_id": client_id or None,
+        "created": _iso(created_at),
+        "attachment": attachment,
     }
 
 
@@ -196,27 +218,36 @@ def messages_frame(conversation_id, messages, more=False):
 
 
 def ack_frame(message, duplicate=False):
+    return _ack(
+        message.client_id,
+        message.pk,
+        message.conversation_id,
+        message.seq,
+        _iso(message.created_at),
+        duplicate,
+    )
+
+
+def ack_of(data):
+    """``ack_frame`` of a new message, from its ``message_data``."""
+    return _ack(
+        data["client_id"],
+        data["id"],
+        data["conversation"],
+        data["seq"],
+        data["created"],
+    )
+
+
+def _ack(client_id, message_id, conversation_id, seq, created, duplicate=False):
     return {
         "type": "ack",
-        "client_id": message.client_id,
-        "id": message.pk,
-        "conversation": message.conversation_id,
-        "seq": message.seq,
-        "created": _iso(message.created_at),
+        "client_id": client_id,
+        "id": message_id,
+        "conversation": conversation_id,
+        "seq": seq,
+        "created": created,
         "duplicate": duplicate,
-    }
-
-
-def ack_of(message_data):
-    """``ack_frame`` of a new message, from its frame data (``fastpath``)."""
-    return {
-        "type": "ack",
-        "client_id": message_data["client_id"],
-        "id": message_data["id"],
-        "conversation": message_data["conversation"],
-        "seq": message_data["seq"],
-        "created": message_data["created"],
-        "duplicate": False,
     }
 
 
@@ -268,13 +299,27 @@ def activity_summary(summary):
 
 def conversation_activity(conversation, preview=""):
     """``activity_summary`` of a conversation, without building the summary."""
+    return activity(
+        conversation.pk,
+        conversation.last_seq,
+        conversation.agent_read_seq,
+        conversation.visitor_read_seq,
+        preview,
+        conversation.last_message_at,
+    )
+
+
+def activity(
+    conversation_id, last_seq, agent_read_seq, visitor_read_seq, preview, last_at
+):
+    """The ``ACTIVITY_FIELDS`` of a conversation, from their values."""
     return {
-        "id": conversation.pk,
-        "last_seq": conversation.last_seq,
-        "agent_read_seq": conversation.agent_read_seq,
-        "visitor_read_seq": conversation.visitor_read_seq,
+        "id": conversation_id,
+        "last_seq": last_seq,
+        "agent_read_seq": agent_read_seq,
+        "visitor_read_seq": visitor_read_seq,
         "preview": preview[:140],
-        "last_message_at": _iso(conversation.last_message_at),
+        "last_message_at": _iso(last_at),
     }
 
 

@@ -126,12 +126,53 @@ def proc_cpu_seconds(pid):
 
 
 def machine_ticks():
-    """(busy, total) jiffies of all CPUs, from /proc/stat."""
+    """(busy, total, steal) jiffies of all CPUs, from /proc/stat.
+
+    Steal: time the hypervisor gave this VM's CPUs to someone else (counted
+    as busy: the machine could not use it).
+    """
     values = [
         int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
     ]
     idle = values[3] + values[4]  # idle + iowait
-    return sum(values) - idle, sum(values)
+    steal = values[7] if len(values) > 7 else 0
+    return sum(values) - idle, sum(values), steal
+
+
+def service_cpu_seconds():
+    """CPU seconds of each PostgreSQL and Redis server process: {pid: (name, s)}."""
+    seen = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, _paren, rest = (entry / "stat").read_text().rpartition(")")
+        except OSError:
+            continue
+        name = head.partition("(")[2]
+        service = (
+            "postgres"
+            if name.startswith(("postgres", "postmaster"))
+            else "redis"
+            if name.startswith("redis-server")
+            else None
+        )
+        if service:
+            fields = rest.split()
+            seen[entry.name] = (service, (int(fields[11]) + int(fields[12])) / TICKS)
+    return seen
+
+
+def service_cpu_since(before, after, wall):
+    """Share of a CPU each service used between two ``service_cpu_seconds``.
+
+    Per process: a backend that ended in between is missed, a new one counts
+    from its start.
+    """
+    totals = {"postgres": 0.0, "redis": 0.0}
+    for pid, (service, seconds) in after.items():
+        totals[service] += seconds - before.get(pid, (service, 0.0))[1]
+    return {name: value / wall for name, value in totals.items()}
 
 
 def self_cpu_seconds():
@@ -277,6 +318,12 @@ class LivechatStack(Stack):
             {"message": "10000000/60", "conversation": "10000000/3600"}
         )
         env["LIVECHAT_ROUTING"] = "claim"
+        if getattr(args, "cache", "redis") == "redis":
+            # As in production (settings_production): one cache for every
+            # process, so rate limits hold across them.
+            env["DJANGO_CACHE_URL"] = _with_path(redis, f"/{CACHE_DB}")
+        else:
+            env.pop("DJANGO_CACHE_URL", None)
         if args.conn_max_age is not None:
             env["DJANGO_CONN_MAX_AGE"] = str(args.conn_max_age)
         if getattr(args, "patches", None):
@@ -835,6 +882,7 @@ class Bench:
             "servers": [s.cpu_seconds() for s in self.stack.servers],
             "self": self_cpu_seconds(),
             "machine": machine_ticks(),
+            "services": service_cpu_seconds(),
             "frames": self._frame_totals(),
             "publish": redis_publish_calls(self.stack),
         }
@@ -851,8 +899,9 @@ class Bench:
 
     def _resources_since(self, before, step):
         wall = time.perf_counter() - before["wall"]
-        busy0, total0 = before["machine"]
-        busy1, total1 = machine_ticks()
+        busy0, total0, steal0 = before["machine"]
+        busy1, total1, steal1 = machine_ticks()
+        services = service_cpu_seconds()
         servers = [
             (s.cpu_seconds() - cpu) / wall
             for s, cpu in zip(self.stack.servers, before["servers"], strict=True)
@@ -863,6 +912,8 @@ class Bench:
             "servers_cpu": servers,
             "loadgen_cpu": (self_cpu_seconds() - before["self"]) / wall,
             "machine_busy": (busy1 - busy0) / max(1, total1 - total0),
+            "steal": (steal1 - steal0) / max(1, total1 - total0),
+            "services_cpu": service_cpu_since(before["services"], services, wall),
             "frames": +frames,
             "publish": redis_publish_calls(self.stack) - before["publish"],
         }
@@ -893,6 +944,7 @@ def redis_publish_calls(stack):
 
 
 REDIS_URL = "redis://127.0.0.1:6379/5"
+CACHE_DB = 7  # livechat's Django cache in the benchmark (--cache redis)
 
 
 # Reporting -----------------------------------------------------------------------
@@ -933,7 +985,10 @@ def print_step(stack, step, label):
         f"{f['duplicated']} refused {f['refused']}"
         + (f" stored {f['stored']}" if f["stored"] is not None else "")
         + f" | cpu daphne {servers} loadgen {r['loadgen_cpu'] * 100:.0f}% "
-        f"machine {r['machine_busy'] * 100:.0f}% | send lag p99 "
+        f"postgres {r['services_cpu']['postgres'] * 100:.0f}% "
+        f"redis {r['services_cpu']['redis'] * 100:.0f}% "
+        f"machine {r['machine_busy'] * 100:.0f}% (steal "
+        f"{r['steal'] * 100:.0f}%) | send lag p99 "
         f"{f['lag99'] * 1000:.1f} ms",
         flush=True,
     )
@@ -1276,6 +1331,13 @@ def parse_args(argv=None):
         help="DJANGO_CONN_MAX_AGE for livechat (default: the shop's, 0)",
     )
     parser.add_argument(
+        "--cache",
+        choices=("redis", "local"),
+        default="redis",
+        help="livechat's Django cache: Redis as in production (rate limits "
+        "shared by processes), or local memory per process",
+    )
+    parser.add_argument(
         "--patches",
         nargs="*",
         choices=PATCH_NAMES,
@@ -1356,16 +1418,17 @@ def print_header(args):
         f"{args.seconds:g}s, knee steps {args.knee_rates} x {args.knee_seconds:g}s, "
         f"{args.processes} daphne process(es), {args.idle} idle sockets, "
         f"body {args.body} B, CONN_MAX_AGE "
-        f"{args.conn_max_age if args.conn_max_age is not None else 'shop default'}"
+        f"{args.conn_max_age if args.conn_max_age is not None else 'shop default'}, "
+        f"{args.cache} cache"
         + (
             f", EXPERIMENTS {args.patches} (bench/patched_asgi.py)"
             if args.patches
             else ""
         )
     )
-    busy0, total0 = machine_ticks()
+    busy0, total0, _steal0 = machine_ticks()
     time.sleep(1)
-    busy1, total1 = machine_ticks()
+    busy1, total1, _steal1 = machine_ticks()
     print(
         f"background CPU before the run: "
         f"{(busy1 - busy0) / max(1, total1 - total0) * 100:.0f}% of the machine",

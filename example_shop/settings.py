@@ -7,7 +7,9 @@ Everything a deployment changes comes from the environment:
 - ``DATABASE_URL``: ``postgres://user:pass@host:5432/name`` or
   ``sqlite:///relative.sqlite3`` / ``sqlite:////absolute/path.sqlite3``;
   SQLite ``db.sqlite3`` at the repository root when unset;
-- ``REDIS_URL``: the Redis channel layer; the in-memory layer when unset.
+- ``REDIS_URL``: the Redis channel layer; the in-memory layer when unset;
+- ``DJANGO_CACHE_URL``: a Redis cache (``redis://host:6379/1``), shared by
+  every process (livechat's rate limits); local memory when unset.
 
 ``settings_production`` tightens this module for a real deployment.
 """
@@ -169,6 +171,15 @@ else:
     # One process only: fine for the demo, warned about (livechat.W001) with
     # DEBUG off.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+if os.environ.get("DJANGO_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["DJANGO_CACHE_URL"],
+            "KEY_PREFIX": "shop",
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -61,8 +61,12 @@ async def post_visitor_message(visitor_id, body, client_id, ip=None):
     message is acked, a new one refused), so a retry never counts.
     """
     try:
-        ratelimit.check("message", visitor_id, ip)
+        await ratelimit.acheck("message", visitor_id, ip)
     except ratelimit.RateLimited:
+        return None
+    except Exception:
+        # The cache is unreachable: services decide (and report it).
+        logger.warning("livechat: rate limit check failed", exc_info=True)
         return None
     now = timezone.now()
     row = await _run(
@@ -71,7 +75,7 @@ async def post_visitor_message(visitor_id, body, client_id, ip=None):
     )
     if row is None:
         return None
-    ratelimit.count("message", visitor_id, ip)
+    await ratelimit.acount("message", visitor_id, ip)
     conversation_id, seq, agent_read, visitor_read, _visitor, message_id = row[:6]
     sockets = row[6]
     data = protocol.message_data(

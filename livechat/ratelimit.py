@@ -2,14 +2,26 @@
 
 With a shared cache (Redis, Memcached) limits hold across processes; with the
 default local-memory cache each process counts on its own.
+
+``acheck`` and ``acount`` are for the event loop (the consumers' fast path):
+Django's cache API blocks, and a blocking round trip to a cache server there
+would stall every socket of the process. With Django's Redis cache they use
+an asyncio Redis client on the same keys (one round trip each); the local
+memory cache needs no I/O; any other backend runs in a worker thread.
 """
 
+import asyncio
+import logging
 import time
+import weakref
 
-from django.core.cache import cache
+from asgiref.sync import sync_to_async
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.utils.translation import gettext as _
 
 from .conf import app_settings
+
+logger = logging.getLogger(__name__)
 
 
 class RateLimited(Exception):
@@ -78,6 +90,90 @@ def count(action, *keys):
     """Count one ``action`` done (after ``check``); never raises."""
     for cache_key, _count_allowed, window, _left in _windows(action, keys):
         _count(cache_key, window)
+
+
+# On the event loop ------------------------------------------------------------
+
+_redis_clients = weakref.WeakKeyDictionary()  # event loop -> (client, server)
+
+
+async def acheck(action, *keys):
+    """``check`` for the event loop; raises ``RateLimited`` the same way."""
+    windows = list(_windows(action, keys))
+    if not windows:
+        return
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    client = _async_redis(backend)
+    if client is None:
+        if _is_local_memory(backend):
+            return check(action, *keys)
+        return await sync_to_async(check, thread_sensitive=False)(action, *keys)
+    names = [backend.make_and_validate_key(key) for key, *_rest in windows]
+    values = await client.mget(names)
+    for value, (_key, count, _window, left) in zip(values, windows, strict=True):
+        if _as_int(value) >= count:
+            raise RateLimited(action, left)
+
+
+async def acount(action, *keys):
+    """``count`` for the event loop; never raises (a failure is logged)."""
+    windows = list(_windows(action, keys))
+    if not windows:
+        return
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    try:
+        client = _async_redis(backend)
+        if client is None:
+            if _is_local_memory(backend):
+                return count(action, *keys)
+            return await sync_to_async(count, thread_sensitive=False)(action, *keys)
+        pipe = client.pipeline(transaction=False)
+        for key, _count_allowed, window, _left in windows:
+            name = backend.make_and_validate_key(key)
+            # What the cache's add() then incr() do, in one round trip.
+            pipe.set(name, 0, ex=window + 1, nx=True)
+            pipe.incr(name)
+        await pipe.execute()
+    except Exception:
+        logger.warning("livechat: rate limit not counted for %s", action, exc_info=True)
+
+
+def _as_int(value):
+    try:
+        return int(value or 0)
+    except ValueError:  # not a counter written by this module
+        return 0
+
+
+def _is_local_memory(backend):
+    from django.core.cache.backends.locmem import LocMemCache
+
+    return isinstance(backend, LocMemCache)
+
+
+def _async_redis(backend):
+    """This event loop's asyncio client for Django's Redis cache, else None."""
+    try:
+        from django.core.cache.backends.redis import RedisCache
+    except ImportError:  # pragma: no cover - Django without redis support
+        return None
+    if not isinstance(backend, RedisCache):
+        return None
+    server = backend._servers[0]  # where the cache writes (its primary)
+    loop = asyncio.get_running_loop()
+    known = _redis_clients.get(loop)
+    if known is None or known[1] != server:
+        import redis.asyncio
+
+        known = _redis_clients[loop] = (redis.asyncio.Redis.from_url(server), server)
+    return known[0]
+
+
+async def close_connections():
+    """Close this event loop's Redis client (a clean shutdown; tests)."""
+    known = _redis_clients.pop(asyncio.get_running_loop(), None)
+    if known is not None:
+        await known[0].aclose()
 
 
 def client_ip(scope_or_meta):

@@ -8,7 +8,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Permission
 from django.db import connections
 
-from livechat import fastpath, outbox
+from livechat import fastpath, outbox, ratelimit
 from livechat.routing import websocket_urlpatterns
 from livechat.tokens import make_visitor_token
 
@@ -65,6 +65,7 @@ async def _fresh_channel_layer():
     # emptied (a query mid-flight there deadlocks with the flush).
     await asyncio.to_thread(outbox.shutdown_database_threads)
     await fastpath.close_connections()
+    await ratelimit.close_connections()
     # Consumers ran ORM work in sync_to_async's thread; close its connection so
     # the test database can be dropped at the end.
     await database_sync_to_async(connections.close_all)()

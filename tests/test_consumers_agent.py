@@ -1,12 +1,17 @@
 """The agent workspace's frames over the agent socket."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import Permission
+from django.test import override_settings
+from django.utils import timezone
 
-from livechat.models import CannedReply, Conversation, InternalNote
+from livechat import presence
+from livechat.consumers import agent as agent_consumer
+from livechat.models import AgentProfile, CannedReply, Conversation, InternalNote
 
 from .conftest import new_token
 
@@ -316,3 +321,37 @@ async def test_consoles_follow_their_agents_chats_across_a_transfer(
     seq = (await shopper.expect("ack"))["seq"]
     assert seq in await news(bob_console, seq)  # followed once his
     assert not await news(alice_other, seq)  # and no longer Alice's
+
+
+@override_settings(LIVECHAT_AGENT_IDLE_AWAY_SECONDS=600)
+async def test_an_idle_agent_is_back_with_their_first_action_once_per_interval(
+    visitor_client, agent_client, agent, monkeypatch
+):
+    """Activity is recorded at once after idleness, then at most every 60 s."""
+    recorded = []
+    real = presence.agent_active
+
+    def agent_active(user):
+        recorded.append(user.pk)
+        return real(user)
+
+    monkeypatch.setattr(presence, "agent_active", agent_active)
+    clock = [1000.0]
+    monkeypatch.setattr(agent_consumer, "_clock", lambda: clock[0])
+    _shopper, conversation = await _waiting_chat(visitor_client)
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    long_ago = timezone.now() - timedelta(hours=1)
+    await db(AgentProfile.objects.filter(user=agent).update)(last_active_at=long_ago)
+    # The first action counts at once; the next within the minute does not,
+    # one after it does.
+    for seconds in (0, 30, 61):
+        clock[0] = 1000.0 + seconds
+        await console.send(type="open", conversation=conversation)
+        await console.expect("opened")
+        # Activity is noted once the frame is handled: a ping's pong follows.
+        await console.send(type="ping")
+        await console.expect("pong")
+    assert recorded == [agent.pk, agent.pk]
+    profile = await db(AgentProfile.objects.get)(user=agent)
+    assert profile.last_active_at > long_ago

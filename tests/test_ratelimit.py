@@ -1,7 +1,11 @@
 """Rate limits: a flood gets a clear, retriable error and stores nothing more."""
 
+import time
+import uuid
+
 import pytest
 from channels.db import database_sync_to_async
+from django.core.cache import cache, caches
 from django.test import override_settings
 
 from livechat import ratelimit
@@ -96,3 +100,81 @@ def test_client_ip_from_scope_and_meta(settings):
     assert ratelimit.client_ip(scope) == "203.0.113.7"
     meta = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.8"}
     assert ratelimit.client_ip(meta) == "203.0.113.8"
+
+
+# On the event loop: acheck / acount share the windows of check / hit ----------
+
+
+def _cache_settings(kind, tmp_path, redis_layer_url=None):
+    if kind == "redis":
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_layer_url,
+            # Its own keys: other tests and runs share this Redis.
+            "KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
+        }
+    if kind == "file":  # any other backend: a worker thread
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+
+
+@pytest.fixture(params=["redis", "locmem", "file"])
+def shared_cache(request, tmp_path):
+    url = (
+        request.getfixturevalue("redis_layer_url") if request.param == "redis" else None
+    )
+    with override_settings(
+        CACHES={"default": _cache_settings(request.param, tmp_path, url)},
+        LIVECHAT_RATE_LIMITS={"message": "3/60", "message_ip": "4/60"},
+    ):
+        yield request.param
+        if request.param == "redis":
+            import redis
+
+            client = redis.Redis.from_url(url)
+            prefix = caches["default"].key_prefix
+            for key in client.scan_iter(f"{prefix}:*"):
+                client.delete(key)
+            client.close()
+
+
+async def test_async_limits_share_counts_with_the_sync_ones(shared_cache):
+    """What a consumer counts on the event loop, the ORM path sees; and back."""
+    await ratelimit.acheck("message", 7, "10.0.0.1")
+    await ratelimit.acount("message", 7, "10.0.0.1")
+    await db(ratelimit.hit)("message", 7, "10.0.0.1")
+    await ratelimit.acheck("message", 7, "10.0.0.1")  # 2 of 3 so far
+    await ratelimit.acount("message", 7, "10.0.0.1")
+    with pytest.raises(ratelimit.RateLimited) as refused:
+        await ratelimit.acheck("message", 7, "10.0.0.1")
+    assert refused.value.action == "message" and refused.value.retry_after > 0
+    with pytest.raises(ratelimit.RateLimited):
+        await db(ratelimit.check)("message", 7, None)
+    # Another visitor from the same IP: one left on the IP's limit of 4.
+    await ratelimit.acheck("message", 8, "10.0.0.1")
+    await ratelimit.acount("message", 8, "10.0.0.1")
+    with pytest.raises(ratelimit.RateLimited):
+        await ratelimit.acheck("message", 9, "10.0.0.1")
+    await ratelimit.acheck("message", 9, "10.0.0.2")
+    if shared_cache == "redis":
+        # Plain integers, as Django's Redis cache stores them: its incr works.
+        key = f"livechat:rl:message:7:{int(time.time() // 60)}"
+        # (None: the window turned over mid-test.)
+        assert await db(cache.get)(key) in (3, None)
+
+
+async def test_an_unreachable_redis_cache_is_not_counted_and_not_fatal(caplog):
+    unreachable = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+    with override_settings(
+        CACHES={"default": unreachable}, LIVECHAT_RATE_LIMITS={"message": "3/60"}
+    ):
+        await ratelimit.acount("message", 7, None)  # logged, never raised
+        assert "rate limit not counted" in caplog.text
+        with pytest.raises(Exception, match="(?i)connect"):
+            await ratelimit.acheck("message", 7, None)

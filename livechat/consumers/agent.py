@@ -1,6 +1,7 @@
 """The agent console's endpoint."""
 
 import asyncio
+import time
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
@@ -21,6 +22,8 @@ from ..models import CannedReply, Conversation, Department
 from ..outbox import db_call
 from ..protocol import FrameError
 from .base import _LivechatConsumer, _peek_type, _Refused, logger
+
+_clock = time.monotonic  # when an agent was last seen active (tests move it)
 
 
 class AgentConsumer(_LivechatConsumer):
@@ -129,8 +132,12 @@ class AgentConsumer(_LivechatConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         """Runs for every frame: as for visitors, and notes the agent is active."""
         await super().receive(text_data=text_data, bytes_data=bytes_data)
-        now = asyncio.get_running_loop().time()
-        if self.greeted and now - self._last_active > 10:
+        now = _clock()
+        # At most once a tenth of the idle time per socket: an agent whose
+        # socket said so that recently cannot have gone idle meanwhile, and a
+        # busy agent's every reply is not a query.
+        every = min(60.0, max(5.0, app_settings.AGENT_IDLE_AWAY_SECONDS / 10))
+        if self.greeted and now - self._last_active > every:
             kind = _peek_type(text_data)
             if kind in self.activity_types:
                 self._last_active = now

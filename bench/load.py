@@ -22,7 +22,10 @@ both on daphne with the same Redis pub/sub channel layer):
    agent->visitor in each; latency is from the ``send`` call to the peer
    socket receiving the ``message`` frame; then drains;
 4. steps the rate (``--knee-rates``, ``--knee-seconds`` each) until p99 passes
-   ``--p99-limit`` ms (a lost message counts as infinitely late);
+   ``--p99-limit`` ms (a lost message counts as infinitely late); a step past
+   the limit runs again (``--knee-retries``) and the better run counts, so a
+   passing stall of the machine (CPU steal on a shared VM) is not taken for
+   the knee;
 5. on a fresh daphne: resident memory before and after ``--idle`` idle visitor
    sockets (each said hello and got its welcome).
 
@@ -1144,10 +1147,24 @@ async def load_phase(stack, args):
                 f"K{index}", rate, args.knee_seconds, detail=index == 0
             )
             f = print_step(stack, step, f"step {index + 1}")
-            results["knee"].append((rate, f))
             if index == 0:
                 # Costs per message where the stack keeps up: the lowest rate.
                 print_detail(stack, step)
+            for attempt in range(args.knee_retries):
+                # Past the limit: once more at the same rate, to tell a stack
+                # that cannot keep up (it fails again) from a passing stall of
+                # the machine (a burst of CPU steal on a shared VM). The
+                # better run counts; the same rule for every stack.
+                if f["p"][None][2] <= args.p99_limit / 1000:
+                    break
+                await bench.settle(limit=30)
+                again = await bench.run_step(
+                    f"K{index}r{attempt + 1}", rate, args.knee_seconds
+                )
+                g = print_step(stack, again, f"step {index + 1}+")
+                if g["p"][None][2] < f["p"][None][2]:
+                    f = g
+            results["knee"].append((rate, f))
             if f["p"][None][2] > args.p99_limit / 1000:
                 break
             await bench.settle(limit=30)
@@ -1304,6 +1321,13 @@ def parse_args(argv=None):
         help="rates stepped through until p99 passes --p99-limit (none: skip)",
     )
     parser.add_argument("--knee-seconds", type=float, default=5)
+    parser.add_argument(
+        "--knee-retries",
+        type=int,
+        default=1,
+        help="a knee step past the limit runs again this many times; the "
+        "best run counts (a passing stall of the machine is not the knee)",
+    )
     parser.add_argument("--p99-limit", type=float, default=100, help="ms")
     parser.add_argument(
         "--idle", type=int, default=5000, help="idle visitor sockets (0: skip)"
@@ -1415,7 +1439,8 @@ def print_header(args):
     print(
         f"load: {args.conversations} conversations, agent sockets per "
         f"{args.agent_sockets} ({args.agents} agent users), {args.rate} msg/s for "
-        f"{args.seconds:g}s, knee steps {args.knee_rates} x {args.knee_seconds:g}s, "
+        f"{args.seconds:g}s, knee steps {args.knee_rates} x {args.knee_seconds:g}s "
+        f"(retries {args.knee_retries}), "
         f"{args.processes} daphne process(es), {args.idle} idle sockets, "
         f"body {args.body} B, CONN_MAX_AGE "
         f"{args.conn_max_age if args.conn_max_age is not None else 'shop default'}, "

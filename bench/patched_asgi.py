@@ -110,8 +110,8 @@ if "gcwatch" in PATCHES:
             took = (time.perf_counter() - _gc_started.pop("t")) * 1000
             if took > 5:
                 print(
-                    f"GC generation {info['generation']} took {took:.1f} ms "
-                    f"(collected {info['collected']})",
+                    f"{time.time():.3f} GC generation {info['generation']} took "
+                    f"{took:.1f} ms (collected {info['collected']})",
                     file=sys.stderr,
                     flush=True,
                 )

@@ -11,10 +11,10 @@ import zoneinfo
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from .caching import cache
 from .conf import app_settings
 from .models import (
     AgentConnection,

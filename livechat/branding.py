@@ -2,10 +2,10 @@
 
 import re
 
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from .caching import cache
 from .conf import DEFAULTS, POSITIONS, app_settings
 from .models import WidgetProfile
 

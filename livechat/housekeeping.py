@@ -7,12 +7,12 @@ consoles' heartbeats.
 
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from . import services
+from .caching import cache
 from .conf import app_settings
 from .models import Conversation
 

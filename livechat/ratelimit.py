@@ -16,9 +16,9 @@ import time
 import weakref
 
 from asgiref.sync import sync_to_async
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.utils.translation import gettext as _
 
+from .caching import cache, shared
 from .conf import app_settings
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ async def acheck(action, *keys):
     windows = list(_windows(action, keys))
     if not windows:
         return
-    backend = caches[DEFAULT_CACHE_ALIAS]
+    backend = shared()
     client = _async_redis(backend)
     if client is None:
         if _is_local_memory(backend):
@@ -120,7 +120,7 @@ async def acount(action, *keys):
     windows = list(_windows(action, keys))
     if not windows:
         return
-    backend = caches[DEFAULT_CACHE_ALIAS]
+    backend = shared()
     try:
         client = _async_redis(backend)
         if client is None:

@@ -165,7 +165,15 @@ def _async_redis(backend):
     if known is None or known[1] != server:
         import redis.asyncio
 
-        known = _redis_clients[loop] = (redis.asyncio.Redis.from_url(server), server)
+        # The cache's connection options (password, db, timeouts, TLS), less
+        # those naming synchronous classes.
+        options = {
+            key: value
+            for key, value in (backend._options or {}).items()
+            if key not in {"pool_class", "parser_class", "serializer"}
+        }
+        client = redis.asyncio.Redis.from_url(server, **options)
+        known = _redis_clients[loop] = (client, server)
     return known[0]
 
 

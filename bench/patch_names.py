@@ -11,4 +11,6 @@ PATCH_NAMES = (
     "asynccommit",
     "slowcallbacks",
     "slowstatements",
+    "gatherpublish",
+    "nocheck",
 )

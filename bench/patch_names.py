@@ -13,4 +13,5 @@ PATCH_NAMES = (
     "slowstatements",
     "gatherpublish",
     "nocheck",
+    "gcsmall",
 )

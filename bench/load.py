@@ -325,6 +325,7 @@ class LivechatStack(Stack):
             # As in production (settings_production): one cache for every
             # process, so rate limits hold across them.
             env["DJANGO_CACHE_URL"] = _with_path(redis, f"/{CACHE_DB}")
+            env["DJANGO_CACHE_PREFIX"] = self.prefix
         else:
             env.pop("DJANGO_CACHE_URL", None)
         if args.conn_max_age is not None:

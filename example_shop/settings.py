@@ -9,7 +9,8 @@ Everything a deployment changes comes from the environment:
   SQLite ``db.sqlite3`` at the repository root when unset;
 - ``REDIS_URL``: the Redis channel layer; the in-memory layer when unset;
 - ``DJANGO_CACHE_URL``: a Redis cache (``redis://host:6379/1``), shared by
-  every process (livechat's rate limits); local memory when unset.
+  every process (livechat's rate limits); local memory when unset;
+  ``DJANGO_CACHE_PREFIX`` its key prefix ("shop").
 
 ``settings_production`` tightens this module for a real deployment.
 """
@@ -177,7 +178,8 @@ if os.environ.get("DJANGO_CACHE_URL"):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["DJANGO_CACHE_URL"],
-            "KEY_PREFIX": "shop",
+            # Sites sharing one Redis database need prefixes of their own.
+            "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "shop"),
         }
     }
 

@@ -48,7 +48,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ.get("DJANGO_CACHE_URL", "redis://127.0.0.1:6379/1"),
-        "KEY_PREFIX": "shop",
+        "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "shop"),
     }
 }
 

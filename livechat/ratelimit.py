@@ -3,6 +3,9 @@
 With a shared cache (Redis, Memcached) limits hold across processes; with the
 default local-memory cache each process counts on its own.
 
+A cache that cannot be reached counts nothing and limits nothing (logged):
+rate limits protect the chat, they must not stop it during a cache outage.
+
 ``acheck`` and ``acount`` are for the event loop (the consumers' fast path):
 Django's cache API blocks, and a blocking round trip to a cache server there
 would stall every socket of the process. With Django's Redis cache they use
@@ -11,17 +14,14 @@ memory cache needs no I/O; any other backend runs in a worker thread.
 """
 
 import asyncio
-import logging
 import time
 import weakref
 
 from asgiref.sync import sync_to_async
 from django.utils.translation import gettext as _
 
-from .caching import cache, shared
+from .caching import cache, shared, unavailable
 from .conf import app_settings
-
-logger = logging.getLogger(__name__)
 
 
 class RateLimited(Exception):
@@ -109,7 +109,12 @@ async def acheck(action, *keys):
             return check(action, *keys)
         return await sync_to_async(check, thread_sensitive=False)(action, *keys)
     names = [backend.make_and_validate_key(key) for key, *_rest in windows]
-    values = await client.mget(names)
+    try:
+        values = await client.mget(names)
+    except Exception:
+        # As the synchronous path (caching): no cache, no limit.
+        unavailable("mget")
+        return
     for value, (_key, count, _window, left) in zip(values, windows, strict=True):
         if _as_int(value) >= count:
             raise RateLimited(action, left)
@@ -135,7 +140,7 @@ async def acount(action, *keys):
             pipe.incr(name)
         await pipe.execute()
     except Exception:
-        logger.warning("livechat: rate limit not counted for %s", action, exc_info=True)
+        unavailable("rate limit count")
 
 
 def _as_int(value):
@@ -172,6 +177,9 @@ def _async_redis(backend):
             for key, value in (backend._options or {}).items()
             if key not in {"pool_class", "parser_class", "serializer"}
         }
+        # A Redis that hangs must not hold a message for long.
+        options.setdefault("socket_connect_timeout", 2)
+        options.setdefault("socket_timeout", 2)
         client = redis.asyncio.Redis.from_url(server, **options)
         known = _redis_clients[loop] = (client, server)
     return known[0]

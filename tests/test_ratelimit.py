@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from django.core.cache import cache, caches
 from django.test import override_settings
 
-from livechat import ratelimit
+from livechat import caching, ratelimit
 from livechat.models import Conversation, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -166,15 +166,38 @@ async def test_async_limits_share_counts_with_the_sync_ones(shared_cache):
         assert await db(cache.get)(key) in (3, None)
 
 
-async def test_an_unreachable_redis_cache_is_not_counted_and_not_fatal(caplog):
+async def test_an_unreachable_cache_limits_nothing_and_breaks_nothing(caplog):
+    """A cache outage is logged; rate limits let traffic through meanwhile."""
     unreachable = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",
     }
     with override_settings(
-        CACHES={"default": unreachable}, LIVECHAT_RATE_LIMITS={"message": "3/60"}
+        CACHES={"default": unreachable}, LIVECHAT_RATE_LIMITS={"message": "1/60"}
     ):
-        await ratelimit.acount("message", 7, None)  # logged, never raised
-        assert "rate limit not counted" in caplog.text
-        with pytest.raises(Exception, match="(?i)connect"):
+        caching._last_warning[0] = 0.0
+        for _ in range(3):  # past the limit of one, had anything counted
             await ratelimit.acheck("message", 7, None)
+            await ratelimit.acount("message", 7, None)
+            await db(ratelimit.hit)("message", 7, None)
+            await db(ratelimit.check)("message", 7, None)
+        assert "going on without the cache" in caplog.text
+        # Logged once, not once per call.
+        assert caplog.text.count("going on without the cache") == 1
+
+
+async def test_the_chat_goes_on_while_the_cache_is_down(visitor_client):
+    """Welcome (availability) and messages (rate limits) go on; the widget tag
+    too (tests/test_templatetags.py)."""
+    unreachable = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+    with override_settings(
+        CACHES={"default": unreachable}, LIVECHAT_RATE_LIMITS=LIMITS
+    ):
+        shopper = await visitor_client()
+        welcome = await shopper.expect("welcome")
+        assert "available" in welcome["availability"]
+        await shopper.send(type="message", client_id="c1", body="Still open?")
+        assert (await shopper.expect("ack", client_id="c1"))["seq"] == 1

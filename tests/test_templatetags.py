@@ -596,3 +596,16 @@ def test_widget_assets_stay_small():
         for name in ("widget.js", "widget.css")
     ]
     assert sum(sizes) <= 15 * 1024, sizes
+
+
+def test_the_widget_renders_while_the_cache_is_down(settings):
+    """Its face is cached; a cache that cannot be reached never breaks a page."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    html = _render(_request())
+    assert _attr(html, "data-token")
+    assert _config(html)["strings"]

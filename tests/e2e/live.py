@@ -156,6 +156,14 @@ def shop_environment(database, redis):
         # database) with any other shop on the same Redis. Takes effect once
         # example_shop/settings.py reads it into the layer's "prefix".
         env["LIVECHAT_REDIS_PREFIX"] = f"e2e{secrets.token_hex(4)}"
+        # The cache on Redis too, as in production (settings_production):
+        # rate limits and cached answers shared by the shop's processes, and
+        # the paths that read them from the event loop under test. Its own
+        # prefix: other shops of the run share this Redis database.
+        env["DJANGO_CACHE_URL"] = redis
+        env["DJANGO_CACHE_PREFIX"] = env["LIVECHAT_REDIS_PREFIX"]
+    else:
+        env.pop("DJANGO_CACHE_URL", None)
     # Every test client comes from 127.0.0.1: per-IP limits sized for real
     # shoppers would throttle the suite itself (tests/test_ratelimit.py and the
     # fault tests check the limits).

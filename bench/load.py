@@ -178,6 +178,48 @@ def service_cpu_since(before, after, wall):
     return {name: value / wall for name, value in totals.items()}
 
 
+PINNING = {"daphne": None, "rest": None}  # CPU sets, with --pin
+_SAVED_AFFINITY = {}  # pid -> CPUs before --pin moved it
+
+
+def service_pids():
+    """PIDs of every PostgreSQL and Redis server process."""
+    return list(service_cpu_seconds())
+
+
+def pin_process(pid, cpus):
+    """Move every thread of ``pid`` to ``cpus`` (remembering where it was)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            _SAVED_AFFINITY.setdefault(
+                int(task.name), os.sched_getaffinity(int(task.name))
+            )
+            os.sched_setaffinity(int(task.name), cpus)
+
+
+def start_pinning(processes):
+    """--pin: daphne on the last core(s); this process, PostgreSQL, Redis on
+    the others. New PostgreSQL backends inherit the postmaster's CPUs."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit("--pin needs at least two CPUs")
+    daphne = set(cpus[-min(processes, len(cpus) - 1) :])
+    rest = set(cpus) - daphne
+    PINNING.update(daphne=daphne, rest=rest)
+    os.sched_setaffinity(0, rest)
+    for pid in service_pids():
+        pin_process(int(pid), rest)
+    return daphne, rest
+
+
+def stop_pinning():
+    """Give PostgreSQL and Redis (system services) their CPUs back."""
+    for pid, cpus in _SAVED_AFFINITY.items():
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(pid, cpus)
+    _SAVED_AFFINITY.clear()
+
+
 def self_cpu_seconds():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -278,6 +320,8 @@ class Stack:
                 app=self.app,
             )
             server.start()
+            if PINNING["daphne"]:
+                pin_process(server.pid, PINNING["daphne"])
             servers.append(server)
         return servers
 
@@ -1356,6 +1400,12 @@ def parse_args(argv=None):
         help="DJANGO_CONN_MAX_AGE for livechat (default: the shop's, 0)",
     )
     parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="daphne alone on the last core, everything else (load generator, "
+        "PostgreSQL, Redis) on the others; their CPUs are given back at the end",
+    )
+    parser.add_argument(
         "--cache",
         choices=("redis", "local"),
         default="redis",
@@ -1607,6 +1657,20 @@ def main(argv=None):
     print_header(args)
     if limit < needed:
         print(f"warning: open-file limit {limit} < {needed} sockets needed")
+    if args.pin:
+        daphne, rest = start_pinning(args.processes)
+        print(
+            f"pinned: daphne on CPU {sorted(daphne)}; the load generator, "
+            f"PostgreSQL and Redis on CPU {sorted(rest)}",
+            flush=True,
+        )
+    try:
+        _run_main(args)
+    finally:
+        stop_pinning()
+
+
+def _run_main(args):
     if args.log_dir:
         log_dir = Path(args.log_dir)
         log_dir.mkdir(parents=True, exist_ok=True)

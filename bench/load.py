@@ -46,6 +46,7 @@ import resource
 import secrets
 import shlex
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -227,7 +228,6 @@ def self_cpu_seconds():
 
 def git_describe():
     """The commit measured, and whether livechat/ or example_shop/ differ from it."""
-    import subprocess
 
     try:
         head = subprocess.run(
@@ -1607,6 +1607,31 @@ def print_summary(args, loads, idles):
             )
         )
     print(f"load average at the end: {loadavg()}")
+
+
+def run_child_on_fresh_shop(script, stack_args, variable, payload, timeout):
+    """``script --inner`` against a fresh livechat database; its exit code.
+
+    The database is created, migrated and seeded as for the load benchmark
+    (``LivechatStack``) and dropped afterwards. The child gets the shop's
+    environment plus ``variable``: the JSON of ``payload(stack)``.
+    """
+    with tempfile.TemporaryDirectory(prefix="livechat-child-") as tmp:
+        stack = LivechatStack(stack_args, tmp)
+        try:
+            stack.prepare(tokens=1)
+            env = dict(stack.env)
+            env[variable] = json.dumps(payload(stack))
+            done = subprocess.run(
+                [sys.executable, str(script), "--inner"],
+                cwd=ROOT,
+                env=env,
+                timeout=timeout,
+                check=False,
+            )
+            return done.returncode
+        finally:
+            stack.close()
 
 
 async def main_async(args, log_dir):

@@ -21,9 +21,7 @@ import asyncio
 import json
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -43,33 +41,21 @@ def parent(argv=None):
     )
     args = parser.parse_args(argv)
 
-    from bench.load import LivechatStack
+    from bench.load import run_child_on_fresh_shop
+
+    def payload(stack):
+        return {
+            "session": stack.sessions[0],
+            "token": stack.tokens[0],
+            "messages": args.messages,
+            "sql": args.sql,
+            "profile": args.profile,
+        }
 
     stack_args = argparse.Namespace(agents=1, conn_max_age=args.conn_max_age)
-    with tempfile.TemporaryDirectory(prefix="livechat-queries-") as tmp:
-        stack = LivechatStack(stack_args, tmp)
-        try:
-            stack.prepare(tokens=1)
-            env = dict(stack.env)
-            env["BENCH_QUERIES"] = json.dumps(
-                {
-                    "session": stack.sessions[0],
-                    "token": stack.tokens[0],
-                    "messages": args.messages,
-                    "sql": args.sql,
-                    "profile": args.profile,
-                }
-            )
-            done = subprocess.run(
-                [sys.executable, __file__, "--inner"],
-                cwd=ROOT,
-                env=env,
-                timeout=300,
-                check=False,
-            )
-            return done.returncode
-        finally:
-            stack.close()
+    return run_child_on_fresh_shop(
+        __file__, stack_args, "BENCH_QUERIES", payload, timeout=300
+    )
 
 
 # The child: Django set up, consumers driven in-process -------------------------------

@@ -23,9 +23,7 @@ import asyncio
 import json
 import os
 import resource
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -45,25 +43,12 @@ def parent(argv=None):
     parser.add_argument("--batch", type=int, nargs="+", default=[0, 1, 2, 4, 8])
     args = parser.parse_args(argv)
 
-    from bench.load import LivechatStack
+    from bench.load import run_child_on_fresh_shop
 
     stack_args = argparse.Namespace(agents=1, conn_max_age=None, cache="local")
-    with tempfile.TemporaryDirectory(prefix="livechat-statements-") as tmp:
-        stack = LivechatStack(stack_args, tmp)
-        try:
-            stack.prepare(tokens=1)
-            env = dict(stack.env)
-            env["BENCH_STATEMENTS"] = json.dumps(vars(args))
-            done = subprocess.run(
-                [sys.executable, __file__, "--inner"],
-                cwd=ROOT,
-                env=env,
-                timeout=600,
-                check=False,
-            )
-            return done.returncode
-        finally:
-            stack.close()
+    return run_child_on_fresh_shop(
+        __file__, stack_args, "BENCH_STATEMENTS", lambda _stack: vars(args), 600
+    )
 
 
 # The child: Django set up, statements run in-process ------------------------------

@@ -228,7 +228,6 @@ def self_cpu_seconds():
 
 def git_describe():
     """The commit measured, and whether livechat/ or example_shop/ differ from it."""
-
     try:
         head = subprocess.run(
             ["git", "log", "-1", "--format=%h %cI %s"],

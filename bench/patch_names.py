@@ -14,4 +14,5 @@ PATCH_NAMES = (
     "gatherpublish",
     "nocheck",
     "gcsmall",
+    "stages",
 )

@@ -68,6 +68,12 @@ process only, to measure a fix before anyone writes it properly. Environment:
     the statement is skipped, to see what taking its Redis round trip off
     the path to the database would buy.
 
+``stages``
+    Not a fix: times each step of a visitor's fast-path message (the
+    rate-limit check, the statement, the publish, the count) and how late
+    the event loop runs a callback, and every 5 s logs their p50 / p99 /
+    max: where a late message's time went.
+
 ``profile``
     Not a fix: cProfile of the event loop and of the database thread between
     SIGUSR1 and SIGUSR2 (bench/profiler.py); bench/load.py sends both around
@@ -276,6 +282,73 @@ if "nocheck" in PATCHES:
         return None
 
     _ratelimit.acheck = _no_check
+
+if "stages" in PATCHES:
+    import asyncio as _stages_asyncio
+    import sys as _stages_sys
+    import time as _stages_time
+
+    from livechat import fastpath as _fp
+    from livechat import outbox as _ob
+    from livechat import ratelimit as _rl
+
+    _samples = {}
+
+    def _timed(name, func):
+        async def timed(*args, **kwargs):
+            started = _stages_time.perf_counter()
+            try:
+                return await func(*args, **kwargs)
+            finally:
+                elapsed = _stages_time.perf_counter() - started
+                _samples.setdefault(name, []).append(elapsed)
+
+        return timed
+
+    _rl.acheck = _timed("check", _rl.acheck)
+    _rl.acount = _timed("count", _rl.acount)
+    _fp._run = _timed("statement", _fp._run)
+    _ob.send_to_groups = _timed("publish", _ob.send_to_groups)
+    _fp.post_visitor_message = _timed("visitor message", _fp.post_visitor_message)
+    _fp.post_agent_message = _timed("agent message", _fp.post_agent_message)
+
+    def _stage_line():
+        parts = []
+        for name, values in sorted(_samples.items()):
+            values.sort()
+
+            def at(fraction, values=values):
+                return values[min(len(values) - 1, int(fraction * len(values)))]
+
+            parts.append(
+                f"{name} n={len(values)} p50 {at(0.5) * 1000:.1f} "
+                f"p99 {at(0.99) * 1000:.1f} max {values[-1] * 1000:.1f} ms"
+            )
+        _samples.clear()
+        return "; ".join(parts)
+
+    async def _stage_report():
+        printed = _stages_time.perf_counter()
+        while True:
+            before = _stages_time.perf_counter()
+            await _stages_asyncio.sleep(0.01)
+            now = _stages_time.perf_counter()
+            # A 10 ms sleep that took longer waited its turn on the loop.
+            _samples.setdefault("loop lag", []).append(now - before - 0.01)
+            if now - printed >= 5 and len(_samples) > 1:
+                printed = now
+                print(
+                    f"{_stages_time.time():.3f} STAGES {_stage_line()}",
+                    file=_stages_sys.stderr,
+                    flush=True,
+                )
+
+    from twisted.internet import reactor as _stages_reactor
+
+    def _start_report():
+        _stages_asyncio.ensure_future(_stage_report())
+
+    _stages_reactor.callLater(0, _start_report)
 
 if "profile" in PATCHES:
     from bench import profiler

@@ -250,7 +250,6 @@ if "slowstatements" in PATCHES:
 
 if "gatherpublish" in PATCHES:
     import asyncio as _asyncio
-    import json as _json
 
     from channels.layers import get_channel_layer
 
@@ -260,10 +259,7 @@ if "gatherpublish" in PATCHES:
         layer = get_channel_layer()
         if layer is None:
             return
-        if encoded:
-            event = {"type": "livechat.event", "text": _json.dumps(frame)}
-        else:
-            event = {"type": "livechat.event", "frame": frame}
+        event = _outbox.group_event(frame, encoded)
 
         async def one(group):
             try:

@@ -50,16 +50,20 @@ async def send_to_groups(groups, frame, encoded=False):
     layer = get_channel_layer()
     if layer is None:
         return
-    if encoded:
-        event = {"type": "livechat.event", "text": json.dumps(frame)}
-    else:
-        event = {"type": "livechat.event", "frame": frame}
+    event = group_event(frame, encoded)
     for group in groups:
         try:
             await layer.group_send(group, event)
         except Exception:
             # The database already holds the change; clients catch up by seq.
             logger.exception("livechat: group_send to %s failed", group)
+
+
+def group_event(frame, encoded=False):
+    """The channel-layer event that carries ``frame`` to consumers."""
+    if encoded:
+        return {"type": "livechat.event", "text": json.dumps(frame)}
+    return {"type": "livechat.event", "frame": frame}
 
 
 def send_now(groups, frame):

@@ -65,7 +65,8 @@ async def post_visitor_message(visitor_id, body, client_id, ip=None):
     except ratelimit.RateLimited:
         return None
     except Exception:
-        # The cache is unreachable: services decide (and report it).
+        # Not an outage (acheck lets traffic through then): something
+        # unexpected; services decide, and report it.
         logger.warning("livechat: rate limit check failed", exc_info=True)
         return None
     now = timezone.now()

@@ -18,6 +18,8 @@ import time
 import weakref
 
 from asgiref.sync import sync_to_async
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache  # imports redis lazily
 from django.utils.translation import gettext as _
 
 from .caching import cache, shared, unavailable
@@ -151,17 +153,11 @@ def _as_int(value):
 
 
 def _is_local_memory(backend):
-    from django.core.cache.backends.locmem import LocMemCache
-
     return isinstance(backend, LocMemCache)
 
 
 def _async_redis(backend):
     """This event loop's asyncio client for Django's Redis cache, else None."""
-    try:
-        from django.core.cache.backends.redis import RedisCache
-    except ImportError:  # pragma: no cover - Django without redis support
-        return None
     if not isinstance(backend, RedisCache):
         return None
     server = backend._servers[0]  # where the cache writes (its primary)

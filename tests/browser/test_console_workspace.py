@@ -143,6 +143,15 @@ def _panel(page):
     return page.get_by_role("tabpanel")
 
 
+async def _claim(page, token):
+    """Open the chat whose preview carries ``token`` and take it; its panel."""
+    await _entry(page, token).click()
+    panel = _panel(page)
+    await panel.get_by_role("button", name="Claim").click()
+    await expect(panel).to_contain_text("Active · Yours")
+    return panel
+
+
 async def _shopper_socket(shop, sockets, body, name=None, locale="en"):
     """A shopper on the visitor socket who sent ``body``; returns the socket."""
     session = http_session()
@@ -290,9 +299,7 @@ async def test_agents_share_several_shoppers(
 
     # Several chats at once, as tabs.
     for suffix in ("-es", "-h"):
-        await _entry(alice, f"{token}{suffix})").click()
-        await _panel(alice).get_by_role("button", name="Claim").click()
-        await expect(_panel(alice)).to_contain_text("Active · Yours")
+        await _claim(alice, f"{token}{suffix})")
     tabs = alice.get_by_role("tab")
     await expect(tabs).to_have_count(3)
 
@@ -403,9 +410,7 @@ async def test_a_background_console_alerts_the_agent(new_context, live_shop, soc
 
     # Back: she takes the chat, then leaves again; the next message notifies too.
     await alice.evaluate(SHOW_PAGE)
-    await _entry(alice, f"there? ({token})").click()
-    await _panel(alice).get_by_role("button", name="Claim").click()
-    await expect(_panel(alice)).to_contain_text("Active · Yours")
+    await _claim(alice, f"there? ({token})")
     await alice.evaluate(HIDE_PAGE)
     await shopper.post(f"Hello? ({token})")
     await alice.wait_for_function(
@@ -429,10 +434,7 @@ async def test_the_console_resyncs_after_a_server_restart(
     shopper = await _shopper_socket(
         live_shop, sockets, f"Before the outage ({token})", f"Finn{token}"
     )
-    await _entry(alice, f"outage ({token})").click()
-    panel = _panel(alice)
-    await panel.get_by_role("button", name="Claim").click()
-    await expect(panel).to_contain_text("Active · Yours")
+    panel = await _claim(alice, f"outage ({token})")
     note = f"Asked about the outage ({token})"
     await panel.get_by_role("button", name="Internal note").click()
     await panel.get_by_label("Internal note — only agents see this").fill(note)
@@ -492,10 +494,7 @@ async def test_other_agents_chats_are_a_remembered_disclosure(
     )
 
     # Alice takes the chat and answers, then closes its tab: it stays hers.
-    await _entry(alice, f"stock? ({token})").click()
-    panel = _panel(alice)
-    await panel.get_by_role("button", name="Claim").click()
-    await expect(panel).to_contain_text("Active · Yours")
+    panel = await _claim(alice, f"stock? ({token})")
     answer = f"Yes, plenty ({token}-a)"
     await panel.get_by_label("Reply").fill(answer)
     await panel.get_by_label("Reply").press("Enter")

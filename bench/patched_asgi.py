@@ -64,13 +64,13 @@ process only, to measure a fix before anyone writes it properly. Environment:
     the conversation's: one Redis round trip to wait for, not two).
 
 ``nocheck``
-    Not a fix (no rate limit then): the fast path's rate-limit check before
-    the statement is skipped, to see what taking its Redis round trip off
-    the path to the database would buy.
+    Not a fix (no rate limit then): the fast path's rate limit before the
+    statement is skipped, to see what taking its Redis round trip off the
+    path to the database would buy.
 
 ``stages``
     Not a fix: times each step of a visitor's fast-path message (the
-    rate-limit check, the statement, the publish, the count) and how late
+    rate limit, the statement, the publish) and how late
     the event loop runs a callback, and every 5 s logs their p50 / p99 /
     max: where a late message's time went.
 
@@ -275,9 +275,9 @@ if "nocheck" in PATCHES:
     from livechat import ratelimit as _ratelimit
 
     async def _no_check(action, *keys):
-        return None
+        return _ratelimit.Taken([])
 
-    _ratelimit.acheck = _no_check
+    _ratelimit.atake = _no_check
 
 if "stages" in PATCHES:
     import asyncio as _stages_asyncio
@@ -301,8 +301,7 @@ if "stages" in PATCHES:
 
         return timed
 
-    _rl.acheck = _timed("check", _rl.acheck)
-    _rl.acount = _timed("count", _rl.acount)
+    _rl.atake = _timed("rate limit", _rl.atake)
     _fp._run = _timed("statement", _fp._run)
     _ob.send_to_groups = _timed("publish", _ob.send_to_groups)
     _fp.post_visitor_message = _timed("visitor message", _fp.post_visitor_message)

@@ -56,27 +56,31 @@ async def post_visitor_message(visitor_id, body, client_id, ip=None):
     """Store a visitor's message in their active chat; ``None``: use services.
 
     Returns the message's frame data, once published. The ``message`` rate
-    limits (per visitor, per ``ip``) are checked first and counted once the
-    message is stored. At a limit, services decide (a retry of a stored
-    message is acked, a new one refused), so a retry never counts.
+    limits (per visitor, per ``ip``) are taken first, and given back if the
+    message is not stored here. At a limit, services decide (a retry of a
+    stored message is acked, a new one refused), so a retry never counts.
     """
     try:
-        await ratelimit.acheck("message", visitor_id, ip)
+        taken = await ratelimit.atake("message", visitor_id, ip)
     except ratelimit.RateLimited:
         return None
     except Exception:
-        # Not an outage (acheck lets traffic through then): something
+        # Not an outage (atake lets traffic through then): something
         # unexpected; services decide, and report it.
         logger.warning("livechat: rate limit check failed", exc_info=True)
         return None
     now = timezone.now()
-    row = await _run(
-        "visitor",
-        {"visitor": visitor_id, "body": body, "client_id": client_id, "now": now},
-    )
+    try:
+        row = await _run(
+            "visitor",
+            {"visitor": visitor_id, "body": body, "client_id": client_id, "now": now},
+        )
+    except Exception:
+        await ratelimit.arefund(taken)  # the client retries it
+        raise
     if row is None:
+        await ratelimit.arefund(taken)  # services count it, if they store it
         return None
-    await ratelimit.acount("message", visitor_id, ip)
     conversation_id, seq, agent_read, visitor_read, _visitor, message_id = row[:6]
     sockets = row[6]
     data = protocol.message_data(

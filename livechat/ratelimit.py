@@ -6,14 +6,16 @@ default local-memory cache each process counts on its own.
 A cache that cannot be reached counts nothing and limits nothing (logged):
 rate limits protect the chat, they must not stop it during a cache outage.
 
-``acheck`` and ``acount`` are for the event loop (the consumers' fast path):
+``atake`` and ``arefund`` are for the event loop (the consumers' fast path):
 Django's cache API blocks, and a blocking round trip to a cache server there
 would stall every socket of the process. With Django's Redis cache they use
-an asyncio Redis client on the same keys (one round trip each); the local
-memory cache needs no I/O; any other backend runs in a worker thread.
+an asyncio Redis client on the same keys: one script checks and counts every
+window in one round trip, atomically; the local memory cache needs no I/O;
+any other backend runs in a worker thread.
 """
 
 import asyncio
+import contextlib
 import time
 import weakref
 
@@ -77,95 +79,138 @@ def hit(action, *keys):
             raise RateLimited(action, left)
 
 
-def check(action, *keys):
-    """Raise if one more ``action`` would pass a limit; count nothing.
-
-    With ``count`` once the action is done: ``hit`` in two steps, for work
-    that cannot be undone after it (one autocommitted statement).
-    """
-    for cache_key, count, _window, left in _windows(action, keys):
-        if (cache.get(cache_key) or 0) >= count:
-            raise RateLimited(action, left)
-
-
-def count(action, *keys):
-    """Count one ``action`` done (after ``check``); never raises."""
-    for cache_key, _count_allowed, window, _left in _windows(action, keys):
-        _count(cache_key, window)
-
-
 # On the event loop ------------------------------------------------------------
 
-_redis_clients = weakref.WeakKeyDictionary()  # event loop -> (client, server)
+_redis_clients = weakref.WeakKeyDictionary()  # event loop -> _Client
+
+# Check every window and count one in each, or count nothing: one round trip,
+# and no two sockets can both take the last one left. KEYS: the windows;
+# ARGV: their allowed counts, then their lifetimes. Returns the 1-based
+# window at its limit, or 0 (counted). What add() then incr() of Django's
+# Redis cache would store: plain integers that expire with the window.
+_TAKE = """
+local n = #KEYS
+for i = 1, n do
+  local v = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
+  if v >= tonumber(ARGV[i]) then return i end
+end
+for i = 1, n do
+  redis.call('SET', KEYS[i], 0, 'EX', ARGV[n + i], 'NX')
+  redis.call('INCR', KEYS[i])
+end
+return 0
+"""
+# Give back what _TAKE counted (windows that expired meanwhile stay gone).
+_REFUND = """
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('DECR', KEYS[i]) end
+end
+return 0
+"""
 
 
-async def acheck(action, *keys):
-    """``check`` for the event loop; raises ``RateLimited`` the same way."""
+class Taken:
+    """One ``action`` counted by ``atake``: ``arefund`` it if not done after all."""
+
+    def __init__(self, names, client=None):
+        self.names = names  # Redis key names, or the cache's keys
+        self.client = client
+
+
+def take(action, *keys):
+    """Raise ``RateLimited`` if one more ``action`` would pass a limit (and
+    count nothing), else count it: for work that cannot be undone once done
+    (one autocommitted statement), where ``hit`` would count an attempt.
+
+    Returns a ``Taken`` for ``refund`` if the work is not done after all.
+    (Atomic on Redis only, with ``atake``; elsewhere two processes may both
+    take the last one left.)
+    """
+    windows = list(_windows(action, keys))
+    for cache_key, allowed, _window, left in windows:
+        if (cache.get(cache_key) or 0) >= allowed:
+            raise RateLimited(action, left)
+    for cache_key, _allowed, window, _left in windows:
+        _count(cache_key, window)
+    return Taken([cache_key for cache_key, *_rest in windows])
+
+
+def refund(taken):
+    """Give back what ``take`` counted; never raises."""
+    for cache_key in taken.names:
+        # A window that is over has nothing to give back.
+        with contextlib.suppress(ValueError):
+            cache.incr(cache_key, -1)
+
+
+async def atake(action, *keys):
+    """``take`` for the event loop: one round trip with Django's Redis cache.
+
+    Raises ``RateLimited`` (counting nothing) if one more ``action`` would
+    pass a limit. A cache that cannot be reached limits nothing (as the
+    synchronous path, ``caching``).
+    """
     windows = list(_windows(action, keys))
     if not windows:
-        return
+        return Taken([])
     backend = shared()
     client = _async_redis(backend)
     if client is None:
         if _is_local_memory(backend):
-            return check(action, *keys)
-        return await sync_to_async(check, thread_sensitive=False)(action, *keys)
+            return take(action, *keys)
+        return await sync_to_async(take, thread_sensitive=False)(action, *keys)
     names = [backend.make_and_validate_key(key) for key, *_rest in windows]
+    limits = [allowed for _key, allowed, _window, _left in windows]
+    lifetimes = [window + 1 for _key, _allowed, window, _left in windows]
     try:
-        values = await client.mget(names)
+        refused = await client.take(keys=names, args=limits + lifetimes)
     except Exception:
-        # As the synchronous path (caching): no cache, no limit.
-        unavailable("mget")
-        return
-    for value, (_key, count, _window, left) in zip(values, windows, strict=True):
-        if _as_int(value) >= count:
-            raise RateLimited(action, left)
+        unavailable("rate limit")
+        return Taken([])
+    if refused:
+        raise RateLimited(action, windows[int(refused) - 1][3])
+    return Taken(names, client)
 
 
-async def acount(action, *keys):
-    """``count`` for the event loop; never raises (a failure is logged)."""
-    windows = list(_windows(action, keys))
-    if not windows:
+async def arefund(taken):
+    """``refund`` for the event loop; never raises (a failure is logged)."""
+    if not taken.names:
         return
-    backend = shared()
     try:
-        client = _async_redis(backend)
-        if client is None:
-            if _is_local_memory(backend):
-                return count(action, *keys)
-            return await sync_to_async(count, thread_sensitive=False)(action, *keys)
-        pipe = client.pipeline(transaction=False)
-        for key, _count_allowed, window, _left in windows:
-            name = backend.make_and_validate_key(key)
-            # What the cache's add() then incr() do, in one round trip.
-            pipe.set(name, 0, ex=window + 1, nx=True)
-            pipe.incr(name)
-        await pipe.execute()
+        if taken.client is None:
+            if _is_local_memory(shared()):
+                return refund(taken)
+            return await sync_to_async(refund, thread_sensitive=False)(taken)
+        await taken.client.refund(keys=taken.names)
     except Exception:
-        unavailable("rate limit count")
-
-
-def _as_int(value):
-    try:
-        return int(value or 0)
-    except ValueError:  # not a counter written by this module
-        return 0
+        unavailable("rate limit refund")
 
 
 def _is_local_memory(backend):
     return isinstance(backend, LocMemCache)
 
 
+class _Client:
+    """An event loop's asyncio Redis client and livechat's scripts on it."""
+
+    def __init__(self, server, options):
+        import redis.asyncio
+
+        self.server = server
+        self.redis = redis.asyncio.Redis.from_url(server, **options)
+        # EVALSHA, loading the script again after a Redis restart.
+        self.take = self.redis.register_script(_TAKE)
+        self.refund = self.redis.register_script(_REFUND)
+
+
 def _async_redis(backend):
-    """This event loop's asyncio client for Django's Redis cache, else None."""
+    """This event loop's ``_Client`` for Django's Redis cache, else None."""
     if not isinstance(backend, RedisCache):
         return None
     server = backend._servers[0]  # where the cache writes (its primary)
     loop = asyncio.get_running_loop()
-    known = _redis_clients.get(loop)
-    if known is None or known[1] != server:
-        import redis.asyncio
-
+    client = _redis_clients.get(loop)
+    if client is None or client.server != server:
         # The cache's connection options (password, db, timeouts, TLS), less
         # those naming synchronous classes.
         options = {
@@ -176,16 +221,15 @@ def _async_redis(backend):
         # A Redis that hangs must not hold a message for long.
         options.setdefault("socket_connect_timeout", 2)
         options.setdefault("socket_timeout", 2)
-        client = redis.asyncio.Redis.from_url(server, **options)
-        known = _redis_clients[loop] = (client, server)
-    return known[0]
+        client = _redis_clients[loop] = _Client(server, options)
+    return client
 
 
 async def close_connections():
     """Close this event loop's Redis client (a clean shutdown; tests)."""
-    known = _redis_clients.pop(asyncio.get_running_loop(), None)
-    if known is not None:
-        await known[0].aclose()
+    client = _redis_clients.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.redis.aclose()
 
 
 def client_ip(scope_or_meta):

@@ -162,6 +162,27 @@ async def test_a_retry_is_stored_once_and_acked_as_duplicate(
     assert bodies == [(1, "Hello?"), (2, "Hi!"), (3, "Twice?")]
 
 
+async def test_what_is_not_stored_here_gives_its_count_back(
+    visitor_client, agent_client, agent
+):
+    """A retry the statement refuses (or a database error) costs no message
+    of the shopper's limit."""
+    shopper, _console, _conversation = await _answered_chat(
+        visitor_client, agent_client, agent
+    )
+    # A window of three years: this test never sees it turn over.
+    with override_settings(LIVECHAT_RATE_LIMITS={"message": "3/100000000"}):
+        for _attempt in range(3):
+            await shopper.send(type="message", client_id="v2", body="Thrice?")
+        for client_id in ("v3", "v4"):
+            await shopper.send(type="message", client_id=client_id, body="More")
+        acks = [await shopper.expect("ack") for _ in range(5)]
+        assert [a["duplicate"] for a in acks] == [False, True, True, False, False]
+        await shopper.send(type="message", client_id="v5", body="One too many")
+        refused = await shopper.expect("error", client_id="v5")
+        assert refused["code"] == "rate_limited"
+
+
 async def test_everything_else_is_left_to_services(
     visitor_client, agent_client, agent, make_agent
 ):
@@ -203,7 +224,7 @@ async def test_a_rate_limit_refuses_without_storing(
     with override_settings(
         LIVECHAT_RATE_LIMITS={"message": "5/60", "message_ip": "1/60"}
     ):
-        ratelimit.count("message", visitor_id, "10.0.0.1")
+        ratelimit.hit("message", visitor_id, "10.0.0.1")
         posted = await fastpath.post_visitor_message(
             visitor_id, "Spam", "s1", ip="10.0.0.1"
         )

@@ -628,6 +628,10 @@ class Step:
         self.seconds = seconds
         self.sent = {}  # client_id -> (send time, "v2a" or "a2v")
         self.delivered = {}  # client_id -> first receive time at the peer
+        # (socket, client_id) received: the same message twice on one socket
+        # is a duplicate; on two sockets of one agent user (their consoles
+        # all follow their chats, --agents < --conversations) it is not.
+        self.received = set()
         self.acked = {}  # client_id -> ack receive time
         self.duplicated = 0
         self.echoes = 0
@@ -683,11 +687,13 @@ class Bench:
             return
         if message.get("sender") == peer.side:
             step.echoes += 1  # the sender's own socket gets it too
-        elif cid in step.delivered:
+        elif (id(peer), cid) in step.received:
             step.duplicated += 1
         else:
-            step.delivered[cid] = now
-            step.last_delivery = now
+            step.received.add((id(peer), cid))
+            if cid not in step.delivered:
+                step.delivered[cid] = now
+                step.last_delivery = now
 
     def on_reply(self, peer, kind, frame, now):
         cid = frame.get("client_id")
@@ -1181,58 +1187,105 @@ async def _restart(stack, args, bench, why):
     return await _ready_bench(stack, args, token_offset=args.conversations)
 
 
+async def knee_step(stack, bench, args, index, rate):
+    """One knee step (run again while past the limit): its figures."""
+    step = await bench.run_step(f"K{index}", rate, args.knee_seconds, detail=index == 0)
+    f = print_step(stack, step, f"step {index + 1}")
+    if index == 0:
+        # Costs per message where the stack keeps up: the lowest rate.
+        print_detail(stack, step)
+    for attempt in range(args.knee_retries):
+        # Past the limit: once more at the same rate, to tell a stack that
+        # cannot keep up (it fails again) from a passing stall of the machine
+        # (a burst of CPU steal on a shared VM). The better run counts; the
+        # same rule for every stack.
+        if not past_limit(f, args):
+            break
+        await bench.settle(limit=30)
+        again = await bench.run_step(f"K{index}r{attempt + 1}", rate, args.knee_seconds)
+        g = print_step(stack, again, f"step {index + 1}+")
+        if g["p"][None][2] < f["p"][None][2]:
+            f = g
+    return f
+
+
+def past_limit(f, args):
+    return f["p"][None][2] > args.p99_limit / 1000
+
+
+async def headline_phase(stack, args, bench, results):
+    """The headline step (after the knee): fills ``results``; the bench used."""
+    if results["knee"]:
+        waited, quiet = await bench.settle()
+        if not quiet:
+            bench = await _restart(stack, args, bench, "still busy after the knee")
+    sampling = "profile" in getattr(args, "patches", ())
+    if sampling and isinstance(stack, LivechatStack):
+        for server in stack.servers:
+            os.kill(server.pid, signal.SIGUSR1)
+    step = await bench.run_step("H", args.rate, args.seconds, detail=True)
+    results["headline"] = print_step(stack, step, "headline")
+    print_detail(stack, step)
+    if sampling and isinstance(stack, LivechatStack):
+        for server in stack.servers:
+            os.kill(server.pid, signal.SIGUSR2)
+        await asyncio.sleep(1)
+        for server in stack.servers:
+            print_profile(stack.log_dir / f"profile-{server.pid}.txt")
+    results["headline_step"] = step
+    results["daphne_errors"] = sum(s.error_count() for s in stack.servers)
+    return bench
+
+
 async def load_phase(stack, args):
     """Knee search (rising rates), then the headline rate. Returns results."""
     results = {"stack": stack.name, "knee": []}
     bench = await _ready_bench(stack, args)
     try:
         for index, rate in enumerate(args.knee_rates):
-            step = await bench.run_step(
-                f"K{index}", rate, args.knee_seconds, detail=index == 0
-            )
-            f = print_step(stack, step, f"step {index + 1}")
-            if index == 0:
-                # Costs per message where the stack keeps up: the lowest rate.
-                print_detail(stack, step)
-            for attempt in range(args.knee_retries):
-                # Past the limit: once more at the same rate, to tell a stack
-                # that cannot keep up (it fails again) from a passing stall of
-                # the machine (a burst of CPU steal on a shared VM). The
-                # better run counts; the same rule for every stack.
-                if f["p"][None][2] <= args.p99_limit / 1000:
-                    break
-                await bench.settle(limit=30)
-                again = await bench.run_step(
-                    f"K{index}r{attempt + 1}", rate, args.knee_seconds
-                )
-                g = print_step(stack, again, f"step {index + 1}+")
-                if g["p"][None][2] < f["p"][None][2]:
-                    f = g
+            f = await knee_step(stack, bench, args, index, rate)
             results["knee"].append((rate, f))
-            if f["p"][None][2] > args.p99_limit / 1000:
+            if past_limit(f, args):
                 break
             await bench.settle(limit=30)
-        if results["knee"]:
-            waited, quiet = await bench.settle()
-            if not quiet:
-                bench = await _restart(stack, args, bench, "still busy after the knee")
-        sampling = "profile" in getattr(args, "patches", ())
-        if sampling and isinstance(stack, LivechatStack):
-            for server in stack.servers:
-                os.kill(server.pid, signal.SIGUSR1)
-        step = await bench.run_step("H", args.rate, args.seconds, detail=True)
-        results["headline"] = print_step(stack, step, "headline")
-        print_detail(stack, step)
-        if sampling and isinstance(stack, LivechatStack):
-            for server in stack.servers:
-                os.kill(server.pid, signal.SIGUSR2)
-            await asyncio.sleep(1)
-            for server in stack.servers:
-                print_profile(stack.log_dir / f"profile-{server.pid}.txt")
-        results["headline_step"] = step
-        results["daphne_errors"] = sum(s.error_count() for s in stack.servers)
+        bench = await headline_phase(stack, args, bench, results)
     finally:
         bench.close()
+    return results
+
+
+async def interleaved_load_phases(stacks, args):
+    """``load_phase`` of every stack, their knee steps taken in turns.
+
+    All stacks are up at once, each with its conversations; each rate runs
+    on one stack, then on the next (first one, then the other), so that a
+    stretch of CPU steal on a shared VM falls on both sides of the ratio
+    rather than on one stack's whole knee search. Then each headline.
+    """
+    results = [{"stack": stack.name, "knee": []} for stack in stacks]
+    benches = []
+    try:
+        for stack in stacks:
+            benches.append(await _ready_bench(stack, args))
+        going = set(range(len(stacks)))
+        for index, rate in enumerate(args.knee_rates):
+            order = sorted(going, reverse=index % 2 == 1)
+            for which in order:
+                stack, bench = stacks[which], benches[which]
+                f = await knee_step(stack, bench, args, index, rate)
+                results[which]["knee"].append((rate, f))
+                if past_limit(f, args):
+                    going.discard(which)
+                await bench.settle(limit=30)
+            if not going:
+                break
+        for which, stack in enumerate(stacks):
+            benches[which] = await headline_phase(
+                stack, args, benches[which], results[which]
+            )
+    finally:
+        for bench in benches:
+            bench.close()
     return results
 
 
@@ -1372,6 +1425,14 @@ def parse_args(argv=None):
         help="a knee step past the limit runs again this many times; the "
         "best run counts (a passing stall of the machine is not the knee)",
     )
+    parser.add_argument(
+        "--interleave",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="both stacks up at once, their knee steps taken in turns (rate by "
+        "rate), so that the VM's passing stalls fall on both sides of the "
+        "ratio; --no-interleave: one stack's whole run, then the other's",
+    )
     parser.add_argument("--p99-limit", type=float, default=100, help="ms")
     parser.add_argument(
         "--idle", type=int, default=5000, help="idle visitor sockets (0: skip)"
@@ -1490,7 +1551,9 @@ def print_header(args):
         f"load: {args.conversations} conversations, agent sockets per "
         f"{args.agent_sockets} ({args.agents} agent users), {args.rate} msg/s for "
         f"{args.seconds:g}s, knee steps {args.knee_rates} x {args.knee_seconds:g}s "
-        f"(retries {args.knee_retries}), "
+        f"(retries {args.knee_retries}"
+        + (", stacks in turns" if args.interleave and len(args.stacks) > 1 else "")
+        + "), "
         f"{args.processes} daphne process(es), {args.idle} idle sockets, "
         f"body {args.body} B, CONN_MAX_AGE "
         f"{args.conn_max_age if args.conn_max_age is not None else 'shop default'}, "
@@ -1648,30 +1711,43 @@ async def main_async(args, log_dir):
                     args, log_dir, redis_url or choose_redis() or REDIS_URL
                 )
             stacks.append(stack)
-            started = time.perf_counter()
-            print(
-                f"\n[{stack.name}] starting {args.processes} daphne process(es)",
-                flush=True,
-            )
-            await asyncio.to_thread(stack.prepare, tokens)
-            stack.servers = await asyncio.to_thread(stack.start_servers, args.processes)
-            print(
-                f"  {stack.name}: ready in {time.perf_counter() - started:.1f}s on "
-                f"ports {[s.port for s in stack.servers]}",
-                flush=True,
-            )
-            result = await load_phase(stack, args)
+        together = args.interleave and len(stacks) > 1
+        for stack in stacks:
+            await _start(stack, args, tokens)
+            if not together:
+                result = await load_phase(stack, args)
+                loads.append(result)
+                await _idle_and_close(stack, args, idles)
+        if together:
+            loads = await interleaved_load_phases(stacks, args)
+            for stack in stacks:
+                await _idle_and_close(stack, args, idles)
+        for stack, result in zip(stacks, loads, strict=True):
             result["stack_obj"] = stack
-            loads.append(result)
-            stack.stop_servers(stack.servers)
-            if args.idle:
-                print(f"[{stack.name}] idle sockets on a fresh daphne", flush=True)
-                idles.append(await idle_phase(stack, args))
-            stack.close()
         print_summary(args, loads, idles)
     finally:
         for stack in stacks:
             stack.close()
+
+
+async def _start(stack, args, tokens):
+    started = time.perf_counter()
+    print(f"\n[{stack.name}] starting {args.processes} daphne process(es)", flush=True)
+    await asyncio.to_thread(stack.prepare, tokens)
+    stack.servers = await asyncio.to_thread(stack.start_servers, args.processes)
+    print(
+        f"  {stack.name}: ready in {time.perf_counter() - started:.1f}s on "
+        f"ports {[s.port for s in stack.servers]}",
+        flush=True,
+    )
+
+
+async def _idle_and_close(stack, args, idles):
+    stack.stop_servers(stack.servers)
+    if args.idle:
+        print(f"[{stack.name}] idle sockets on a fresh daphne", flush=True)
+        idles.append(await idle_phase(stack, args))
+    stack.close()
 
 
 def main(argv=None):

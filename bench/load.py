@@ -29,6 +29,10 @@ both on daphne with the same Redis pub/sub channel layer):
 5. on a fresh daphne: resident memory before and after ``--idle`` idle visitor
    sockets (each said hello and got its welcome).
 
+Throughout, bench/disk_probe.py times the disk's ``fdatasync`` every 10 ms;
+each step prints the slow ones next to its late messages (a stack that
+commits every message waits for the disk, the relay does not).
+
 It prints figures and never asserts. Traffic goes to 127.0.0.1 only; every
 wait is bounded and every process it starts is stopped at the end.
 """
@@ -219,6 +223,64 @@ def stop_pinning():
         with contextlib.suppress(OSError):
             os.sched_setaffinity(pid, cpus)
     _SAVED_AFFINITY.clear()
+
+
+class DiskProbe:
+    """bench/disk_probe.py in a child process: the disk's sync times by window.
+
+    It syncs in the system's temporary directory; ``same_disk`` says whether
+    that is PostgreSQL's file system (None: unknown).
+    """
+
+    def __init__(self, log_dir, database_url):
+        self.directory = tempfile.gettempdir()
+        self.same_disk = _same_file_system(self.directory, database_url)
+        self.output = Path(log_dir) / "disk-probe.txt"
+        self.output.touch()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "disk_probe.py"),
+                self.directory,
+                str(self.output),
+            ]
+        )
+        self._read_to = 0
+        self._samples = []  # (perf_counter at the start, seconds)
+
+    def between(self, start, end):
+        """``(started at, seconds)`` of the samples started in [start, end]."""
+        with open(self.output) as out:
+            out.seek(self._read_to)
+            text = out.read()
+        complete = text[: text.rfind("\n") + 1]
+        self._read_to += len(complete)
+        for line in complete.splitlines():
+            at, seconds = line.split()
+            self._samples.append((float(at), float(seconds)))
+        return [(at, s) for at, s in self._samples if start <= at <= end]
+
+    def stop(self):
+        with contextlib.suppress(Exception):
+            self.process.terminate()
+            self.process.wait(timeout=5)
+
+
+DISK = {"probe": None}  # the DiskProbe of this run
+
+
+def _same_file_system(directory, database_url):
+    """Is ``directory`` on PostgreSQL's file system? None: cannot tell."""
+    if database_url is None:
+        return None
+    try:
+        import psycopg
+
+        with psycopg.connect(_libpq(database_url), connect_timeout=5) as conn:
+            data = conn.execute("SHOW data_directory").fetchone()[0]
+        return os.stat(data).st_dev == os.stat(directory).st_dev
+    except Exception:  # not a superuser, or not this machine's files
+        return None
 
 
 def self_cpu_seconds():
@@ -970,6 +1032,9 @@ class Bench:
             "frames": +frames,
             "publish": redis_publish_calls(self.stack) - before["publish"],
         }
+        probe = DISK["probe"]
+        if probe is not None:
+            out["disk"] = probe.between(before["wall"], time.perf_counter())
         if "db" in before:
             # Statistics reach pg_stat_database when a backend ends or at most
             # once a second: approximate for persistent connections.
@@ -1042,10 +1107,22 @@ def print_step(stack, step, label):
         f"redis {r['services_cpu']['redis'] * 100:.0f}% "
         f"machine {r['machine_busy'] * 100:.0f}% (steal "
         f"{r['steal'] * 100:.0f}%) | send lag p99 "
-        f"{f['lag99'] * 1000:.1f} ms",
+        f"{f['lag99'] * 1000:.1f} ms" + disk_figures(r.get("disk")),
         flush=True,
     )
     return f
+
+
+def disk_figures(samples):
+    """The disk's sync times in a step (bench/disk_probe.py), as printed."""
+    if not samples:
+        return ""
+    syncs = sorted(seconds for _at, seconds in samples)
+    slow = sum(1 for s in syncs if s > 0.05)
+    return (
+        f" | disk sync p99 {percentile(syncs, 0.99) * 1000:.1f} max "
+        f"{syncs[-1] * 1000:.1f} ms, {slow} over 50 ms"
+    )
 
 
 def print_late(stack, step, limit_s=0.1):
@@ -1068,10 +1145,18 @@ def print_late(stack, step, limit_s=0.1):
     acks = sorted(
         step.acked[cid] - step.sent[cid][0] for _o, cid in late if cid in step.acked
     )
+    # The disk's slow syncs in the same step, on the same clock: a stack
+    # that commits every message waits for them.
+    stalls = ", ".join(
+        f"{at - step.first_send:.1f}s:{seconds * 1000:.0f}ms"
+        for at, seconds in step.resources.get("disk", ())
+        if seconds > 0.05
+    )
     print(
         f"  {stack.name:8s} late (> {limit_s * 1000:.0f} ms): {len(late)}, by send "
         f"time [{spans}{', ...' if len(buckets) > 12 else ''}]; their acks p50 "
-        f"{ms(percentile(acks, 0.5))} max {ms(acks[-1] if acks else math.nan)} ms",
+        f"{ms(percentile(acks, 0.5))} max {ms(acks[-1] if acks else math.nan)} ms"
+        + (f"; disk syncs over 50 ms at [{stalls}]" if stalls else ""),
         flush=True,
     )
 
@@ -1153,6 +1238,9 @@ def print_headline(stack, step):
         + (f" {dict(step.errors)}" if step.errors else "")
         + ")"
     )
+    disk = disk_figures(step.resources.get("disk"))
+    if disk:
+        print(f"{stack.name:8s} {disk[3:]} (during the headline)")
     return f
 
 
@@ -1699,6 +1787,15 @@ def run_child_on_fresh_shop(script, stack_args, variable, payload, timeout):
 async def main_async(args, log_dir):
     loads, idles = [], []
     stacks = []
+    DISK["probe"] = probe = DiskProbe(log_dir, database_url())
+    print(
+        f"disk probe: fdatasync every 10 ms in {probe.directory} ("
+        + {True: "PostgreSQL's file system", False: "NOT PostgreSQL's file system"}.get(
+            probe.same_disk, "PostgreSQL's file system: cannot tell"
+        )
+        + ")",
+        flush=True,
+    )
     try:
         tokens = 2 * args.conversations + min(50, args.idle) + args.idle
         redis_url = None
@@ -1726,6 +1823,8 @@ async def main_async(args, log_dir):
             result["stack_obj"] = stack
         print_summary(args, loads, idles)
     finally:
+        probe.stop()
+        DISK["probe"] = None
         for stack in stacks:
             stack.close()
 

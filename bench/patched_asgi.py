@@ -70,7 +70,8 @@ process only, to measure a fix before anyone writes it properly. Environment:
 
 ``stages``
     Not a fix: times each step of a visitor's fast-path message (the
-    rate limit, the statement, the publish) and how late
+    rate limit, the statement, the publish; the agents' presence writes)
+    and how late
     the event loop runs a callback, and every 5 s logs their p50 / p99 /
     max: where a late message's time went.
 
@@ -306,6 +307,13 @@ if "stages" in PATCHES:
     _ob.send_to_groups = _timed("publish", _ob.send_to_groups)
     _fp.post_visitor_message = _timed("visitor message", _fp.post_visitor_message)
     _fp.post_agent_message = _timed("agent message", _fp.post_agent_message)
+    # The agents' presence writes (activity every minute per console, on
+    # the database threads): how many, and when.
+    from livechat.consumers import agent as _agent_consumer
+
+    _agent_consumer.AgentConsumer._best_effort = _timed(
+        "presence", _agent_consumer.AgentConsumer._best_effort
+    )
 
     def _stage_line():
         parts = []

@@ -327,7 +327,7 @@ async def test_consoles_follow_their_agents_chats_across_a_transfer(
 async def test_an_idle_agent_is_back_with_their_first_action_once_per_interval(
     visitor_client, agent_client, agent, monkeypatch
 ):
-    """Activity is recorded at once after idleness, then at most every 60 s."""
+    """Activity is recorded at once after idleness, then every 30-60 s at most."""
     recorded = []
     real = presence.agent_active
 
@@ -343,9 +343,9 @@ async def test_an_idle_agent_is_back_with_their_first_action_once_per_interval(
     await console.expect("welcome")
     long_ago = timezone.now() - timedelta(hours=1)
     await db(AgentProfile.objects.filter(user=agent).update)(last_active_at=long_ago)
-    # The first action counts at once; the next within the minute does not,
-    # one after it does.
-    for seconds in (0, 30, 61):
+    # The first action counts at once; the next within half the minute does
+    # not (the gate is somewhere in its second half), one after it does.
+    for seconds in (0, 29, 61):
         clock[0] = 1000.0 + seconds
         await console.send(type="open", conversation=conversation)
         await console.expect("opened")
@@ -355,3 +355,38 @@ async def test_an_idle_agent_is_back_with_their_first_action_once_per_interval(
     assert recorded == [agent.pk, agent.pk]
     profile = await db(AgentProfile.objects.get)(user=agent)
     assert profile.last_active_at > long_ago
+
+
+@override_settings(LIVECHAT_AGENT_IDLE_AWAY_SECONDS=600)
+async def test_consoles_that_start_together_record_activity_apart(
+    visitor_client, agent_client, agent, make_agent, monkeypatch
+):
+    """Each console draws its own next moment (in the second half of the
+    minute): consoles acting together do not all write again together."""
+    recorded = []
+    monkeypatch.setattr(presence, "agent_active", lambda user: recorded.append(user.pk))
+    clock = [1000.0]
+    monkeypatch.setattr(agent_consumer, "_clock", lambda: clock[0])
+    draws = iter([0.5, 1.0, 1.0])  # the first console's gate, the second's, ...
+    monkeypatch.setattr(agent_consumer, "_spread", lambda a, b: next(draws))
+    other = await db(make_agent)("other")
+    _shopper, conversation = await _waiting_chat(visitor_client)
+    consoles = []
+    for user in (agent, other):
+        console = await agent_client(user)
+        await console.expect("welcome")
+        consoles.append(console)
+
+    async def act(console):
+        await console.send(type="open", conversation=conversation)
+        await console.expect("opened")
+        await console.send(type="ping")
+        await console.expect("pong")
+
+    for console in consoles:
+        await act(console)
+    assert recorded == [agent.pk, other.pk]
+    clock[0] += 31  # past the first console's 30 s, within the second's 60 s
+    for console in consoles:
+        await act(console)
+    assert recorded == [agent.pk, other.pk, agent.pk]

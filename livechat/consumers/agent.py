@@ -1,6 +1,7 @@
 """The agent console's endpoint."""
 
 import asyncio
+import random
 import time
 
 from django.contrib.auth import get_user_model
@@ -24,6 +25,8 @@ from ..protocol import FrameError
 from .base import _LivechatConsumer, _peek_type, _Refused, logger
 
 _clock = time.monotonic  # when an agent was last seen active (tests move it)
+# Where a console's next activity record falls (tests fix it).
+_spread = random.uniform  # noqa: S311 - spreading, not security
 
 
 class AgentConsumer(_LivechatConsumer):
@@ -54,6 +57,7 @@ class AgentConsumer(_LivechatConsumer):
         {"open", "message", "claim", "close", "typing", "transfer", "note"}
     )
     _last_active = 0.0
+    _active_gate = 0.0  # seconds from _last_active to the next record
     supervisor = False
 
     def __init__(self, *args, **kwargs):
@@ -135,12 +139,16 @@ class AgentConsumer(_LivechatConsumer):
         now = _clock()
         # At most once a tenth of the idle time per socket: an agent whose
         # socket said so that recently cannot have gone idle meanwhile, and a
-        # busy agent's every reply is not a query.
-        every = min(60.0, max(5.0, app_settings.AGENT_IDLE_AWAY_SECONDS / 10))
-        if self.greeted and now - self._last_active > every:
+        # busy agent's every reply is not a query. The next one somewhere in
+        # the second half of that, at random: consoles that go on together
+        # (a deploy reconnects them all; a busy minute) would otherwise write
+        # together every minute, hundreds of queries in one second.
+        if self.greeted and now - self._last_active > self._active_gate:
             kind = _peek_type(text_data)
             if kind in self.activity_types:
+                every = min(60.0, max(5.0, app_settings.AGENT_IDLE_AWAY_SECONDS / 10))
                 self._last_active = now
+                self._active_gate = every * _spread(0.5, 1.0)
                 await self._best_effort(presence.agent_active, self.user)
 
     async def _best_effort(self, func, *args):

@@ -1325,30 +1325,15 @@ async def headline_phase(stack, args, bench, results):
     return bench
 
 
-async def load_phase(stack, args):
-    """Knee search (rising rates), then the headline rate. Returns results."""
-    results = {"stack": stack.name, "knee": []}
-    bench = await _ready_bench(stack, args)
-    try:
-        for index, rate in enumerate(args.knee_rates):
-            f = await knee_step(stack, bench, args, index, rate)
-            results["knee"].append((rate, f))
-            if past_limit(f, args):
-                break
-            await bench.settle(limit=30)
-        bench = await headline_phase(stack, args, bench, results)
-    finally:
-        bench.close()
-    return results
+async def load_phases(stacks, args):
+    """Knee search (rising rates), then the headline rate, of each stack.
 
-
-async def interleaved_load_phases(stacks, args):
-    """``load_phase`` of every stack, their knee steps taken in turns.
-
-    All stacks are up at once, each with its conversations; each rate runs
-    on one stack, then on the next (first one, then the other), so that a
-    stretch of CPU steal on a shared VM falls on both sides of the ratio
-    rather than on one stack's whole knee search. Then each headline.
+    With several stacks (``--interleave``) all are up at once, each with its
+    conversations; each rate runs on one stack, then on the next (first one,
+    then the other), so that a stretch of CPU steal on a shared VM falls on
+    both sides of the ratio rather than on one stack's whole knee search. A
+    stack's search ends at its first step past the limit. Then each
+    headline. Returns each stack's results.
     """
     results = [{"stack": stack.name, "knee": []} for stack in stacks]
     benches = []
@@ -1812,11 +1797,10 @@ async def main_async(args, log_dir):
         for stack in stacks:
             await _start(stack, args, tokens)
             if not together:
-                result = await load_phase(stack, args)
-                loads.append(result)
+                loads += await load_phases([stack], args)
                 await _idle_and_close(stack, args, idles)
         if together:
-            loads = await interleaved_load_phases(stacks, args)
+            loads = await load_phases(stacks, args)
             for stack in stacks:
                 await _idle_and_close(stack, args, idles)
         for stack, result in zip(stacks, loads, strict=True):

@@ -126,7 +126,10 @@ def take(action, *keys):
     (Atomic on Redis only, with ``atake``; elsewhere two processes may both
     take the last one left.)
     """
-    windows = list(_windows(action, keys))
+    return _take(action, list(_windows(action, keys)))
+
+
+def _take(action, windows):
     for cache_key, allowed, _window, left in windows:
         if (cache.get(cache_key) or 0) >= allowed:
             raise RateLimited(action, left)
@@ -157,8 +160,8 @@ async def atake(action, *keys):
     client = _async_redis(backend)
     if client is None:
         if _is_local_memory(backend):
-            return take(action, *keys)
-        return await sync_to_async(take, thread_sensitive=False)(action, *keys)
+            return _take(action, windows)
+        return await sync_to_async(_take, thread_sensitive=False)(action, windows)
     names = [backend.make_and_validate_key(key) for key, *_rest in windows]
     limits = [allowed for _key, allowed, _window, _left in windows]
     lifetimes = [window + 1 for _key, _allowed, window, _left in windows]

@@ -69,11 +69,10 @@ process only, to measure a fix before anyone writes it properly. Environment:
     path to the database would buy.
 
 ``stages``
-    Not a fix: times each step of a visitor's fast-path message (the
-    rate limit, the statement, the publish; the agents' presence writes)
-    and how late
-    the event loop runs a callback, and every 5 s logs their p50 / p99 /
-    max: where a late message's time went.
+    Not a fix: times each step of a visitor's fast-path message (the rate
+    limit, the statement, the publish), the agents' presence writes and how
+    late the event loop runs a callback, and every 5 s logs their p50 / p99
+    / max: where a late message's time went.
 
 ``profile``
     Not a fix: cProfile of the event loop and of the database thread between

@@ -218,10 +218,27 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Close selected conversations"), permissions=["change"])
     def close_selected(self, request, queryset):
-        closed = 0
+        closed = refused = 0
         for conversation in queryset.filter(status__in=Conversation.OPEN_STATUSES):
-            services.close_conversation(conversation, closed_by=request.user)
+            try:
+                services.close_conversation(conversation, closed_by=request.user)
+            except services.ServiceError:
+                refused += 1  # another agent's chat, and not a supervisor
+                continue
             closed += 1
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d conversation was not closed: only its agent or "
+                    "a supervisor may close it.",
+                    "%(count)d conversations were not closed: only their agents "
+                    "or a supervisor may close them.",
+                    refused,
+                )
+                % {"count": refused},
+                messages.ERROR,
+            )
         self.message_user(
             request,
             ngettext(

@@ -10,3 +10,6 @@ class LivechatConfig(AppConfig):
     def ready(self):
         """Runs once Django's app registry is ready: checks and receivers."""
         from . import branding, checks, privacy  # noqa: F401
+        from .server_limits import limit_daphne_frames
+
+        limit_daphne_frames()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import protocol, services
+from .access import Action, check_may_act
 from .adapter import DefaultLivechatAdapter, get_adapter
 from .availability import present_agents_filter
 from .conf import app_settings
@@ -132,13 +133,17 @@ def transfer_conversation(conversation, by, to_agent=None, to_department=None, n
         conversation = services.locked(conversation.pk)
         if not conversation.is_open:
             raise ServiceError("conversation_closed", _("This conversation is closed."))
-        if conversation.assigned_agent_id not in (None, by.pk) and not (
-            adapter.is_supervisor(by)
-        ):
-            raise ServiceError(
-                "forbidden", _("Only the agent handling this chat can transfer it.")
-            )
+        check_may_act(by, conversation, Action.TRANSFER)
         from_name = adapter.agent_public_name(by)
+        # Written while ``by`` still may (the chat is about to change hands).
+        note_text = note.strip() if isinstance(note, str) else ""
+        if note_text:
+            add_note(
+                conversation,
+                by,
+                _("Transfer note from %(name)s: %(note)s")
+                % {"name": from_name, "note": note_text},
+            )
         if to_agent is not None:
             if to_agent.pk == conversation.assigned_agent_id:
                 raise ServiceError("bad_frame", _("That agent already has this chat."))
@@ -179,14 +184,6 @@ def transfer_conversation(conversation, by, to_agent=None, to_department=None, n
             services.publish_conversation(conversation)
             target_groups = [services.AGENTS_GROUP]
             _publish_loads_on_commit()
-        note_text = note.strip() if isinstance(note, str) else ""
-        if note_text:
-            add_note(
-                conversation,
-                by,
-                _("Transfer note from %(name)s: %(note)s")
-                % {"name": from_name, "note": note_text},
-            )
         summary = protocol.conversation_summary(conversation)
         frame = {
             "type": "transferred",
@@ -224,6 +221,7 @@ def _author_name(note):
 
 def add_note(conversation, agent, body, client_id=""):
     """A note for agents only; idempotent by ``client_id``. Returns (note, created)."""
+    check_may_act(agent, conversation, Action.NOTE)
     if client_id:
         existing = InternalNote.objects.filter(
             conversation=conversation, client_id=client_id

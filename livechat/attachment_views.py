@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import protocol, services
+from .access import may_chat_as
 from .adapter import get_adapter
 from .attachments import AttachmentRefused, build_attachment, open_stored
 from .models import Attachment, Conversation, Visitor
@@ -64,9 +65,7 @@ def _visitor_of(request, token):
     visitor = Visitor.objects.filter(key=key).first()
     if visitor is None:
         raise _auth_failed("no visitor with the token's key")
-    user = request.user
-    if visitor.user_id and (not user.is_authenticated or user.pk != visitor.user_id):
-        # A logged-in customer's chats stay theirs even on a shared computer.
+    if not may_chat_as(request.user, visitor):
         raise _forbidden(
             f"visitor {visitor.pk} belongs to another user",
             _("Please log in again to continue this chat."),
@@ -174,7 +173,7 @@ def _may_see(request, attachment):
         return True
     visitor = attachment.conversation.visitor
     if visitor.user_id:
-        return user.is_authenticated and user.pk == visitor.user_id
+        return may_chat_as(user, visitor)
     session = getattr(request, "session", None)
     return session is not None and session.get(SESSION_KEY) == str(visitor.key)
 

@@ -14,8 +14,14 @@ DEFAULTS = {
     "ADAPTER": "livechat.adapter.DefaultLivechatAdapter",
     # Longest message body a client may send, in characters.
     "MAX_MESSAGE_LENGTH": 4000,
-    # Largest WebSocket text frame accepted, in bytes (checked before parsing).
+    # Largest WebSocket frame accepted, in bytes: a larger one closes the
+    # socket with code 1009 (checked before parsing).
     "MAX_FRAME_BYTES": 32 * 1024,
+    # Open sockets (widget and console) one client IP may hold in one
+    # process, and widget sockets one visitor may hold (0: no limit). Past
+    # them a socket is closed with code 4429.
+    "MAX_SOCKETS_PER_IP": 200,
+    "MAX_SOCKETS_PER_VISITOR": 20,
     # How long a visitor token stays valid, in seconds (default 90 days).
     "VISITOR_TOKEN_MAX_AGE": 90 * 24 * 3600,
     # Messages sent in one replay frame; a client asks for more with "fetch".

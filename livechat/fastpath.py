@@ -174,6 +174,7 @@ async def _run(kind, params):
     """Run the ``kind`` statement (its own transaction): its row, or None."""
     pool = _pool()
     for attempt in (1, 2):
+        reused = False  # no connection yet if opening one is what failed
         try:
             async with pool.connection() as (conn, reused):
                 cursor = await conn.execute(_statement(kind), params)

@@ -20,6 +20,9 @@ CLOSE_UNSUPPORTED_VERSION = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_HELLO_TIMEOUT = 4408
+CLOSE_TOO_MANY_CONNECTIONS = 4429
+# RFC 6455's "message too big": a frame over LIVECHAT_MAX_FRAME_BYTES.
+CLOSE_FRAME_TOO_LARGE = 1009
 
 
 class FrameError(Exception):
@@ -36,8 +39,6 @@ def parse_frame(text, allowed_types):
     """Decode one text frame into a dict with a known ``type`` or raise."""
     if text is None:
         raise FrameError("bad_frame", _("Only text frames are accepted."))
-    if len(text.encode("utf-8")) > app_settings.MAX_FRAME_BYTES:
-        raise FrameError("too_large", _("The frame is too large."))
     try:
         data = json.loads(text)
     except ValueError as exc:

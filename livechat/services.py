@@ -17,8 +17,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import protocol, signals
+from .access import Action, check_may_act, may_chat_as
 from .adapter import get_adapter
 from .conf import app_settings
+from .errors import ServiceError
 from .models import Conversation, Message, Visitor
 from .outbox import (
     ACTIVITY_GROUP,
@@ -28,18 +30,10 @@ from .outbox import (
     send_to_groups,
 )
 
-__all__ = ["send_now", "send_to_groups"]  # published here for the faces
+# Published here for the faces.
+__all__ = ["ServiceError", "send_now", "send_to_groups"]
 
 logger = logging.getLogger(__name__)
-
-
-class ServiceError(Exception):
-    """A request the service refuses; ``code`` matches the protocol's codes."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def visitor_group(visitor_id):
@@ -112,12 +106,22 @@ def _publish_conversation(conversation, preview=""):
 
 
 def get_or_create_visitor(key, user=None):
-    """Return the visitor with ``key``, creating it; link it to ``user``."""
-    visitor, created = Visitor.objects.get_or_create(key=key)
-    if user is not None and user.is_authenticated and visitor.user_id != user.pk:
-        visitor.user = user
-        get_adapter().populate_visitor(visitor, user)
-        visitor.save(update_fields=["user", "name", "email"])
+    """Return the visitor with ``key``, creating it; link it to ``user``.
+
+    Raises ``ServiceError("forbidden")``, changing nothing, when the visitor
+    belongs to another customer (``access.may_chat_as``). An anonymous
+    visitor becomes the logged-in ``user``'s: their chat follows them.
+    """
+    with transaction.atomic():
+        visitor, _created = Visitor.objects.select_for_update().get_or_create(key=key)
+        if not may_chat_as(user, visitor):
+            raise ServiceError(
+                "forbidden", _("Please log in again to continue this chat.")
+            )
+        if visitor.user_id is None and user is not None and user.is_authenticated:
+            visitor.user = user
+            get_adapter().populate_visitor(visitor, user)
+            visitor.save(update_fields=["user", "name", "email"])
     return visitor
 
 
@@ -434,10 +438,7 @@ def post_agent_message(conversation, agent, body, client_id, attachment=None):
                 raise ServiceError(
                     "conversation_closed", _("This conversation is closed.")
                 )
-            if conversation.assigned_agent_id not in (None, agent.pk):
-                raise ServiceError(
-                    "forbidden", _("Another agent is handling this conversation.")
-                )
+            check_may_act(agent, conversation, Action.REPLY)
             now, changes = timezone.now(), {}
             if conversation.first_agent_reply_at is None:
                 changes["first_agent_reply_at"] = now
@@ -562,6 +563,7 @@ def claim_conversation(conversation, agent):
             )
         if conversation.assigned_agent_id == agent.pk:
             return conversation
+        check_may_act(agent, conversation, Action.CLAIM)
         conversation.assigned_agent = agent
         conversation.status = Conversation.Status.ACTIVE
         conversation.save(update_fields=["assigned_agent", "status"])
@@ -580,12 +582,16 @@ def close_conversation(conversation, closed_by=None, tag="", reason=None):
     """Close an open conversation; closing a closed one changes nothing.
 
     ``tag`` says what it turned out to be about (for the store's reports);
-    ``reason`` replaces the default line shown to the shopper.
+    ``reason`` replaces the default line shown to the shopper. ``closed_by``:
+    the member of staff closing it (checked by ``access``), or None when the
+    store itself does (housekeeping, erasure).
     """
     with transaction.atomic():
         conversation = _locked(conversation.pk)
         if not conversation.is_open:
             return conversation
+        if closed_by is not None:
+            check_may_act(closed_by, conversation, Action.CLOSE)
         conversation.status = Conversation.Status.CLOSED
         conversation.closed_at = timezone.now()
         conversation.close_tag = (tag or "").strip()[:50]

@@ -80,7 +80,9 @@ class Client:
     """A WebsocketCommunicator with frame helpers."""
 
     def __init__(self, path, user=None):
-        self.comm = WebsocketCommunicator(_application(), path)
+        # A browser on a page of the site: same scheme, host and port.
+        headers = [(b"host", b"testserver"), (b"origin", b"http://testserver")]
+        self.comm = WebsocketCommunicator(_application(), path, headers=headers)
         self.comm.scope.setdefault("client", ["127.0.0.1", 50000])
         if user is not None:
             self.comm.scope["user"] = user

@@ -229,13 +229,24 @@ async def test_oversize_body_is_refused(visitor_client):
 
 
 @override_settings(LIVECHAT_MAX_FRAME_BYTES=1000)
-async def test_oversize_frame_is_refused_before_parsing(visitor_client):
+async def test_oversize_frame_closes_the_socket_with_1009(visitor_client):
     client = await visitor_client()
     await client.expect("welcome")
     await client.send_raw(json.dumps({"type": "ping", "pad": "x" * 2000}))
     assert (await client.expect("error"))["code"] == "too_large"
-    await client.send(type="ping")
-    await client.expect("pong")
+    assert await client.closed_with() == 1009
+
+
+@override_settings(LIVECHAT_MAX_FRAME_BYTES=1000)
+async def test_frame_size_counts_bytes_not_characters(visitor_client):
+    client = await visitor_client()
+    await client.expect("welcome")
+    # 400 characters, 1,200 bytes of UTF-8.
+    await client.send_raw(
+        json.dumps({"type": "ping", "pad": "€" * 400}, ensure_ascii=False)
+    )
+    assert (await client.expect("error"))["code"] == "too_large"
+    assert await client.closed_with() == 1009
 
 
 async def test_database_failure_is_retriable_and_stores_once(
@@ -391,8 +402,8 @@ async def test_visitor_cannot_touch_another_visitors_conversation(
 async def test_anonymous_user_cannot_open_agent_socket(agent_client):
     client = await agent_client(AnonymousUser(), hello=False)
     error = await client.receive()
-    assert error["code"] == "forbidden"
-    assert await client.closed_with() == 4403
+    assert error["code"] == "login_required"
+    assert await client.closed_with() == 4401
 
 
 @pytest.mark.parametrize("staff, permitted", [(True, False), (False, True)])

@@ -204,7 +204,11 @@ async def test_console_closing_while_frames_fly_is_still_counted_out(
 
         return await router(scope, receive, send_unless_gone)
 
-    console = WebsocketCommunicator(server, "/ws/livechat/agent/")
+    console = WebsocketCommunicator(
+        server,
+        "/ws/livechat/agent/",
+        headers=[(b"host", b"testserver"), (b"origin", b"http://testserver")],
+    )
     console.scope.update(client=["127.0.0.1", 50000], user=agent)
     assert (await console.connect(timeout=3))[0]
     await console.send_json_to({"type": "hello", "v": 1})

@@ -27,6 +27,22 @@ def _non_negative_int(request, name):
     return int(raw)
 
 
+# The HTTP status of each refusal the services give; other codes conflict
+# with the conversation's state (closed, already assigned...).
+_REFUSAL_STATUS = {
+    "forbidden": status.HTTP_403_FORBIDDEN,
+    "not_found": status.HTTP_404_NOT_FOUND,
+}
+
+
+def _refused(exc):
+    """A service's refusal as the API answers it: ``{"code", "detail"}``."""
+    return Response(
+        {"code": exc.code, "detail": exc.message},
+        status=_REFUSAL_STATUS.get(exc.code, status.HTTP_409_CONFLICT),
+    )
+
+
 class _Pages(PageNumberPagination):
     page_size = 50
     max_page_size = 200
@@ -112,10 +128,7 @@ class ConversationMessages(generics.GenericAPIView):
                 reply.validated_data["client_id"],
             )
         except services.ServiceError as exc:
-            return Response(
-                {"code": exc.code, "detail": exc.message},
-                status=status.HTTP_409_CONFLICT,
-            )
+            return _refused(exc)
         return Response(
             protocol.ack_frame(message, duplicate=not created),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -132,6 +145,9 @@ class ConversationClose(generics.GenericAPIView):
 
     def post(self, request, pk):
         conversation = get_object_or_404(Conversation, pk=pk)
-        services.close_conversation(conversation, closed_by=request.user)
+        try:
+            services.close_conversation(conversation, closed_by=request.user)
+        except services.ServiceError as exc:
+            return _refused(exc)
         conversation.refresh_from_db()
         return Response(ConversationSerializer(conversation).data)

@@ -1,6 +1,7 @@
 """The agent console's endpoint."""
 
 import asyncio
+import functools
 import random
 import time
 
@@ -17,9 +18,10 @@ from .. import (
     protocol,
     services,
 )
+from ..access import Action, check_may_act
 from ..adapter import get_adapter
 from ..conf import app_settings
-from ..models import CannedReply, Conversation, Department
+from ..models import AgentProfile, CannedReply, Conversation, Department
 from ..outbox import db_call
 from ..protocol import FrameError
 from .base import _LivechatConsumer, _peek_type, _Refused, logger
@@ -27,6 +29,31 @@ from .base import _LivechatConsumer, _peek_type, _Refused, logger
 _clock = time.monotonic  # when an agent was last seen active (tests move it)
 # Where a console's next activity record falls (tests fix it).
 _spread = random.uniform  # noqa: S311 - spreading, not security
+
+
+def _forbidden():
+    return _Refused(
+        "forbidden",
+        _("Only agents can use the live console."),
+        protocol.CLOSE_FORBIDDEN,
+    )
+
+
+def _staff_frame(handler):
+    """Run an agent frame's handler only on a socket whose user was accepted.
+
+    ``connect`` refuses everyone else and the base class then drops their
+    frames; each handler checks again, so no path that skips ``connect`` (or
+    a frame that raced it) can act as staff.
+    """
+
+    @functools.wraps(handler)
+    async def checked(self, data):
+        if self.role is None:
+            raise _forbidden()
+        return await handler(self, data)
+
+    return checked
 
 
 class AgentConsumer(_LivechatConsumer):
@@ -58,6 +85,10 @@ class AgentConsumer(_LivechatConsumer):
     )
     _last_active = 0.0
     _active_gate = 0.0  # seconds from _last_active to the next record
+    # Set by connect() only for a user the adapter accepts: "agent" (answers
+    # chats, counts as present) or "supervisor" (watches, may act on any
+    # chat, is never given chats). None: every frame is refused.
+    role = None
     supervisor = False
 
     def __init__(self, *args, **kwargs):
@@ -66,18 +97,28 @@ class AgentConsumer(_LivechatConsumer):
         self.watching = set()  # chats open in the console's tabs
 
     async def connect(self):
-        """Runs on the handshake: refuse anyone who is not an agent."""
+        """Runs on the handshake: refuse anyone who is not an agent or supervisor."""
+        self.role = None
         await super().connect()
+        if self.refused:
+            return
         self.user = self.scope.get("user")
-        if not await self._is_agent(self.user):
+        if self.user is None or not self.user.is_authenticated:
             await self._refuse(
                 _Refused(
-                    "forbidden",
-                    _("Only agents can use the live console."),
-                    protocol.CLOSE_FORBIDDEN,
+                    "login_required",
+                    _("Your session has ended. Log in again to answer chats."),
+                    protocol.CLOSE_UNAUTHENTICATED,
                 )
             )
+            return
+        role = await self._role_of(self.user)
+        if role is None:
+            await self._refuse(_forbidden())
+            return
+        self.role = role
 
+    @_staff_frame
     async def on_hello(self, data):
         """Join the agents' group, then send the inbox."""
         if self.greeted:
@@ -120,6 +161,7 @@ class AgentConsumer(_LivechatConsumer):
             if conversation_id not in self.watching:
                 await self._leave(services.conversation_group(conversation_id))
 
+    @_staff_frame
     async def on_watch(self, data):
         """Show (or stop showing) other agents' chats live: previews, unread."""
         others = data.get("others")
@@ -143,7 +185,11 @@ class AgentConsumer(_LivechatConsumer):
         # the second half of that, at random: consoles that go on together
         # (a deploy reconnects them all; a busy minute) would otherwise write
         # together every minute, hundreds of queries in one second.
-        if self.greeted and now - self._last_active > self._active_gate:
+        if (
+            self.role == "agent"
+            and self.greeted
+            and now - self._last_active > self._active_gate
+        ):
             kind = _peek_type(text_data)
             if kind in self.activity_types:
                 every = min(60.0, max(5.0, app_settings.AGENT_IDLE_AWAY_SECONDS / 10))
@@ -160,6 +206,7 @@ class AgentConsumer(_LivechatConsumer):
         except Exception:
             logger.exception("livechat: presence update failed")
 
+    @_staff_frame
     async def on_open(self, data):
         """Watch a conversation: its summary, context and missed messages."""
         conversation = await self._conversation(data)
@@ -169,6 +216,7 @@ class AgentConsumer(_LivechatConsumer):
         after = protocol.int_of(data, "last_seq", default=0)
         await self._send_replay(conversation, after)
 
+    @_staff_frame
     async def on_leave(self, data):
         """Stop the live frames of a conversation."""
         conversation_id = protocol.int_of(data, "conversation")
@@ -176,6 +224,7 @@ class AgentConsumer(_LivechatConsumer):
         if conversation_id not in self.following:
             await self._leave(services.conversation_group(conversation_id))
 
+    @_staff_frame
     async def on_message(self, data):
         """Store the agent's reply (idempotent by client id) and ack it."""
         client_id = protocol.client_id_of(data)
@@ -192,11 +241,13 @@ class AgentConsumer(_LivechatConsumer):
         message, created = await self._post(conversation_id, body, client_id)
         await self.send_json(protocol.ack_frame(message, duplicate=not created))
 
+    @_staff_frame
     async def on_claim(self, data):
         """Take a waiting conversation."""
         conversation = await self._conversation(data)
         await db_call(services.claim_conversation)(conversation, self.user)
 
+    @_staff_frame
     async def on_close(self, data):
         """Close a conversation, optionally tagged with what it was about."""
         conversation = await self._conversation(data)
@@ -207,6 +258,7 @@ class AgentConsumer(_LivechatConsumer):
             conversation, closed_by=self.user, tag=tag
         )
 
+    @_staff_frame
     async def on_transfer(self, data):
         """Hand a conversation to another agent or a department, with a note."""
         conversation = await self._conversation(data)
@@ -216,6 +268,7 @@ class AgentConsumer(_LivechatConsumer):
         await self._transfer(conversation, data, note)
         await self.send_json({"type": "transfer_done", "conversation": conversation.pk})
 
+    @_staff_frame
     async def on_note(self, data):
         """Add an internal note (agents only; never sent to the shopper)."""
         client_id = protocol.client_id_of(data)
@@ -233,6 +286,7 @@ class AgentConsumer(_LivechatConsumer):
             }
         )
 
+    @_staff_frame
     async def on_preferences(self, data):
         """Save the agent's notification switches."""
         profile = await db_call(presence.set_preferences)(
@@ -247,6 +301,7 @@ class AgentConsumer(_LivechatConsumer):
             },
         )
 
+    @_staff_frame
     async def on_fetch(self, data):
         """Send a range of messages the console is missing."""
         conversation = await self._conversation(data)
@@ -255,9 +310,10 @@ class AgentConsumer(_LivechatConsumer):
         before = protocol.int_of(data, "before_seq") if before is not None else None
         await self._send_replay(conversation, after, before)
 
+    @_staff_frame
     async def on_typing(self, data):
-        """Relay the agent's typing state to the shopper."""
-        conversation = await self._conversation(data)
+        """Relay the agent's typing state to the shopper (if theirs to answer)."""
+        conversation = await self._conversation(data, Action.TYPE)
         await services.publish_typing(
             conversation.pk,
             conversation.visitor_id,
@@ -266,6 +322,7 @@ class AgentConsumer(_LivechatConsumer):
             name=await self._public_name(),
         )
 
+    @_staff_frame
     async def on_read(self, data):
         """Record how far the agent has read."""
         seq = protocol.int_of(data, "seq")
@@ -275,7 +332,7 @@ class AgentConsumer(_LivechatConsumer):
     async def disconnect(self, code):
         """Runs when the console closes: count the agent out after a grace."""
         await super().disconnect(code)
-        if self.greeted:
+        if self.greeted and self.role == "agent":
             await self._best_effort(
                 presence.agent_disconnected, self.user, self.channel_name
             )
@@ -285,6 +342,7 @@ class AgentConsumer(_LivechatConsumer):
                 lambda: asyncio.ensure_future(db_call(presence.publish_availability)()),
             )
 
+    @_staff_frame
     async def on_ping(self, data):
         """The console's heartbeat: keeps the agent present; runs housekeeping.
 
@@ -295,9 +353,11 @@ class AgentConsumer(_LivechatConsumer):
         await self.send_json({"type": "pong"})
 
     def _heartbeat(self, active):
-        presence.agent_heartbeat(self.user, self.channel_name, active=active)
+        if self.role == "agent":
+            presence.agent_heartbeat(self.user, self.channel_name, active=active)
         housekeeping.run_if_due()
 
+    @_staff_frame
     async def on_presence(self, data):
         """The agent sets themselves online, away or offline."""
         status = data.get("status")
@@ -305,6 +365,9 @@ class AgentConsumer(_LivechatConsumer):
             raise FrameError(
                 "bad_frame", _("'status' must be online, away or offline.")
             )
+        if self.role != "agent":
+            # Shoppers are told someone is there by agents' presence only.
+            raise FrameError("forbidden", _("Only agents who answer chats go online."))
         await db_call(presence.set_presence)(self.user, status)
         # Every console of this agent (other tabs too) shows the new state.
         await services.send_to_groups(
@@ -312,8 +375,13 @@ class AgentConsumer(_LivechatConsumer):
         )
 
     @db_call
-    def _is_agent(self, user):
-        return get_adapter().is_agent(user)
+    def _role_of(self, user):
+        adapter = get_adapter()
+        if adapter.is_agent(user):
+            return "agent"
+        if adapter.is_supervisor(user):
+            return "supervisor"
+        return None
 
     @db_call
     def _public_name(self):
@@ -322,9 +390,12 @@ class AgentConsumer(_LivechatConsumer):
     @db_call
     def _welcome(self):
         adapter = get_adapter()
-        presence.agent_connected(self.user, self.channel_name)
-        profile = self.user.livechat_profile
-        profile.refresh_from_db()
+        if self.role == "agent":
+            presence.agent_connected(self.user, self.channel_name)
+        # A supervisor who answers no chats may have no profile: its defaults.
+        profile = AgentProfile.objects.filter(user=self.user).first() or AgentProfile(
+            user=self.user
+        )
         supervisor = adapter.is_supervisor(self.user)
         # How shoppers see this agent's messages (as protocol.author_frame).
         self.author = {
@@ -362,19 +433,24 @@ class AgentConsumer(_LivechatConsumer):
             "protocol": protocol.PROTOCOL_VERSION,
             "agent": {"id": self.user.pk, "name": adapter.agent_public_name(self.user)},
             "supervisor": supervisor,
+            "role": self.role,
             "max_message_length": app_settings.MAX_MESSAGE_LENGTH,
             "inbox": services.inbox_conversations(self.user),
         }
 
     @db_call
-    def _conversation(self, data):
+    def _conversation(self, data, action=None):
+        """The frame's conversation; with ``action``, only if this user may do it."""
         conversation_id = protocol.int_of(data, "conversation")
         try:
-            return Conversation.objects.select_related(
+            conversation = Conversation.objects.select_related(
                 "visitor__user", "assigned_agent__livechat_profile"
             ).get(pk=conversation_id)
         except ObjectDoesNotExist as exc:
             raise FrameError("not_found", _("No such conversation.")) from exc
+        if action is not None:
+            check_may_act(self.user, conversation, action)
+        return conversation
 
     @db_call
     def _opened(self, conversation):

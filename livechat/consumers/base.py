@@ -3,6 +3,7 @@
 import asyncio
 import json
 import logging
+import time
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -19,6 +20,7 @@ from ..protocol import FrameError
 from ..ratelimit import RateLimited, client_ip
 from ..services import ServiceError
 from ..visitors import InvalidProfile
+from . import admission
 
 logger = logging.getLogger("livechat.consumers")
 security_logger = logging.getLogger("livechat.security")
@@ -41,8 +43,52 @@ def _peek_type(text):
     return data.get("type") if isinstance(data, dict) else None
 
 
+def _frame_bytes(text_data, bytes_data):
+    """The frame's size in bytes, encoding text only when it could matter."""
+    if bytes_data is not None:
+        return len(bytes_data)
+    if text_data is None:
+        return 0
+    if len(text_data) * 4 <= app_settings.MAX_FRAME_BYTES:
+        return len(text_data)  # UTF-8 needs at most 4 bytes a character
+    return len(text_data.encode("utf-8"))
+
+
+def _close_reason(message):
+    """A close frame's reason: at most 123 bytes of UTF-8 (RFC 6455)."""
+    return str(message).encode("utf-8")[:123].decode("utf-8", "ignore")
+
+
 def _profile(visitor):
     return {"name": visitor.name, "email": visitor.email, "phone": visitor.phone}
+
+
+class _OutageLog:
+    """Log a database outage once, not once per frame that meets it.
+
+    A failure is logged with its traceback at most once a minute; the ones
+    in between are counted and the count goes with the next report.
+    """
+
+    every = 60.0
+
+    def __init__(self):
+        self.logged_at = None
+        self.unlogged = 0
+
+    def report(self):
+        now = time.monotonic()
+        if self.logged_at is not None and now - self.logged_at < self.every:
+            self.unlogged += 1
+            return
+        logger.exception(
+            "livechat: database unavailable (%d more failures since the last report)",
+            self.unlogged,
+        )
+        self.logged_at, self.unlogged = now, 0
+
+
+_database_outage = _OutageLog()
 
 
 class _Refused(Exception):
@@ -60,13 +106,40 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
 
     frame_types = frozenset()
     greeted = False
+    # Set before anything is sent back: a refused socket dispatches nothing,
+    # not even the frames a client pipelined behind its handshake.
+    refused = False
+    _ip_counted = False
 
     async def connect(self):
-        """Runs when the WebSocket handshake arrives: accept, await ``hello``."""
+        """Runs when the WebSocket handshake arrives: check it, accept, await hello.
+
+        A page of another site is refused at the handshake (HTTP 403); a
+        client over its number of sockets is accepted only to be told why.
+        """
         self.groups_joined = set()
         self.greeted = False
         self.ip = client_ip(self.scope)
+        if not admission.origin_allowed(self.scope):
+            self.refused = True
+            security_logger.warning(
+                "livechat: refused %s socket from origin %r",
+                self.endpoint,
+                dict(self.scope.get("headers") or []).get(b"origin", b"")[:200],
+            )
+            await self.close()
+            return
         await self.accept()
+        if not admission.sockets_per_ip.take(self.ip):
+            await self._refuse(
+                _Refused(
+                    "too_many_connections",
+                    _("Too many chat connections from your network. Try again later."),
+                    protocol.CLOSE_TOO_MANY_CONNECTIONS,
+                )
+            )
+            return
+        self._ip_counted = True
         self._hello_timer = asyncio.get_running_loop().call_later(
             app_settings.HELLO_TIMEOUT, self._hello_timed_out
         )
@@ -76,6 +149,9 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
         timer = getattr(self, "_hello_timer", None)
         if timer is not None:
             timer.cancel()
+        if self._ip_counted:
+            self._ip_counted = False
+            admission.sockets_per_ip.release(self.ip)
         for group in list(getattr(self, "groups_joined", ())):
             await self._leave(group)
 
@@ -93,6 +169,18 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         """Runs for every frame from the client: parse, dispatch, answer errors."""
+        if self.refused:
+            return
+        if _frame_bytes(text_data, bytes_data) > app_settings.MAX_FRAME_BYTES:
+            await self._refuse(
+                _Refused(
+                    "too_large",
+                    _("Frames are limited to %(limit)d bytes.")
+                    % {"limit": app_settings.MAX_FRAME_BYTES},
+                    protocol.CLOSE_FRAME_TOO_LARGE,
+                )
+            )
+            return
         client_id = None
         try:
             data = protocol.parse_frame(text_data, self.frame_types)
@@ -133,7 +221,7 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
                 )
             )
         except (OperationalError, InterfaceError, DatabaseError):
-            logger.exception("livechat: database unavailable")
+            _database_outage.report()
             await self.send_json(
                 protocol.error_frame(
                     "unavailable",
@@ -194,15 +282,25 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
     async def _refuse(self, refused):
+        """Tell the client why, close the socket, and dispatch nothing more."""
+        if self.refused:
+            return
+        self.refused = True
+        timer = getattr(self, "_hello_timer", None)
+        if timer is not None:
+            timer.cancel()
         security_logger.warning(
-            "livechat: refused %s socket (%s): %s",
+            "livechat: refused %s socket from %s (%s): %s",
             self.endpoint,
+            self.ip,
             refused.code,
             refused.message,
         )
         try:
             await self.send_json(protocol.error_frame(refused.code, refused.message))
-            await self.close(code=refused.close_code)
+            await self.close(
+                code=refused.close_code, reason=_close_reason(refused.message)
+            )
         except Exception:  # the client may already be gone
             logger.debug("livechat: could not close refused socket", exc_info=True)
 

@@ -15,7 +15,9 @@ from ..models import Conversation
 from ..outbox import db_call
 from ..protocol import FrameError
 from ..ratelimit import hit
+from ..services import ServiceError
 from ..tokens import InvalidToken, read_visitor_token
+from . import admission
 from .base import _LivechatConsumer, _profile, _Refused, security_logger
 
 
@@ -39,9 +41,14 @@ class VisitorConsumer(_LivechatConsumer):
         }
     )
 
+    _visitor_counted = False
+
     async def disconnect(self, code):
         """Runs when the widget's socket closes: one live socket fewer."""
         await super().disconnect(code)
+        if self._visitor_counted:
+            self._visitor_counted = False
+            admission.sockets_per_visitor.release(self.visitor.pk)
         if self.greeted:
             await db_call(services.visitor_socket_closed)(self.visitor)
 
@@ -58,17 +65,18 @@ class VisitorConsumer(_LivechatConsumer):
                 _("Your chat session has expired. Reload the page."),
                 protocol.CLOSE_UNAUTHENTICATED,
             ) from exc
-        user = self.scope.get("user")
-        self.visitor = await self._load_visitor(key, user, data)
-        if self.visitor.user_id and (
-            user is None or not user.is_authenticated or user.pk != self.visitor.user_id
-        ):
-            # A logged-in customer's chats stay theirs even on a shared computer.
+        try:
+            self.visitor = await self._load_visitor(key, self.scope.get("user"), data)
+        except ServiceError as exc:
+            # Another customer's visitor: nothing of it was read or changed.
+            raise _Refused(exc.code, exc.message, protocol.CLOSE_FORBIDDEN) from exc
+        if not admission.sockets_per_visitor.take(self.visitor.pk):
             raise _Refused(
-                "forbidden",
-                _("Please log in again to continue this chat."),
-                protocol.CLOSE_FORBIDDEN,
+                "too_many_connections",
+                _("This chat is open in too many windows. Close some and reload."),
+                protocol.CLOSE_TOO_MANY_CONNECTIONS,
             )
+        self._visitor_counted = True
         self._greeted()
         await db_call(services.visitor_socket_opened)(self.visitor)
         await self._join(services.visitor_group(self.visitor.pk))

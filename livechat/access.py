@@ -1,0 +1,80 @@
+"""Who may act on a conversation: the one rule every face applies.
+
+- An open conversation nobody has taken: any agent may take it (claim it or
+  reply, which takes it), type, add a note, transfer or close it; a
+  supervisor who answers no chats may do all of that but take it.
+- A conversation an agent has: that agent does everything. A supervisor
+  manages it (adds a note, transfers, closes) but does not speak in it: the
+  shopper hears one voice, and a supervisor who wants to answer transfers the
+  chat to themselves. Other agents only read it.
+- Reading (opening a conversation, fetching its messages) is open to every
+  agent and supervisor; only the assigned agent's reading marks it read.
+
+The services call :func:`check_may_act` inside their transaction, with the
+conversation's row as they locked it, so the console's socket, the REST API,
+the admin and uploads all answer the same request the same way.
+"""
+
+from enum import StrEnum
+
+from django.utils.translation import gettext as _
+
+from .adapter import get_adapter
+from .errors import ServiceError
+
+
+class Action(StrEnum):
+    """What a member of staff does to a conversation."""
+
+    CLAIM = "claim"
+    REPLY = "reply"
+    TYPE = "type"
+    NOTE = "note"
+    TRANSFER = "transfer"
+    CLOSE = "close"
+
+
+# Actions that make the actor the conversation's agent: agents only, since
+# only agents are given chats.
+_TAKING = frozenset({Action.CLAIM, Action.REPLY})
+# What a supervisor does in another agent's chat.
+_MANAGING = frozenset({Action.NOTE, Action.TRANSFER, Action.CLOSE})
+
+
+def may_act(user, conversation, action: Action) -> bool:
+    """May ``user`` do ``action`` on ``conversation`` as it stands?"""
+    adapter = get_adapter()
+    assigned = conversation.assigned_agent_id
+    if assigned is not None and assigned == user.pk:
+        return adapter.is_agent(user) or adapter.is_supervisor(user)
+    if assigned is None:
+        if action in _TAKING:
+            return adapter.is_agent(user)
+        return adapter.is_agent(user) or adapter.is_supervisor(user)
+    # Another agent's chat.
+    return action in _MANAGING and adapter.is_supervisor(user)
+
+
+def check_may_act(user, conversation, action: Action) -> None:
+    """Raise ``ServiceError("forbidden")`` unless :func:`may_act` allows it."""
+    if may_act(user, conversation, action):
+        return
+    if conversation.assigned_agent_id not in (None, user.pk):
+        message = _("Another agent is handling this conversation.")
+    else:
+        message = _("Only agents can answer chats.")
+    raise ServiceError("forbidden", message)
+
+
+def may_chat_as(user, visitor) -> bool:
+    """May the holder of ``visitor``'s token, logged in as ``user``, chat as it?
+
+    A visitor that belongs to a customer account is that customer's only,
+    even to someone holding its token (a shared computer, a copied link);
+    an anonymous visitor is whoever holds its token.
+    """
+    if visitor.user_id is None:
+        return True
+    return bool(
+        user is not None and user.is_authenticated and user.pk == visitor.user_id
+    )

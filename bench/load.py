@@ -426,6 +426,8 @@ class LivechatStack(Stack):
             {"message": "10000000/60", "conversation": "10000000/3600"}
         )
         env["LIVECHAT_ROUTING"] = "claim"
+        # Thousands of bench sockets share 127.0.0.1: no cap on them (0).
+        env["LIVECHAT_MAX_SOCKETS_PER_IP"] = "0"
         if getattr(args, "cache", "redis") == "redis":
             # As in production (settings_production): one cache for every
             # process, so rate limits hold across them.

@@ -3,10 +3,15 @@ from rest_framework.permissions import BasePermission
 from ..adapter import get_adapter
 
 
-class IsAgent(BasePermission):
-    """Only users the adapter accepts as agents."""
+class IsAgentOrSupervisor(BasePermission):
+    """Only users the adapter accepts as agents or supervisors.
 
-    message = "Only agents can use the livechat API."
+    What each may do to a conversation is decided by ``livechat.access``,
+    which the services apply: the same rule as on the console's socket.
+    """
+
+    message = "Only agents and supervisors can use the livechat API."
 
     def has_permission(self, request, view):
-        return get_adapter().is_agent(request.user)
+        adapter = get_adapter()
+        return adapter.is_agent(request.user) or adapter.is_supervisor(request.user)

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from .. import protocol, services
 from ..models import Conversation, Message
-from .permissions import IsAgent
+from .permissions import IsAgentOrSupervisor
 from .serializers import ConversationSerializer, MessageSerializer, ReplySerializer
 
 
@@ -55,7 +55,7 @@ class ConversationList(generics.ListAPIView):
     # The admin's session only: no HTTP Basic, which would let passwords be
     # tried outside the admin's login form (and skip CSRF).
     authentication_classes = [SessionAuthentication]
-    permission_classes = [IsAgent]
+    permission_classes = [IsAgentOrSupervisor]
     pagination_class = _Pages
     serializer_class = ConversationSerializer
 
@@ -87,7 +87,7 @@ class ConversationDetail(generics.RetrieveAPIView):
     # The admin's session only: no HTTP Basic, which would let passwords be
     # tried outside the admin's login form (and skip CSRF).
     authentication_classes = [SessionAuthentication]
-    permission_classes = [IsAgent]
+    permission_classes = [IsAgentOrSupervisor]
     serializer_class = ConversationSerializer
     queryset = Conversation.objects.select_related(
         "visitor__user", "assigned_agent__livechat_profile"
@@ -100,7 +100,7 @@ class ConversationMessages(generics.GenericAPIView):
     # The admin's session only: no HTTP Basic, which would let passwords be
     # tried outside the admin's login form (and skip CSRF).
     authentication_classes = [SessionAuthentication]
-    permission_classes = [IsAgent]
+    permission_classes = [IsAgentOrSupervisor]
     serializer_class = ReplySerializer
 
     def get(self, request, pk):
@@ -141,7 +141,7 @@ class ConversationClose(generics.GenericAPIView):
     # The admin's session only: no HTTP Basic, which would let passwords be
     # tried outside the admin's login form (and skip CSRF).
     authentication_classes = [SessionAuthentication]
-    permission_classes = [IsAgent]
+    permission_classes = [IsAgentOrSupervisor]
 
     def post(self, request, pk):
         conversation = get_object_or_404(Conversation, pk=pk)

@@ -21,10 +21,15 @@ class DefaultLivechatAdapter:
         )
 
     def is_supervisor(self, user):
-        """May this user see every agent's load? Agents with
+        """May this user watch every chat and the agents' load, and manage
+        (note, transfer, close) any chat? Active staff with
         ``livechat.supervise_conversation`` (superusers have it)."""
         return bool(
-            self.is_agent(user) and user.has_perm("livechat.supervise_conversation")
+            user
+            and user.is_authenticated
+            and user.is_active
+            and user.is_staff
+            and user.has_perm("livechat.supervise_conversation")
         )
 
     def populate_visitor(self, visitor, user):

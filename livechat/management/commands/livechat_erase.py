@@ -6,7 +6,10 @@ from .livechat_export import _account
 
 
 class Command(BaseCommand):
-    help = "Erase a shopper's conversations, messages and files (right to erasure)."
+    help = (
+        "Erase a shopper's conversations, messages, notes and files (right to "
+        "erasure). Open conversations are closed first, as an agent would."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--email")
@@ -17,9 +20,22 @@ class Command(BaseCommand):
         account = _account(user)
         if not email and account is None:
             raise CommandError("Give --email or --user.")
+        visitors = privacy.find_visitors(email, account)
+        self._describe("To erase", privacy.erasure_counts(visitors))
         if not yes and options.get("interactive", True):
             answer = input("Erase everything livechat stores about them? [y/N] ")
             if answer.strip().lower() != "y":
                 raise CommandError("Nothing erased.")
-        count = privacy.erase_visitor_data(email=email, user=account)
-        self.stdout.write(f"{count} visitor records erased.")
+        self._describe("Erased", privacy.erase_visitors(visitors))
+
+    def _describe(self, heading, counts):
+        self.stdout.write(f"{heading}:")
+        for line in (
+            f"visitors: {counts['visitors']}",
+            f"conversations: {counts['conversations']} "
+            f"({counts['open_conversations']} open, closed first)",
+            f"messages: {counts['messages']}",
+            f"internal notes: {counts['notes']}",
+            f"attachments: {counts['attachments']} (and their files)",
+        ):
+            self.stdout.write(f"  {line}")

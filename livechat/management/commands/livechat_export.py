@@ -17,7 +17,7 @@ class Command(BaseCommand):
         account = _account(user)
         if not email and account is None:
             raise CommandError("Give --email or --user.")
-        data = privacy.export_visitor_data(email=email, user=account)
+        data = privacy.export_visitors(privacy.find_visitors(email, account))
         self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
 
 

@@ -52,6 +52,18 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_socket_counts():
+    """Sockets a test left open count against nobody in the next test."""
+    from livechat.consumers import admission, base
+
+    yield
+    admission.sockets_per_ip.counts.clear()
+    admission.sockets_per_visitor.counts.clear()
+    base._throttled.logged_at.clear()
+    base._throttled.unlogged.clear()
+
+
+@pytest.fixture(autouse=True)
 async def _fresh_channel_layer():
     """Each test starts with an empty in-memory layer (no stale groups)."""
     layer = get_channel_layer()

@@ -4,6 +4,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -63,32 +64,36 @@ def _profile(visitor):
     return {"name": visitor.name, "email": visitor.email, "phone": visitor.phone}
 
 
-class _OutageLog:
-    """Log a database outage once, not once per frame that meets it.
+class _ThrottledLog:
+    """Log a repeated event at most once a minute per key, not per occurrence.
 
-    A failure is logged with its traceback at most once a minute; the ones
-    in between are counted and the count goes with the next report.
+    A flood of refused sockets, or every frame meeting a database outage,
+    would otherwise write a record each. The occurrences in between are
+    counted and the count goes with the next record.
     """
 
     every = 60.0
+    most_keys = 10_000  # a flood from many addresses forgets the oldest
 
     def __init__(self):
-        self.logged_at = None
-        self.unlogged = 0
+        self.logged_at = {}
+        self.unlogged = Counter()
 
-    def report(self):
+    def due(self, key):
+        """None: only count this one; else how many went unlogged before it."""
         now = time.monotonic()
-        if self.logged_at is not None and now - self.logged_at < self.every:
-            self.unlogged += 1
-            return
-        logger.exception(
-            "livechat: database unavailable (%d more failures since the last report)",
-            self.unlogged,
-        )
-        self.logged_at, self.unlogged = now, 0
+        last = self.logged_at.get(key)
+        if last is not None and now - last < self.every:
+            self.unlogged[key] += 1
+            return None
+        if len(self.logged_at) >= self.most_keys:
+            self.logged_at.clear()
+            self.unlogged.clear()
+        self.logged_at[key] = now
+        return self.unlogged.pop(key, 0)
 
 
-_database_outage = _OutageLog()
+_throttled = _ThrottledLog()
 
 
 class _Refused(Exception):
@@ -122,11 +127,16 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
         self.ip = client_ip(self.scope)
         if not admission.origin_allowed(self.scope):
             self.refused = True
-            security_logger.warning(
-                "livechat: refused %s socket from origin %r",
-                self.endpoint,
-                dict(self.scope.get("headers") or []).get(b"origin", b"")[:200],
-            )
+            unlogged = _throttled.due(("origin", self.endpoint, self.ip))
+            if unlogged is not None:
+                security_logger.warning(
+                    "livechat: refused %s socket from %s, origin %r (%d more "
+                    "since the last report)",
+                    self.endpoint,
+                    self.ip,
+                    dict(self.scope.get("headers") or []).get(b"origin", b"")[:200],
+                    unlogged,
+                )
             await self.close()
             return
         await self.accept()
@@ -221,7 +231,13 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
                 )
             )
         except (OperationalError, InterfaceError, DatabaseError):
-            _database_outage.report()
+            unlogged = _throttled.due("database")
+            if unlogged is not None:
+                logger.exception(
+                    "livechat: database unavailable (%d more failures since the "
+                    "last report)",
+                    unlogged,
+                )
             await self.send_json(
                 protocol.error_frame(
                     "unavailable",
@@ -289,13 +305,17 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
         timer = getattr(self, "_hello_timer", None)
         if timer is not None:
             timer.cancel()
-        security_logger.warning(
-            "livechat: refused %s socket from %s (%s): %s",
-            self.endpoint,
-            self.ip,
-            refused.code,
-            refused.message,
-        )
+        unlogged = _throttled.due((refused.code, self.endpoint, self.ip))
+        if unlogged is not None:
+            security_logger.warning(
+                "livechat: refused %s socket from %s (%s): %s (%d more since the "
+                "last report)",
+                self.endpoint,
+                self.ip,
+                refused.code,
+                refused.message,
+                unlogged,
+            )
         try:
             await self.send_json(protocol.error_frame(refused.code, refused.message))
             await self.close(

@@ -260,6 +260,8 @@ for _name, _cast in (
     ("LIVECHAT_ROUTING", str),
     ("LIVECHAT_LONG_WAIT_SECONDS", int),
     ("LIVECHAT_RATE_LIMITS", json.loads),
+    ("LIVECHAT_MAX_SOCKETS_PER_IP", int),
+    ("LIVECHAT_MAX_SOCKETS_PER_VISITOR", int),
 ):
     if os.environ.get(_name):
         globals()[_name] = _cast(os.environ[_name])

@@ -8,7 +8,11 @@ import uuid
 
 import requests
 from websockets.asyncio.client import connect
+from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.uri import parse_uri
 
 RECEIVE_TIMEOUT = 5
 HTTP_TIMEOUT = 10
@@ -55,6 +59,27 @@ def log_in_agent(shop, username="agent", password="agent-demo-pass"):  # noqa: S
     )
     assert response.status_code == 302 and "sessionid" in session.cookies, (
         f"admin login of {username} failed: HTTP {response.status_code}"
+    )
+    return session
+
+
+def log_in_customer(shop, username="customer", password="customer-demo-pass"):  # noqa: S107
+    """A requests.Session of a shop customer, logged in on the shop's own form."""
+    session = http_session()
+    login = shop.url("/accounts/login/")
+    session.get(login, timeout=HTTP_TIMEOUT).raise_for_status()
+    response = session.post(
+        login,
+        data={
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            "username": username,
+            "password": password,
+        },
+        allow_redirects=False,
+        timeout=HTTP_TIMEOUT,
+    )
+    assert response.status_code == 302 and "sessionid" in session.cookies, (
+        f"login of customer {username} failed: HTTP {response.status_code}"
     )
     return session
 
@@ -169,6 +194,24 @@ class Socket:
     async def close(self):
         await self.connection.close()
 
+    async def closed(self, timeout=RECEIVE_TIMEOUT):
+        """Read until the server closes the socket; its Close (None: no frame).
+
+        Frames read on the way are kept in ``pending``. A connection that
+        stays open past ``timeout`` fails the test.
+        """
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    self.pending.append(json.loads(await self.connection.recv()))
+        except ConnectionClosed as closed:
+            return closed.rcvd
+        except TimeoutError:
+            raise AssertionError(
+                f"the server kept the socket open for {timeout}s; "
+                f"frames: {self.pending}"
+            ) from None
+
     async def close_code(self, timeout=RECEIVE_TIMEOUT):
         """Read until the server closes the socket; return its close code."""
         try:
@@ -177,6 +220,67 @@ class Socket:
                     self.pending.append(json.loads(await self.connection.recv()))
         except ConnectionClosed as closed:
             return closed.rcvd.code if closed.rcvd else None
+
+
+class Pipelined:
+    """What the server answered a pipelined connection (see ``pipelined``)."""
+
+    def __init__(self):
+        self.status = None  # the handshake's HTTP status
+        self.frames = []  # the JSON frames received
+        self.close = None  # the server's Close; None if it dropped without one
+
+
+async def pipelined(shop, path, frames, *, cookies=None, timeout=RECEIVE_TIMEOUT):
+    """Send ``frames`` in one write as soon as the handshake's answer arrives.
+
+    What an attacker's own client does and the websockets library will not:
+    the frames go out whatever else the server sends after its 101 (an error,
+    a close), so they are queued behind whatever it decides when the socket
+    connects. (daphne loses bytes sent with the upgrade request itself, so the
+    101 is the earliest point.) Reads until the server closes; a connection
+    still open after ``timeout`` fails the test.
+    """
+    protocol = ClientProtocol(parse_uri(shop.ws_url + path), origin=shop.origin)
+    request = protocol.connect()
+    if cookies:
+        request.headers["Cookie"] = cookies
+    protocol.send_request(request)
+    payload = b"".join(
+        Frame(
+            Opcode.TEXT, (f if isinstance(f, str) else json.dumps(f)).encode()
+        ).serialize(mask=True)
+        for f in frames
+    )
+    reader, writer = await asyncio.open_connection("127.0.0.1", shop.port)
+    answer = Pipelined()
+    try:
+        writer.write(b"".join(protocol.data_to_send()))
+        async with asyncio.timeout(timeout):
+            while answer.close is None:
+                data = await reader.read(65536)
+                if not data:
+                    break  # dropped with no close frame
+                protocol.receive_data(data)
+                for event in protocol.events_received():
+                    if isinstance(event, Response):
+                        answer.status = event.status_code
+                        if answer.status == 101:
+                            writer.write(payload)
+                    elif event.opcode is Opcode.TEXT:
+                        answer.frames.append(json.loads(event.data))
+                    elif event.opcode is Opcode.CLOSE:
+                        answer.close = protocol.close_rcvd
+                if answer.status is not None and answer.status != 101:
+                    break
+    except TimeoutError:
+        raise AssertionError(
+            f"the server kept the connection open for {timeout}s; "
+            f"status {answer.status}, frames: {answer.frames}"
+        ) from None
+    finally:
+        writer.close()
+    return answer
 
 
 def unavailable(what, message):

@@ -210,6 +210,47 @@ def run_manage(env, *args):
     return done.stdout
 
 
+_CREATE_USER = """
+import json
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from livechat.models import AgentProfile
+spec = json.loads({spec!r})
+user, _ = get_user_model().objects.get_or_create(username=spec["username"])
+for name, value in spec["fields"].items():
+    setattr(user, name, value)
+user.set_password(spec["password"])
+user.save()
+for perm in spec["permissions"]:
+    app_label, codename = perm.split(".")
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    )
+if spec["display_name"]:
+    AgentProfile.objects.update_or_create(
+        user=user, defaults={{"display_name": spec["display_name"]}}
+    )
+"""
+
+
+def create_user(shop, username, password, *, permissions=(), display_name="", **fields):
+    """Create (or reset) a user of the live shop through ``manage.py shell``.
+
+    ``permissions``: "app_label.codename" strings; ``display_name`` gives the
+    user an agent profile; ``fields``: User fields (is_staff, email...).
+    """
+    spec = json.dumps(
+        {
+            "username": username,
+            "password": password,
+            "permissions": list(permissions),
+            "display_name": display_name,
+            "fields": fields,
+        }
+    )
+    run_manage(shop.env, "shell", "-c", _CREATE_USER.format(spec=spec))
+
+
 @dataclass
 class LiveShop:
     """A daphne process serving example_shop; restartable on the same port."""

@@ -89,6 +89,9 @@ DEFAULTS = {
     # Email an agent's reply to a shopper who left (and gave an email) at most
     # once per this many seconds per conversation (0: never).
     "FOLLOWUP_EMAIL_EVERY_SECONDS": 600,
+    # A shopper counts as gone (replies are emailed) only after no widget of
+    # theirs was connected for this long: a dropped connection comes back.
+    "FOLLOWUP_ABSENCE_SECONDS": 120,
     # Rate limits "count/seconds": per visitor, and per IP with the "_ip" suffix.
     "RATE_LIMITS": {
         "message": "30/60",

@@ -159,12 +159,12 @@ def _signal(message_id):
 
 
 def _follow_up(message_id):
-    from .visitors import follow_up_absent_visitor
+    from .visitors import follow_up_later
 
     message = Message.objects.select_related("conversation__visitor", "author").get(
         pk=message_id
     )
-    follow_up_absent_visitor(message, message.conversation)
+    follow_up_later(message, message.conversation)
 
 
 # The statement -------------------------------------------------------------------

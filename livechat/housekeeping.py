@@ -1,4 +1,5 @@
-"""Time-based changes: missed chats, inactive chats closed.
+"""Time-based changes: missed chats, inactive chats closed, replies emailed
+to shoppers who have been gone a while.
 
 Run by ``manage.py livechat_housekeeping`` (from cron, every minute or so) and,
 so a store without cron still gets it, at most once a minute from the agent
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from . import services
+from . import services, visitors
 from .caching import cache
 from .conf import app_settings
 from .models import Conversation
@@ -73,7 +74,11 @@ def run(now=None):
     from .presence import forget_dead_connections
 
     forget_dead_connections()
-    return {"missed": mark_missed(now), "closed": close_inactive(now)}
+    return {
+        "missed": mark_missed(now),
+        "closed": close_inactive(now),
+        "followups": visitors.send_due_followups(now),
+    }
 
 
 def run_if_due():

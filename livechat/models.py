@@ -38,6 +38,10 @@ class Visitor(models.Model):
     # Widget sockets open now: zero means the shopper has left (or their
     # phone lost its connection), so replies are followed up by email.
     live_sockets = models.PositiveIntegerField(default=0, editable=False)
+    # When live_sockets last fell to zero (None while a widget is connected):
+    # a dropped connection that comes back within
+    # LIVECHAT_FOLLOWUP_ABSENCE_SECONDS is no absence.
+    absent_since = models.DateTimeField(null=True, blank=True, editable=False)
     ip_address = models.GenericIPAddressField(
         _("IP address"),
         null=True,
@@ -139,6 +143,11 @@ class Conversation(models.Model):
         blank=True,
         help_text=_("When an agent's reply was last emailed to an absent shopper."),
     )
+    # The last message seq emailed to the absent shopper: each reply goes once.
+    followup_seq = models.PositiveIntegerField(default=0, editable=False)
+    # A reply reached no widget of the shopper: housekeeping emails it once
+    # they have been away long enough, or forgets it when they come back.
+    followup_pending = models.BooleanField(default=False, editable=False)
     # The last allocated per-conversation sequence number; incremented under a
     # row lock by services.post_message, so it doubles as a message counter.
     last_seq = models.PositiveIntegerField(_("last sequence number"), default=0)
@@ -169,6 +178,12 @@ class Conversation(models.Model):
             models.Index(fields=["visitor", "status"], name="livechat_conv_visitor"),
             models.Index(
                 fields=["assigned_agent", "status"], name="livechat_conv_agent"
+            ),
+            # Housekeeping's follow-ups to send: a handful among all chats.
+            models.Index(
+                fields=["followup_pending"],
+                condition=Q(followup_pending=True),
+                name="livechat_conv_followup",
             ),
         ]
 

@@ -11,7 +11,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import F, Model, OuterRef, Subquery, Value
+from django.db.models import Case, F, Model, OuterRef, Subquery, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -146,12 +146,19 @@ def visitor_for_user(user, anonymous_key=None):
 
 
 def visitor_socket_opened(visitor):
-    Visitor.objects.filter(pk=visitor.pk).update(live_sockets=F("live_sockets") + 1)
+    Visitor.objects.filter(pk=visitor.pk).update(
+        live_sockets=F("live_sockets") + 1, absent_since=None
+    )
 
 
 def visitor_socket_closed(visitor):
+    # F() reads the row as it was before this update: its last socket closes.
     Visitor.objects.filter(pk=visitor.pk).update(
-        live_sockets=Greatest(F("live_sockets") - 1, Value(0))
+        live_sockets=Greatest(F("live_sockets") - 1, Value(0)),
+        absent_since=Case(
+            When(live_sockets__lte=1, then=Value(timezone.now())),
+            default=F("absent_since"),
+        ),
     )
 
 
@@ -497,9 +504,9 @@ def _locked_for_reply(conversation_id):
 
 
 def _follow_up(message, conversation):
-    from .visitors import follow_up_absent_visitor
+    from .visitors import follow_up_later
 
-    follow_up_absent_visitor(message, conversation)
+    follow_up_later(message, conversation)
 
 
 def _email_offline_reply(message):

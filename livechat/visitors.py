@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, mail_managers
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import DurationField, ExpressionWrapper, F, Q
+from django.db.models import DurationField, ExpressionWrapper, F
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -192,36 +192,122 @@ def email_offline_reply(message):
         logger.exception("livechat: could not email the reply to an offline message")
 
 
-def follow_up_absent_visitor(message, conversation=None):
-    """Email an agent's reply to a shopper whose widget is gone.
+# Following up by email -------------------------------------------------------------
 
-    A phone that lost its connection mid-chat would otherwise never see the
-    answer; the email from the pre-chat form (or left while waiting) lets the
-    store follow up. At most once per LIVECHAT_FOLLOWUP_EMAIL_EVERY_SECONDS
-    per conversation, and never while a widget of theirs is connected.
+
+def away_since(visitor, now=None):
+    """Since when the shopper has been gone, once it counts as gone; else None.
+
+    Gone: no widget of theirs connected for LIVECHAT_FOLLOWUP_ABSENCE_SECONDS.
+    A phone that loses its signal for a few seconds reconnects and replays
+    what it missed, so only a longer absence is worth an email. Every
+    follow-up decides here.
     """
-    every = app_settings.FOLLOWUP_EMAIL_EVERY_SECONDS
+    if visitor is None or visitor.live_sockets:
+        return None
+    # No record of when their last socket closed (it closed before the
+    # field existed): gone since they were last seen.
+    since = visitor.absent_since or visitor.last_seen_at
+    wait = timedelta(seconds=max(app_settings.FOLLOWUP_ABSENCE_SECONDS, 0))
+    if since > (now or timezone.now()) - wait:
+        return None
+    return since
+
+
+def follow_up_later(message, conversation=None):
+    """An agent's reply reached no widget of the shopper: maybe email it later.
+
+    ``send_due_followups`` (housekeeping) emails it if the shopper stays away,
+    and drops it if they come back, since their widget replays what it
+    missed. One conditional UPDATE, and only when no widget is connected.
+    """
     if conversation is None:
         conversation = message.conversation
     # The reply's transaction read the visitor with the conversation locked:
     # fresh enough, and no query on every reply.
     visitor = conversation.visitor
-    if not every or visitor is None or not visitor.email or visitor.live_sockets:
+    if not _can_follow_up(visitor) or visitor.live_sockets:
         return
-    since = timezone.now() - timedelta(seconds=every)
-    claimed = (
-        Conversation.objects.filter(pk=conversation.pk)
-        .filter(Q(followup_sent_at__isnull=True) | Q(followup_sent_at__lt=since))
-        .update(followup_sent_at=timezone.now())
+    Conversation.objects.filter(pk=conversation.pk, followup_pending=False).update(
+        followup_pending=True
     )
-    if not claimed:
-        return
-    name = get_adapter().agent_public_name(message.author) if message.author else ""
-    conversation.visitor = visitor
+
+
+def _can_follow_up(visitor):
+    every = app_settings.FOLLOWUP_EMAIL_EVERY_SECONDS
+    return bool(every and visitor is not None and visitor.email)
+
+
+def send_due_followups(now=None):
+    """Email absent shoppers the replies they missed; returns the emails sent.
+
+    Each reply goes at most once, and a conversation gets at most one email
+    per LIVECHAT_FOLLOWUP_EMAIL_EVERY_SECONDS (later replies wait for the
+    next one).
+    """
+    now = now or timezone.now()
+    pending = Conversation.objects.filter(followup_pending=True)
+    ids = list(pending.values_list("pk", flat=True)[:500])
+    return sum(_follow_up(conversation_id, now) for conversation_id in ids)
+
+
+def _follow_up(conversation_id, now):
+    """The email due for one conversation, if any: 1 when one was sent."""
+    with transaction.atomic():
+        try:
+            conversation = services.locked(conversation_id)
+        except Conversation.DoesNotExist:
+            return 0
+        visitor = conversation.visitor
+        replies = []
+        if _can_follow_up(visitor) and not visitor.live_sockets:
+            since = away_since(visitor, now)
+            every = timedelta(seconds=app_settings.FOLLOWUP_EMAIL_EVERY_SECONDS)
+            last = conversation.followup_sent_at
+            if since is None or (last is not None and last > now - every):
+                return 0  # not gone long enough, or emailed lately: not yet
+            # Sent while they were gone: a reply before that reached them.
+            replies = list(
+                conversation.messages.filter(
+                    sender_kind=Message.Sender.AGENT,
+                    seq__gt=conversation.followup_seq,
+                    created_at__gte=since,
+                )
+                .select_related("author__livechat_profile")
+                .order_by("seq")
+            )
+        # Otherwise they came back (the widget replayed the replies) or
+        # cannot be emailed: nothing is pending any more.
+        conversation.followup_pending = False
+        fields = ["followup_pending"]
+        if replies:
+            conversation.followup_seq = replies[-1].seq
+            conversation.followup_sent_at = now
+            fields += ["followup_seq", "followup_sent_at"]
+        conversation.save(update_fields=fields)
+    if replies:
+        _email_replies(conversation, replies)
+    return 1 if replies else 0
+
+
+def _email_replies(conversation, replies):
+    visitor = conversation.visitor
+    adapter = get_adapter()
     with services.visitor_language(conversation):
         body = render_to_string(
             "livechat/email/followup.txt",
-            {"message": message, "agent_name": name, "visitor": visitor},
+            {
+                "replies": [
+                    {
+                        "body": reply.body,
+                        "agent_name": adapter.agent_public_name(reply.author)
+                        if reply.author
+                        else "",
+                    }
+                    for reply in replies
+                ],
+                "visitor": visitor,
+            },
         )
         subject = _("You have a reply to your chat")
     try:
@@ -229,6 +315,7 @@ def follow_up_absent_visitor(message, conversation=None):
             subject, body, app_settings.FROM_EMAIL or None, [visitor.email]
         ).send()
     except Exception:
+        # Sent at most once: a failure is logged, never retried into a duplicate.
         logger.exception("livechat: could not email a reply to an absent shopper")
 
 

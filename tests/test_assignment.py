@@ -196,7 +196,7 @@ def test_agents_board_costs_the_same_queries_for_any_number_of_agents(
 def test_housekeeping_marks_missed_and_closes_inactive():
     chat = _chat()
     later = timezone.now() + timedelta(seconds=90)
-    assert housekeeping.run(later) == {"missed": 1, "closed": 0}
+    assert housekeeping.run(later) == {"missed": 1, "closed": 0, "followups": 0}
     chat.refresh_from_db()
     assert chat.status == "missed" and chat.is_open
     # The shopper is still there: their next message stays in the same chat.

@@ -4,13 +4,17 @@ On PostgreSQL only (the fast path's one database); the same frames, rows and
 refusals as the ORM path in services, which every other case still takes.
 """
 
+from datetime import timedelta
+
 import pytest
 from channels.db import database_sync_to_async
 from django.core import mail
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
-from livechat import fastpath, outbox, protocol, ratelimit, signals
+from livechat import fastpath, outbox, protocol, ratelimit, signals, visitors
+from livechat.conf import app_settings
 from livechat.models import Conversation, Message, Visitor
 
 from .conftest import new_token
@@ -310,7 +314,8 @@ async def test_listeners_and_absent_shoppers_are_still_served(
         signals.message_posted.disconnect(listener)
     assert heard == [("Heard?", conversation, 3)]
 
-    # The shopper left their email, then their widget: the reply follows by email.
+    # The shopper left their email, then their widget: once she has been gone
+    # a while, the reply follows by email.
     await db(Visitor.objects.filter(conversations=conversation).update)(
         email="ann@example.com", live_sockets=0
     )
@@ -319,6 +324,9 @@ async def test_listeners_and_absent_shoppers_are_still_served(
         type="message", conversation=conversation, client_id="a2", body="Shipped!"
     )
     await console.expect("ack", client_id="a2")
+    assert mail.outbox == []
+    gone = timezone.now() + timedelta(seconds=app_settings.FOLLOWUP_ABSENCE_SECONDS)
+    assert await db(visitors.send_due_followups)(gone + timedelta(seconds=1)) == 1
     assert [m.to for m in mail.outbox] == [["ann@example.com"]]
     assert "Shipped!" in mail.outbox[0].body
 

@@ -21,6 +21,7 @@ from livechat.models import (
     AgentProfile,
     BusinessHours,
     Conversation,
+    Department,
     InvitationRule,
     Visitor,
     WidgetProfile,
@@ -441,7 +442,28 @@ def test_logged_in_customer_without_email_fills_the_form(django_user_model):
 @override_settings(LIVECHAT_PRECHAT_FIELDS={"email": "required", "topic": "required"})
 def test_a_required_topic_is_asked_even_of_customers(django_user_model):
     user = django_user_model.objects.create_user("ann", email="ann@example.com")
-    assert _config(_render(_request(user)))["skip_prechat"] is False
+    config = _config(_render(_request(user)))
+    assert config["skip_prechat"] is False
+    assert config["prechat"] == {"topic": "required"}
+
+
+def test_customers_are_asked_only_the_topic_when_departments_route_it(
+    django_user_model,
+):
+    Department.objects.create(name="Orders", topics="order")
+    user = django_user_model.objects.create_user("ann", email="ann@example.com")
+    config = _config(_render(_request(user)))
+    assert config["skip_prechat"] is False
+    assert config["prechat"] == {"topic": "optional"}
+    # Shoppers we do not know still get the whole form.
+    assert _config(_render(_request()))["prechat"]["email"] == "required"
+
+
+@override_settings(LIVECHAT_PRECHAT_FIELDS={"email": "required", "topic": "hidden"})
+def test_customers_are_not_asked_a_hidden_topic(django_user_model):
+    Department.objects.create(name="Orders", topics="order")
+    user = django_user_model.objects.create_user("ann", email="ann@example.com")
+    assert _config(_render(_request(user)))["skip_prechat"] is True
 
 
 @override_settings(

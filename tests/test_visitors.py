@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.test import override_settings
+from django.utils import timezone
 
 from livechat import presence, services, visitors
 from livechat.models import Conversation, Message, Visitor
@@ -199,26 +200,114 @@ def test_lines_for_the_shopper_are_in_their_language(agent):
     assert "The chat has ended." not in lines
 
 
-@pytest.mark.django_db(transaction=True)
-def test_reply_to_a_shopper_who_left_is_emailed_once_in_a_while(agent):
+# Following up by email -----------------------------------------------------------
+
+ABSENCE = 120
+
+
+def _gone(seconds=ABSENCE + 1):
+    """A moment this long after now: the shopper has been gone that long."""
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+def _chat_with_a_connected_shopper(agent):
     visitor = Visitor.objects.create(key=uuid.uuid4(), email="ann@example.com")
+    services.visitor_socket_opened(visitor)
     message, _ = services.post_visitor_message(visitor, "Is it in stock?", "c1")
-    conversation = message.conversation
+    services.post_agent_message(message.conversation, agent, "Let me look.", "a0")
+    return visitor, message.conversation
+
+
+def _followups():
+    return [m for m in mail.outbox if m.subject == "You have a reply to your chat"]
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(LIVECHAT_FOLLOWUP_ABSENCE_SECONDS=ABSENCE)
+def test_replies_to_a_shopper_gone_longer_than_the_absence_are_emailed_once(agent):
+    visitor, conversation = _chat_with_a_connected_shopper(agent)
+    services.visitor_socket_closed(visitor)
     services.post_agent_message(conversation, agent, "Yes, 3 left.", "a1")
-    assert len(mail.outbox) == 1
-    assert "Yes, 3 left." in mail.outbox[0].body
     services.post_agent_message(conversation, agent, "Shall I reserve one?", "a2")
-    assert len(mail.outbox) == 1  # not again within the interval
+    assert _followups() == []  # not while she may come back
+    assert visitors.send_due_followups(_gone(ABSENCE - 5)) == 0
+    assert _followups() == []
+
+    assert visitors.send_due_followups(_gone()) == 1
+    [email] = _followups()
+    assert email.to == ["ann@example.com"]
+    assert "Yes, 3 left." in email.body and "Shall I reserve one?" in email.body
+    # Sent while she was there: she has it already.
+    assert "Let me look." not in email.body
+    assert visitors.send_due_followups(_gone(ABSENCE * 10)) == 0
+    assert len(_followups()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(LIVECHAT_FOLLOWUP_ABSENCE_SECONDS=ABSENCE)
+def test_no_email_when_the_connection_comes_back_within_the_absence(agent):
+    visitor, conversation = _chat_with_a_connected_shopper(agent)
+    services.visitor_socket_closed(visitor)  # her phone lost its signal
+    services.post_agent_message(conversation, agent, "Yes, 3 left.", "a1")
+    services.visitor_socket_opened(visitor)  # back: the widget replays it
+    assert visitors.send_due_followups(_gone()) == 0
+    conversation.refresh_from_db()
+    assert conversation.followup_pending is False
+    # She leaves for good later: what she saw before leaving is not emailed.
+    services.visitor_socket_closed(visitor)
+    assert visitors.send_due_followups(_gone(ABSENCE * 2)) == 0
+    assert _followups() == []
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(
+    LIVECHAT_FOLLOWUP_ABSENCE_SECONDS=ABSENCE, LIVECHAT_FOLLOWUP_EMAIL_EVERY_SECONDS=600
+)
+def test_later_replies_wait_for_the_next_email_and_are_never_repeated(agent):
+    visitor, conversation = _chat_with_a_connected_shopper(agent)
+    services.visitor_socket_closed(visitor)
+    services.post_agent_message(conversation, agent, "Yes, 3 left.", "a1")
+    first = timezone.now() + timedelta(seconds=ABSENCE + 1)
+    assert visitors.send_due_followups(first) == 1
+    services.post_agent_message(conversation, agent, "Reserved for you.", "a2")
+    assert visitors.send_due_followups(first + timedelta(seconds=60)) == 0
+    assert visitors.send_due_followups(first + timedelta(seconds=601)) == 1
+    second = _followups()[1]
+    assert "Reserved for you." in second.body and "Yes, 3 left." not in second.body
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(LIVECHAT_FOLLOWUP_EMAIL_EVERY_SECONDS=0)
+def test_follow_ups_can_be_turned_off(agent):
+    visitor, conversation = _chat_with_a_connected_shopper(agent)
+    services.visitor_socket_closed(visitor)
+    services.post_agent_message(conversation, agent, "Yes, 3 left.", "a1")
+    assert visitors.send_due_followups(_gone(10_000)) == 0
+    assert _followups() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_absence_starts_when_the_last_widget_closes(agent):
+    visitor = Visitor.objects.create(key=uuid.uuid4(), email="ann@example.com")
+    services.visitor_socket_opened(visitor)
+    services.visitor_socket_opened(visitor)  # two tabs
+    services.visitor_socket_closed(visitor)
+    visitor.refresh_from_db()
+    assert visitor.absent_since is None
+    assert visitors.away_since(visitor, _gone()) is None
+    services.visitor_socket_closed(visitor)
+    services.visitor_socket_closed(visitor)  # never below zero
+    visitor.refresh_from_db()
+    assert visitor.live_sockets == 0 and visitor.absent_since is not None
+    assert visitors.away_since(visitor, _gone()) == visitor.absent_since
+    services.visitor_socket_opened(visitor)
+    visitor.refresh_from_db()
+    assert visitor.absent_since is None
 
 
 @pytest.mark.django_db(transaction=True)
 def test_no_email_while_the_shopper_is_connected(agent):
-    visitor = Visitor.objects.create(key=uuid.uuid4(), email="ann@example.com")
-    services.visitor_socket_opened(visitor)
-    message, _ = services.post_visitor_message(visitor, "Hi", "c1")
-    services.post_agent_message(message.conversation, agent, "Hello!", "a1")
-    assert mail.outbox == []
-    services.visitor_socket_closed(visitor)
-    services.visitor_socket_closed(visitor)
-    visitor.refresh_from_db()
-    assert visitor.live_sockets == 0
+    visitor, conversation = _chat_with_a_connected_shopper(agent)
+    services.post_agent_message(conversation, agent, "Hello!", "a1")
+    assert visitors.send_due_followups(_gone(10_000)) == 0
+    assert _followups() == []

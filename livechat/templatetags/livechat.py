@@ -28,7 +28,7 @@ from ..availability import availability
 from ..branding import widget_face
 from ..conf import app_settings
 from ..invitations import invitation_for
-from ..models import Conversation
+from ..models import Conversation, Department
 from ..services import visitor_for_user
 from ..tokens import make_visitor_token
 from ..visit import record_page
@@ -95,14 +95,25 @@ def _prechat_fields():
     }
 
 
-def _skip_prechat(visitor, prechat):
-    """A logged-in customer whose required details we know skips the form."""
+def _prechat_for(visitor, prechat):
+    """``(fields, skip)``: the pre-chat fields to ask, or skip the form.
+
+    A logged-in customer whose required details we know is not asked them
+    again. They are asked the topic alone when it is required, or when
+    departments take chats by topic: without one, routing passes them by.
+    """
     if visitor is None:
-        return False
+        return prechat, False
     for name, mode in prechat.items():
-        if mode == "required" and (name == "topic" or not getattr(visitor, name)):
-            return False
-    return True
+        if name != "topic" and mode == "required" and not getattr(visitor, name):
+            return prechat, False
+    topic = prechat.get("topic", "hidden")
+    if app_settings.TOPICS and (
+        topic == "required"
+        or (topic == "optional" and Department.objects.exclude(topics="").exists())
+    ):
+        return {"topic": topic}, False
+    return prechat, True
 
 
 def _luminance(color):
@@ -182,6 +193,11 @@ def _strings(title, greeting, max_length):
             "answer there if you have to go."
         ),
         "busy_saved": _("Thanks — we'll answer at %(email)s if you have to go."),
+        "busy_known": _(
+            "Sorry for the wait — everyone is busy. If you have to go, we'll "
+            "answer at %(email)s."
+        ),
+        "other_email": _("Use another email"),
         # The end of a chat.
         "how": _("How did we do?"),
         "good": _("Good"),
@@ -202,7 +218,7 @@ def _strings(title, greeting, max_length):
 
 def _config(request, face, visitor, max_length):
     """The widget's data, rendered with json_script (escaped for <script>)."""
-    prechat = _prechat_fields()
+    prechat, skip_prechat = _prechat_for(visitor, _prechat_fields())
     return {
         "strings": _strings(face["title"], face["greeting"], max_length),
         "availability": availability(),
@@ -212,7 +228,7 @@ def _config(request, face, visitor, max_length):
         "poll": app_settings.STATUS_POLL_SECONDS,
         "no_reply": app_settings.NO_REPLY_TIMEOUT,
         "prechat": prechat,
-        "skip_prechat": _skip_prechat(visitor, prechat),
+        "skip_prechat": skip_prechat,
         "topics": [[key, str(label)] for key, label in app_settings.TOPICS],
         "max_upload": app_settings.MAX_UPLOAD_BYTES,
         "invitation": invitation_for(request),

@@ -1,4 +1,5 @@
-"""No waiting in silence: the queue position, then an honest "sorry" and email.
+"""No waiting in silence: the queue position, then an honest "sorry" that
+names the email the store will answer at, or asks for one.
 
 LIVECHAT_NO_REPLY_TIMEOUT is 3 s in the widget shop.
 """
@@ -27,7 +28,7 @@ pytestmark = [
 BUSY = "Sorry for the wait — everyone is busy."
 
 
-async def test_unanswered_shopper_is_told_and_leaves_an_email(
+async def test_unanswered_shopper_is_told_where_we_will_answer(
     widget_context, widget_shop
 ):
     marker = token()
@@ -48,9 +49,18 @@ async def test_unanswered_shopper_is_told_and_leaves_an_email(
         await expect(queue).to_be_visible()
         await doc_screenshot(page, "widget-queue.png", clip=widget_corner(page))
 
-        # Nobody answers: after NO_REPLY_TIMEOUT the widget says so.
+        # Nobody answers: after NO_REPLY_TIMEOUT the widget says so, and names
+        # the email she gave in the pre-chat form instead of asking again.
         await expect(busy).to_be_visible()
+        await expect(busy).to_contain_text(
+            f"If you have to go, we'll answer at {first_address}."
+        )
         email = widget.get_by_role("textbox", name="Email", exact=True)
+        await expect(email).to_be_hidden()
+
+        # She would rather be answered at work.
+        await widget.get_by_role("button", name="Use another email").click()
+        await expect(email).to_be_focused()
         await expect(email).to_have_value(first_address)
         await email.fill(later_address)
         await widget.get_by_role("button", name="Save").click()

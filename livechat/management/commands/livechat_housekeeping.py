@@ -4,10 +4,14 @@ from livechat import housekeeping
 
 
 class Command(BaseCommand):
-    help = "Mark unanswered chats missed and close inactive ones (run from cron)."
+    help = (
+        "Mark unanswered chats missed, close inactive ones and email replies to "
+        "shoppers who left (run from cron)."
+    )
 
     def handle(self, *args, **options):
         counts = housekeeping.run()
         self.stdout.write(
-            f"{counts['missed']} marked missed, {counts['closed']} closed as inactive"
+            f"{counts['missed']} marked missed, {counts['closed']} closed as "
+            f"inactive, {counts['followups']} follow-up emails to absent shoppers"
         )

@@ -26,7 +26,8 @@ const S = Object.assign({ conv: null, seq: 0, msgs: [], agent: null, status: nul
 const persist = () => { S.msgs = S.msgs.slice(-200); save(SS, K("state"), S) };
 const outbox = () => load(LS, K("outbox"), []), setOutbox = (l) => save(LS, K("outbox"), l);
 const F = load(SS, K("form"), {}), keepF = () => save(SS, K("form"), F);
-const known = (v) => { for (const k in v) if (v[k] && !F[k]) F[k] = v[k]; keepF() };
+// S.mail: the email the store has for this visitor, as the server says.
+const known = (v) => { for (const k in v) if (v[k] && !F[k]) F[k] = v[k]; keepF(); if (v && v.email) S.mail = v.email };
 known(C.visitor);
 let A = C.availability || {}, Q = null, awaiting = null, queued = null;
 
@@ -123,13 +124,19 @@ const vOff = h("div", {}, h("h3", {}, T.leave_title), offNote, offForm, thanks);
 const preForm = form([...profile(PRE), PRE.topic && PRE.topic != "hidden" && C.topics.length &&
   h("fieldset", { class: "lc-field", "data-n": "topic" }, h("legend", {}, T.topic, opt(PRE.topic == "required")),
     ...C.topics.map(([k, l]) => h("label", { class: "lc-radio" }, h("input", { type: "radio", name: "topic", value: k, required: PRE.topic == "required" }), l)), err())],
-  T.start, (f) => want(f, { type: "profile", prechat: true, ...values(f, ["name", "email", "phone"]) }));
+  T.start, (f) => {
+    const v = values(f, ["name", "email", "phone"]);
+    // A customer we know is asked the topic alone: it goes with the first message.
+    Object.keys(v).length ? want(f, { type: "profile", prechat: true, ...v }) : ((awaiting = f), (S.pre = 1), answered());
+  });
 const vPre = h("div", {}, preForm);
 
 const log = h("div", { class: "lc-log", role: "log", "aria-live": "polite", "aria-relevant": "additions" });
-const queue = h("p", { class: "lc-note" }), busyDone = h("p");
+const queue = h("p", { class: "lc-note" }), busyText = h("p");
 const busyForm = form([field("email", true, "email")], T.save, (f) => want(f, { type: "profile", email: F.email }));
-const busy = h("div", { class: "lc-busy" }, h("p", {}, T.busy), busyForm, busyDone);
+let editMail = 0;
+const busyEdit = btn(T.other_email, () => { editMail = 1; render(); busyForm.elements.email.focus() });
+const busy = h("div", { class: "lc-busy" }, busyText, busyForm, busyEdit);
 const goodBad = ["good", "bad"].map((r) => btn(T[r], () => { F.rating = r; invalid(rateForm, {}); render() }, "lc-btn", { "data-r": r }));
 const rateForm = form([h("div", { class: "lc-row", role: "group", "aria-label": T.how }, ...goodBad), field("comment")], T.send_rating, (f) =>
   F.rating ? want(f, { type: "rate", conversation: S.conv, rating: F.rating, comment: F.comment || "" }) : invalid(f, { rating: T.choose }));
@@ -214,8 +221,10 @@ const render = () => {
   say(mailed, S.sentTo && fmt(T.sent_to, { email: S.sentTo }));
   say(queue, q && (q.position < 2 ? T.next : fmt(mins ? T.queue_wait : T.queue, { position: q.position, wait: mins })));
   show(busy, waitedTooLong);
-  show(busyForm, !S.busyMail);
-  say(busyDone, S.busyMail && fmt(T.busy_saved, { email: S.busyMail }));
+  const mail = S.busyMail || S.mail, asking = !mail || editMail;
+  say(busyText, asking ? T.busy : fmt(S.busyMail ? T.busy_saved : T.busy_known, { email: mail }));
+  show(busyForm, asking);
+  show(busyEdit, !asking);
   show(sub, a);
   agentName.textContent = a ? a.name : "";
   show(avatar, a && safeUrl(a.avatar));
@@ -468,7 +477,7 @@ const handle = (f) => {
     case "profile":
       known(f.visitor);
       if (awaiting == preForm) S.pre = 1;
-      if (awaiting == busyForm) S.busyMail = (f.visitor || {}).email || F.email;
+      if (awaiting == busyForm) { S.busyMail = (f.visitor || {}).email || F.email; editMail = 0 }
       answered();
       break;
     case "offline_ack":

@@ -33,9 +33,9 @@ ACTION_TIMEOUT_MS = 10_000
 # The shop sends a Content-Security-Policy (example_shop/settings.py): every
 # page of every test reports what that policy blocks, and a test during which
 # anything was blocked fails, so the whole suite shows that the widget, the
-# console and the admin work under it. Chromium fires securitypolicyviolation
-# in the page and logs "Refused to ..." for what happens where no page listens
-# (a worker).
+# console and the admin work under it. The page's securitypolicyviolation
+# events say what was blocked where; Chromium's console messages also cover
+# what no page listens to (a worker). Their wording changed over versions.
 CSP_VIOLATION_LISTENER = """
 document.addEventListener("securitypolicyviolation", (event) => {
   window.__reportCspViolation(
@@ -65,8 +65,10 @@ class CspWatchedBrowser:
         await context.add_init_script(CSP_VIOLATION_LISTENER)
 
         def refused(message):
-            if message.text.startswith("Refused to"):
-                _csp_violations.append(f"{message.location}: {message.text}")
+            text = message.text
+            if text.startswith("Refused to") or "Content Security Policy" in text:
+                where = message.location
+                _csp_violations.append(f"{where['url']}:{where['lineNumber']}: {text}")
 
         context.on("console", refused)
         return context

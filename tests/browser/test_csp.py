@@ -21,6 +21,7 @@ pytestmark = [
 
 CONSOLE = "/admin/livechat/liveconsole/"
 AGENT = ("agent2", "agent2-demo-pass")
+ADMIN = ("admin", "admin-demo-pass")
 
 
 def _directives(response):
@@ -59,6 +60,40 @@ async def test_shop_and_console_send_a_strict_policy(new_context):
     _assert_strict(_directives(response), response.url)
     # console.js runs and its socket says welcome, which enables the status.
     await expect(page.get_by_role("radio", name="Online")).to_be_enabled()
+
+
+async def test_every_admin_page_runs_under_the_policy(new_context):
+    """Each list the admin's index links to, its add form and a change form."""
+    page = await (await new_context()).new_page()
+    await log_in(page, *ADMIN, path="/admin/login/")
+    await page.goto("/admin/")
+    main = page.get_by_role("main")
+    paths = await main.get_by_role("link").evaluate_all(
+        "links => links.map((a) => a.pathname)"
+    )
+    lists = sorted({path for path in paths if path.count("/") == 4})
+    assert CONSOLE in lists and "/admin/livechat/conversation/" in lists, lists
+
+    for path in lists:
+        response = await page.goto(path)
+        assert response.ok, path
+        _assert_strict(_directives(response), path)
+        if path == CONSOLE:
+            continue
+        add = await page.goto(path + "add/")
+        assert add.status in {200, 403}, path
+        await page.goto(path)
+        # The results (not the sidebar's tables of models): each row's first
+        # column links to the object's change form.
+        results = page.get_by_role("table").filter(
+            has_not=page.get_by_role("columnheader", name="Model name")
+        )
+        rows = results.get_by_role("rowheader").get_by_role("link")
+        if await rows.count():
+            await rows.first.click()
+            await expect(
+                page.get_by_role("button", name="Save", exact=True)
+            ).to_have_count(1)
 
 
 # Each injection runs through the DevTools protocol, which the policy does not

@@ -13,7 +13,12 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .settings import *  # noqa: F403
-from .settings import DEMO_SECRET_KEY, SECRET_KEY, redis_channel_layer
+from .settings import (
+    CONTENT_SECURITY_POLICY,
+    DEMO_SECRET_KEY,
+    SECRET_KEY,
+    redis_channel_layer,
+)
 
 if SECRET_KEY == DEMO_SECRET_KEY:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY to a long random value.")
@@ -35,6 +40,14 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The demo's Content-Security-Policy (settings.py), over HTTPS only: a URL a
+# page still gives as http:// (a MEDIA_URL on another host) is fetched as https.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "upgrade-insecure-requests": True,
+    }
+}
 
 if os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER") == "1":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -30,6 +30,65 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 ACTION_TIMEOUT_MS = 10_000
 
+# The shop sends a Content-Security-Policy (example_shop/settings.py): every
+# page of every test reports what that policy blocks, and a test during which
+# anything was blocked fails, so the whole suite shows that the widget, the
+# console and the admin work under it. The page's securitypolicyviolation
+# events say what was blocked where; Chromium's console messages also cover
+# what no page listens to (a worker). Their wording changed over versions.
+CSP_VIOLATION_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "?"}`
+    + ` at ${event.sourceFile || location.href}:${event.lineNumber}`
+    + (event.sample ? ` (${event.sample})` : "")
+  );
+}, true);
+"""
+_csp_violations = []
+
+
+class CspWatchedBrowser:
+    """The launched browser; every context it opens reports CSP violations."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    async def new_context(self, **options):
+        context = await self._browser.new_context(**options)
+        await context.expose_function(
+            "__reportCspViolation", lambda text: _csp_violations.append(text)
+        )
+        await context.add_init_script(CSP_VIOLATION_LISTENER)
+
+        def refused(message):
+            text = message.text
+            if text.startswith("Refused to") or "Content Security Policy" in text:
+                where = message.location
+                _csp_violations.append(f"{where['url']}:{where['lineNumber']}: {text}")
+
+        context.on("console", refused)
+        return context
+
+
+@pytest.fixture(autouse=True)
+def csp_violations():
+    """What the Content-Security-Policy blocked during the test: must be nothing.
+
+    Runs around every browser test; a test that provokes a violation on
+    purpose reads the list and empties it.
+    """
+    _csp_violations.clear()
+    yield _csp_violations
+    if _csp_violations:
+        pytest.fail(
+            "the Content-Security-Policy blocked:\n" + "\n".join(_csp_violations),
+            pytrace=False,
+        )
+
 
 @pytest.fixture(scope="session")
 def live_shop(request, tmp_path_factory):
@@ -55,7 +114,7 @@ async def browser():
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000
         )
         try:
-            yield chromium
+            yield CspWatchedBrowser(chromium)
         finally:
             await chromium.close()
 

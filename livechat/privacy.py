@@ -177,12 +177,12 @@ def erase_visitors(visitors, erased_by=None) -> dict:
     ``erasure_counts`` as they were when erased.
     """
     pks = list(visitors.values_list("pk", flat=True))
-    _close_open_conversations(pks, erased_by)
+    _close_open_conversations(pks)
     with transaction.atomic():
         # Locked, no conversation can start for them until this commits.
         list(Visitor.objects.select_for_update().filter(pk__in=pks).only("pk"))
         # One the shopper opened since the closing above is closed here.
-        _close_open_conversations(pks, erased_by)
+        _close_open_conversations(pks)
         counts = erasure_counts(Visitor.objects.filter(pk__in=pks))
         Visitor.objects.filter(pk__in=pks).delete()
     # Ids only: the log must not keep what was just erased.
@@ -195,12 +195,14 @@ def erase_visitors(visitors, erased_by=None) -> dict:
     return counts
 
 
-def _close_open_conversations(visitor_pks, closed_by):
+def _close_open_conversations(visitor_pks):
     open_conversations = Conversation.objects.filter(
         visitor_id__in=visitor_pks, status__in=OPEN
     )
     for conversation in open_conversations:
-        services.close_conversation(conversation, closed_by=closed_by)
+        # Closed by the store, not as an agent: the erasure's own permission
+        # (deleting visitors and conversations) is what allows it.
+        services.close_conversation(conversation)
 
 
 # Retention --------------------------------------------------------------------

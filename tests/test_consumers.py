@@ -389,10 +389,11 @@ async def test_visitor_cannot_touch_another_visitors_conversation(
 
 
 async def test_anonymous_user_cannot_open_agent_socket(agent_client):
+    """No session (never logged in, or it ended): told to log in, not forbidden."""
     client = await agent_client(AnonymousUser(), hello=False)
     error = await client.receive()
-    assert error["code"] == "forbidden"
-    assert await client.closed_with() == 4403
+    assert error["code"] == "login_required"
+    assert await client.closed_with() == 4401
 
 
 @pytest.mark.parametrize("staff, permitted", [(True, False), (False, True)])

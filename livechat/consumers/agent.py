@@ -69,7 +69,15 @@ class AgentConsumer(_LivechatConsumer):
         """Runs on the handshake: refuse anyone who is not an agent."""
         await super().connect()
         self.user = self.scope.get("user")
-        if not await self._is_agent(self.user):
+        if self.user is None or not self.user.is_authenticated:
+            await self._refuse(
+                _Refused(
+                    "login_required",
+                    _("Log in to use the live console."),
+                    protocol.CLOSE_UNAUTHENTICATED,
+                )
+            )
+        elif not await self._is_agent(self.user):
             await self._refuse(
                 _Refused(
                     "forbidden",
@@ -193,9 +201,14 @@ class AgentConsumer(_LivechatConsumer):
         await self.send_json(protocol.ack_frame(message, duplicate=not created))
 
     async def on_claim(self, data):
-        """Take a waiting conversation."""
+        """Take a waiting conversation (past the agent's limit: with ``override``)."""
+        override = data.get("override", False)
+        if not isinstance(override, bool):
+            raise FrameError("bad_frame", _("'override' must be true or false."))
         conversation = await self._conversation(data)
-        await db_call(services.claim_conversation)(conversation, self.user)
+        await db_call(services.claim_conversation)(
+            conversation, self.user, override=override
+        )
 
     async def on_close(self, data):
         """Close a conversation, optionally tagged with what it was about."""
@@ -270,7 +283,7 @@ class AgentConsumer(_LivechatConsumer):
         """Record how far the agent has read."""
         seq = protocol.int_of(data, "seq")
         conversation = await self._conversation(data)
-        await db_call(services.mark_read)(conversation, "agent", seq)
+        await db_call(services.mark_read)(conversation, "agent", seq, user=self.user)
 
     async def disconnect(self, code):
         """Runs when the console closes: count the agent out after a grace."""
@@ -313,7 +326,8 @@ class AgentConsumer(_LivechatConsumer):
 
     @db_call
     def _is_agent(self, user):
-        return get_adapter().is_agent(user)
+        adapter = get_adapter()
+        return adapter.is_agent(user) or adapter.is_supervisor(user)
 
     @db_call
     def _public_name(self):

@@ -168,9 +168,10 @@ def upload(request):
 
 
 def _may_see(request, attachment):
-    """Agents and the conversation's own visitor; nobody else."""
+    """Agents, supervisors and the conversation's own visitor; nobody else."""
     user = request.user
-    if get_adapter().is_agent(user):
+    adapter = get_adapter()
+    if adapter.is_agent(user) or adapter.is_supervisor(user):
         return True
     visitor = attachment.conversation.visitor
     if visitor.user_id:

@@ -33,16 +33,30 @@ pytestmark = [
     pytest.mark.timeout(90),
 ]
 
-# An agent with room for one chat, as a store sets one up in the admin.
-LIMITED_AGENT = """
+# An agent of the test's own, as a store sets one up in the admin: the demo
+# agents of the shared shop carry every other test's chats.
+NEW_AGENT = """
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from livechat.models import AgentProfile
 user = get_user_model().objects.create_user(
     %(username)r, password=%(password)r, is_staff=True)
 user.user_permissions.add(Permission.objects.get(codename="reply_conversation"))
-AgentProfile.objects.create(user=user, display_name=%(name)r, max_concurrent_chats=1)
+AgentProfile.objects.create(
+    user=user, display_name=%(name)r, max_concurrent_chats=%(limit)s)
 """
+
+
+def _new_agent(shop, first_name, token, limit=None):
+    """Create an agent; returns ``(name shoppers see, credentials)``."""
+    agent = {
+        "username": f"{first_name.lower()}{token}",
+        "password": f"{first_name.lower()}-pass",
+        "name": f"{first_name} {token}",
+        "limit": limit,
+    }
+    run_manage(shop.env, "shell", "-c", NEW_AGENT % agent)
+    return agent["name"], (agent["username"], agent["password"])
 
 
 @pytest.fixture
@@ -59,21 +73,22 @@ async def test_watching_a_chat_leaves_it_unread_for_its_agent(
 ):
     token = secrets.token_hex(3)
     errors = []
-    alice = await _console(await new_context(), ALICE, errors)
+    _name, dana = _new_agent(live_shop, "Dana", token)
+    dana = await _console(await new_context(), dana, errors)
     shopper = await _shopper_socket(
         live_shop, sockets, f"Can you gift wrap? ({token})", f"Ida{token}"
     )
-    panel = await _claim(alice, f"wrap? ({token})")
+    panel = await _claim(dana, f"wrap? ({token})")
     await panel.get_by_label("Reply").fill(f"Of course ({token}-a)")
     await panel.get_by_label("Reply").press("Enter")
     await expect(panel.get_by_role("log")).to_contain_text(f"Of course ({token}-a)")
     await panel.get_by_role("button", name=re.compile("^Close tab")).click()
-    await expect(alice.get_by_role("tab")).to_have_count(0)
+    await expect(dana.get_by_role("tab")).to_have_count(0)
 
-    # The shopper writes while Alice looks elsewhere: unread for her.
+    # The shopper writes while Dana looks elsewhere: unread for her.
     first = f"It is for my mum ({token}-1)"
     await shopper.post(first)
-    mine = _inbox_section(alice, "Mine")
+    mine = _inbox_section(dana, "Mine")
     entry = mine.get_by_role("button", name=re.compile(re.escape(token)))
     await expect(entry).to_contain_text("1 unread message")
 
@@ -103,7 +118,7 @@ async def test_watching_a_chat_leaves_it_unread_for_its_agent(
     await expect(log.get_by_text(note, exact=True)).to_have_count(1)
     await expect(log).not_to_contain_text("Saving…")
 
-    # Still unread for Alice, who has not seen either message, and the
+    # Still unread for Dana, who has not seen either message, and the
     # shopper was never told "Read" (frames before her next message's own).
     second = f"She likes blue ({token}-2)"
     await shopper.post(second)
@@ -115,9 +130,9 @@ async def test_watching_a_chat_leaves_it_unread_for_its_agent(
     await expect(entry).to_contain_text(second)
     await expect(entry).to_contain_text("2 unread messages")
 
-    # Alice opens it: now it is read, for her and for the shopper.
+    # Dana opens it: now it is read, for her and for the shopper.
     await entry.click()
-    await expect(_panel(alice).get_by_role("log")).to_contain_text(second)
+    await expect(_panel(dana).get_by_role("log")).to_contain_text(second)
     await expect(entry).not_to_contain_text("unread")
     receipt = await other_tab.expect("read", reader="agent")
     assert receipt["seq"] == 5  # up to her second message
@@ -129,16 +144,9 @@ async def test_a_claim_past_the_limit_asks_first_and_the_board_shows_it(
 ):
     token = secrets.token_hex(3)
     errors = []
-    carol = {
-        "username": f"carol{token}",
-        "password": "carol-pass",
-        "name": f"Carol {token}",
-    }
-    run_manage(live_shop.env, "shell", "-c", LIMITED_AGENT % carol)
+    carol, credentials = _new_agent(live_shop, "Carol", token, limit=1)
     admin = await _console(await new_context(), ADMIN, errors)
-    console = await _console(
-        await new_context(), (carol["username"], carol["password"]), errors
-    )
+    console = await _console(await new_context(), credentials, errors)
     for n in (1, 2):
         await _shopper_socket(live_shop, sockets, f"Question {n} ({token})", f"Jo{n}")
 
@@ -158,7 +166,7 @@ async def test_a_claim_past_the_limit_asks_first_and_the_board_shows_it(
     # The supervisor's board shows her over her limit. A superuser who was
     # not granted the agents' permission supervises but is no agent there.
     board = admin.get_by_role("region", name="Agents")
-    row = board.get_by_role("row", name=re.compile(f"^{carol['name']}"))
+    row = board.get_by_role("row", name=re.compile(f"^{carol}"))
     await expect(row).to_contain_text("2/1 chats")
     await expect(row).to_contain_text("over limit")
     await expect(board.get_by_role("row", name=re.compile(r"\(You\)"))).to_have_count(0)

@@ -189,9 +189,9 @@ async def test_tampered_visitor_token_is_closed_4401(live_shop, sockets):
     assert await socket.close_code() == 4401
 
 
-async def test_agent_socket_without_login_is_closed_4403(live_shop, sockets):
+async def test_agent_socket_without_login_is_closed_4401(live_shop, sockets):
     socket = await Socket.open(live_shop, AGENT)
     sockets.append(socket)
     error = await socket.expect("error")
-    assert error["code"] == "forbidden"
-    assert await socket.close_code() == 4403
+    assert error["code"] == "login_required"
+    assert await socket.close_code() == 4401

@@ -66,7 +66,7 @@ class AgentConsumer(_LivechatConsumer):
         self.watching = set()  # chats open in the console's tabs
 
     async def connect(self):
-        """Runs on the handshake: refuse anyone who is not an agent."""
+        """Runs on the handshake: refuse anyone neither agent nor supervisor."""
         await super().connect()
         self.user = self.scope.get("user")
         if self.user is None or not self.user.is_authenticated:
@@ -77,7 +77,7 @@ class AgentConsumer(_LivechatConsumer):
                     protocol.CLOSE_UNAUTHENTICATED,
                 )
             )
-        elif not await self._is_agent(self.user):
+        elif not await self._may_use_console(self.user):
             await self._refuse(
                 _Refused(
                     "forbidden",
@@ -325,7 +325,7 @@ class AgentConsumer(_LivechatConsumer):
         )
 
     @db_call
-    def _is_agent(self, user):
+    def _may_use_console(self, user):
         adapter = get_adapter()
         return adapter.is_agent(user) or adapter.is_supervisor(user)
 

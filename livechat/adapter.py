@@ -4,33 +4,95 @@ Subclass ``DefaultLivechatAdapter``, override what your store needs and point
 ``LIVECHAT_ADAPTER`` at your class. ``get_adapter()`` returns an instance.
 """
 
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+
 from .conf import app_settings
+
+AGENT_PERMISSION = "livechat.reply_conversation"
+SUPERVISOR_PERMISSION = "livechat.supervise_conversation"
+
+# Where load_permissions leaves the permissions granted in the database.
+_GRANTED_CACHE = "_livechat_granted_perm_cache"
+
+
+def _active_staff(user):
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def has_granted_perm(user, perm):
+    """``user.has_perm(perm)``, where a superuser's status alone is not enough.
+
+    Django gives superusers every permission implicitly; here a superuser
+    needs ``perm`` granted to them or to one of their groups in Django's
+    permission tables, like anyone else.
+    """
+    if not user.is_superuser:
+        return user.has_perm(perm)
+    granted = getattr(user, _GRANTED_CACHE, None)
+    if granted is None:
+        app_label, codename = perm.split(".", 1)
+        return Permission.objects.filter(
+            Q(user=user) | Q(group__user=user),
+            content_type__app_label=app_label,
+            codename=codename,
+        ).exists()
+    return perm in granted
+
+
+def load_permissions(users):
+    """Load every user's permissions in two queries, not two per user.
+
+    For lists of agents (the supervisors' board, routing): fills the caches
+    Django's ``ModelBackend`` keeps on a user (``has_perm`` reads them; other
+    backends still answer per user) and what ``has_granted_perm`` reads.
+    """
+    users = {user.pk: user for user in users if not hasattr(user, _GRANTED_CACHE)}
+    if not users:
+        return
+    direct = {pk: set() for pk in users}
+    grouped = {pk: set() for pk in users}
+    for found, lookup in ((direct, "user"), (grouped, "group__user")):
+        rows = Permission.objects.filter(**{f"{lookup}__in": list(users)}).values_list(
+            lookup, "content_type__app_label", "codename"
+        )
+        for pk, app_label, codename in rows:
+            found[pk].add(f"{app_label}.{codename}")
+    model_backend = (
+        "django.contrib.auth.backends.ModelBackend" in settings.AUTHENTICATION_BACKENDS
+    )
+    for pk, user in users.items():
+        setattr(user, _GRANTED_CACHE, direct[pk] | grouped[pk])
+        if (
+            not model_backend
+            or not user.is_active
+            or user.is_superuser
+            or hasattr(user, "_perm_cache")
+        ):
+            continue  # has_perm decides without (or already has) the caches
+        user._user_perm_cache = direct[pk]
+        user._group_perm_cache = grouped[pk]
+        user._perm_cache = direct[pk] | grouped[pk]
 
 
 class DefaultLivechatAdapter:
     """Identity, permissions and context for a store with no special needs."""
 
     def is_agent(self, user):
-        """May this user answer chats? Staff with ``livechat.reply_conversation``."""
-        return bool(
-            user
-            and user.is_authenticated
-            and user.is_active
-            and user.is_staff
-            and user.has_perm("livechat.reply_conversation")
-        )
+        """May this user answer chats (and be routed them, or given them by a
+        transfer)? Active staff granted ``livechat.reply_conversation``, to
+        themselves or a group: superuser status alone does not make an agent.
+        """
+        return _active_staff(user) and has_granted_perm(user, AGENT_PERMISSION)
 
     def is_supervisor(self, user):
-        """May this user watch every chat and the agents' load, and manage
+        """May this user watch every chat and every agent's load, and manage
         (note, transfer, close) any chat? Active staff with
-        ``livechat.supervise_conversation`` (superusers have it)."""
-        return bool(
-            user
-            and user.is_authenticated
-            and user.is_active
-            and user.is_staff
-            and user.has_perm("livechat.supervise_conversation")
-        )
+        ``livechat.supervise_conversation`` (superusers have it). A supervisor
+        who is not also an agent is never given chats and never speaks in one.
+        """
+        return _active_staff(user) and user.has_perm(SUPERVISOR_PERMISSION)
 
     def populate_visitor(self, visitor, user):
         """Fill an empty visitor name and email from a logged-in user.

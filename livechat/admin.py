@@ -9,6 +9,7 @@ to the agent WebSocket endpoint described in docs/protocol.md.
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
@@ -17,6 +18,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -421,8 +423,14 @@ class AgentProfileAdmin(admin.ModelAdmin):
     readonly_fields = ("last_seen_at",)
 
 
+def _may_use_console(user):
+    """Agents answer in the console; supervisors who are not agents watch."""
+    adapter = get_adapter()
+    return adapter.is_agent(user) or adapter.is_supervisor(user)
+
+
 def _console_link_context(request):
-    if not get_adapter().is_agent(request.user):
+    if not _may_use_console(request.user):
         return {}
     return {"livechat_console_url": reverse("admin:livechat_console")}
 
@@ -436,6 +444,8 @@ def _console_strings():
         "forbidden": gettext(
             "You are not allowed to answer chats. Log in again as an agent."
         ),
+        "session_ended": gettext("Your session has ended."),
+        "log_in_again": gettext("Log in again."),
         "unsupported": gettext("This console is out of date. Reload the page."),
         "inbox": gettext("Inbox"),
         "waiting": gettext("Waiting"),
@@ -480,6 +490,8 @@ def _console_strings():
         "reply_hint": gettext("Enter sends, Shift+Enter adds a new line."),
         "send": gettext("Send"),
         "claim": gettext("Claim"),
+        "claim_anyway_question": gettext("Take it anyway?"),
+        "claim_anyway": gettext("Take it anyway"),
         "close": gettext("Close conversation"),
         "closed_note": gettext("This conversation is closed."),
         "visitor_typing": gettext("Visitor is typing…"),
@@ -641,6 +653,7 @@ def _console_strings():
         "agents_name": gettext("Agent"),
         "agents_status": gettext("Status"),
         "agents_load": gettext("Chats"),
+        "agents_over_limit": gettext("over limit"),
         "agent_connected": gettext("at the console"),
         "not_connected": gettext("not at the console"),
         "presence_online": gettext("Online"),
@@ -653,15 +666,16 @@ def _console_strings():
 class LiveConsoleAdmin(admin.ModelAdmin):
     """The agents' console, listed as "Live console" in the admin index.
 
-    Agents (the adapter's ``is_agent``) may view it; nobody adds, changes or
-    deletes anything through it: it has one URL, the console page.
+    Agents and supervisors (the adapter's ``is_agent``, ``is_supervisor``)
+    may view it; nobody adds, changes or deletes anything through it: it has
+    one URL, the console page.
     """
 
     def has_module_permission(self, request):
-        return get_adapter().is_agent(request.user)
+        return _may_use_console(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return get_adapter().is_agent(request.user)
+        return _may_use_console(request.user)
 
     def has_add_permission(self, request):
         return False
@@ -724,6 +738,10 @@ class LiveConsoleAdmin(admin.ModelAdmin):
             # Fills {store_name} in canned replies: the name shoppers see.
             "store_name": widget_face()["title"],
             "console_strings": _console_strings(),
+            # Where a console whose session ended sends the agent, and back.
+            "login_url": reverse("admin:login", current_app=self.admin_site.name)
+            + "?"
+            + urlencode({REDIRECT_FIELD_NAME: request.get_full_path()}),
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/livechat/console.html", context)

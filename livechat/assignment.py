@@ -6,8 +6,6 @@ least busy available agent of its department, never past their maximum
 concurrent chats; with ``"claim"`` agents take chats from the queue.
 """
 
-from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -15,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from . import protocol, services
 from .access import Action, check_may_act
-from .adapter import DefaultLivechatAdapter, get_adapter
+from .adapter import DefaultLivechatAdapter, get_adapter, load_permissions
 from .availability import present_agents_filter
 from .conf import app_settings
 from .models import AgentProfile, Conversation, Department, InternalNote
@@ -50,6 +48,8 @@ def _available_profiles(department=None):
     )
     if department is not None:
         profiles = profiles.filter(user__livechat_departments=department)
+    profiles = list(profiles)
+    load_permissions([p.user for p in profiles])
     adapter = get_adapter()
     return [p for p in profiles if adapter.is_agent(p.user)]
 
@@ -262,7 +262,7 @@ def agents_board():
     loads = agent_loads()
     adapter = get_adapter()
     profiles = list(AgentProfile.objects.select_related("user").order_by("user_id"))
-    _cache_permissions([profile.user for profile in profiles])
+    load_permissions([profile.user for profile in profiles])
     # The default adapter reads the limit from the profile, loaded just now.
     default_limit = (
         type(adapter).max_concurrent_chats
@@ -293,36 +293,6 @@ def agents_board():
         # cycle they go with the board, not at the next full collection.
         profile.user._state.fields_cache.pop("livechat_profile", None)
     return board
-
-
-def _cache_permissions(users):
-    """Load every user's permissions in two queries, not two per user.
-
-    Fills the caches Django's ``ModelBackend`` keeps on a user (``has_perm``
-    reads them); other backends still answer per user.
-    """
-    if (
-        "django.contrib.auth.backends.ModelBackend"
-        not in settings.AUTHENTICATION_BACKENDS
-    ):
-        return
-    users = {user.pk: user for user in users if not hasattr(user, "_perm_cache")}
-    if not users:
-        return
-    direct = {pk: set() for pk in users}
-    grouped = {pk: set() for pk in users}
-    for found, lookup in ((direct, "user"), (grouped, "group__user")):
-        rows = Permission.objects.filter(**{f"{lookup}__in": list(users)}).values_list(
-            lookup, "content_type__app_label", "codename"
-        )
-        for pk, app_label, codename in rows:
-            found[pk].add(f"{app_label}.{codename}")
-    for pk, user in users.items():
-        if not user.is_active or user.is_superuser:
-            continue  # has_perm decides without the caches
-        user._user_perm_cache = direct[pk]
-        user._group_perm_cache = grouped[pk]
-        user._perm_cache = direct[pk] | grouped[pk]
 
 
 def publish_loads():

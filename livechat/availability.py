@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from .adapter import get_adapter, load_permissions
 from .caching import cache
 from .conf import app_settings
 from .models import (
@@ -51,8 +52,17 @@ def present_agents_filter(now=None):
 
 
 def agents_online(now=None):
-    """How many agents are online and really connected."""
-    return AgentProfile.objects.filter(present_agents_filter(now)).count()
+    """How many agents are online and really connected.
+
+    Supervisors who are not agents have a console (and so a presence) too,
+    but nobody is answered by them: they do not count.
+    """
+    profiles = list(
+        AgentProfile.objects.filter(present_agents_filter(now)).select_related("user")
+    )
+    load_permissions([profile.user for profile in profiles])
+    adapter = get_adapter()
+    return sum(1 for profile in profiles if adapter.is_agent(profile.user))
 
 
 def store_timezone():

@@ -21,7 +21,7 @@ from .access import Action, check_may_act, may_chat_as
 from .adapter import get_adapter
 from .conf import app_settings
 from .errors import ServiceError
-from .models import Conversation, Message, Visitor
+from .models import AgentProfile, Conversation, Message, Visitor
 from .outbox import (
     ACTIVITY_GROUP,
     AGENTS_GROUP,
@@ -558,8 +558,14 @@ def _locked(conversation_id):
     )
 
 
-def claim_conversation(conversation, agent):
-    """Assign a waiting conversation to ``agent``; refuse if someone has it."""
+def claim_conversation(conversation, agent, override=False):
+    """Assign a waiting conversation to ``agent``; refuse if someone has it.
+
+    An agent who already holds their maximum of open chats (the adapter's
+    ``max_concurrent_chats``) is refused with ``agent_full`` unless
+    ``override`` says they chose to take one more.
+    """
+    adapter = get_adapter()
     with transaction.atomic():
         conversation = _locked(conversation.pk)
         if not conversation.is_open:
@@ -571,10 +577,12 @@ def claim_conversation(conversation, agent):
         if conversation.assigned_agent_id == agent.pk:
             return conversation
         check_may_act(agent, conversation, Action.CLAIM)
+        if not override:
+            _check_room(agent, adapter.max_concurrent_chats(agent))
         conversation.assigned_agent = agent
         conversation.status = Conversation.Status.ACTIVE
         conversation.save(update_fields=["assigned_agent", "status"])
-        name = get_adapter().agent_public_name(agent)
+        name = adapter.agent_public_name(agent)
         with visitor_language(conversation):
             line = _("%(name)s joined the chat.") % {"name": name}
         post_system_message(conversation, line)
@@ -583,6 +591,22 @@ def claim_conversation(conversation, agent):
         _routing_on_commit()
         _signal_assigned(conversation, agent, True)
     return conversation
+
+
+def _check_room(agent, limit):
+    """Refuse with ``agent_full`` when ``agent`` holds ``limit`` open chats."""
+    # Their profile's row lock serialises their claims (and the router's
+    # assignments to them): two at once cannot both take the last slot.
+    AgentProfile.objects.select_for_update().filter(user=agent).first()
+    held = Conversation.objects.filter(
+        status__in=Conversation.OPEN_STATUSES, assigned_agent=agent
+    ).count()
+    if held >= limit:
+        raise ServiceError(
+            "agent_full",
+            _("You already have %(open)s of %(max)s chats.")
+            % {"open": held, "max": limit},
+        )
 
 
 def close_conversation(conversation, closed_by=None, tag="", reason=None):
@@ -617,15 +641,28 @@ def close_conversation(conversation, closed_by=None, tag="", reason=None):
     return conversation
 
 
-def mark_read(conversation, reader, seq):
-    """Record that ``reader`` ("visitor" or "agent") has read up to ``seq``."""
+def mark_read(conversation, reader, seq, user=None):
+    """Record that ``reader`` ("visitor" or "agent") has read up to ``seq``.
+
+    For "agent", ``user`` is who read it, and only the agent the chat is
+    assigned to reads for the store: a supervisor or another agent watching
+    it, or anyone looking at a chat nobody has taken yet, changes nothing
+    (the assigned agent keeps their unread count, the shopper is not told
+    "Read"). Returns whether the read was recorded.
+    """
     seq = min(seq, conversation.last_seq)
     field = f"{reader}_read_seq"
     other = Message.Sender.AGENT if reader == "visitor" else Message.Sender.VISITOR
+    only = {f"{field}__lt": seq}
+    if reader == "agent":
+        if user is None:
+            raise ValueError("An agent's read needs the user who read.")
+        # In the UPDATE itself: a transfer committed meanwhile is respected.
+        only["assigned_agent"] = user
     with transaction.atomic():
-        updated = Conversation.objects.filter(
-            pk=conversation.pk, **{f"{field}__lt": seq}
-        ).update(**{field: seq})
+        updated = Conversation.objects.filter(pk=conversation.pk, **only).update(
+            **{field: seq}
+        )
         if not updated:
             return False
         Message.objects.filter(

@@ -255,6 +255,9 @@ def test_console_page_for_an_agent(client, agent):
     assert f'data-agent-id="{agent.pk}"' in content
     assert 'data-agent-name="Alice from Support"' in content
     assert 'data-max-message-length="4000"' in content
+    # Where a console whose session ended offers to log in, and come back.
+    login = reverse("admin:login") + "?next=%2Fadmin%2Flivechat%2Fliveconsole%2F"
+    assert f'data-login-url="{login}"' in content
     assert 'id="livechat-console-strings"' in content
     assert "livechat/console.js" in content
     assert "livechat/console.css" in content
@@ -285,6 +288,13 @@ def test_console_forbidden_for_staff_without_permission(client, staff):
     client.force_login(staff)
     response = client.get(CONSOLE_URL)
     assert response.status_code == 403
+
+
+def test_console_for_a_superuser_who_supervises_without_answering(client, superuser):
+    client.force_login(superuser)
+    assert client.get(CONSOLE_URL).status_code == 200
+    index = client.get(reverse("admin:index")).content.decode()
+    assert f'href="{CONSOLE_URL}"' in index
 
 
 def test_console_redirects_anonymous_to_login(client):

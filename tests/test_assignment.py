@@ -4,10 +4,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import override_settings
 from django.utils import timezone
 
 from livechat import assignment, housekeeping, presence, services, visit
+from livechat.adapter import get_adapter
 from livechat.models import (
     AgentProfile,
     Conversation,
@@ -172,22 +174,32 @@ def test_agents_board_costs_the_same_queries_for_any_number_of_agents(
     for name in ("ann", "bob"):
         AgentProfile.objects.get_or_create(user=make_agent(name))
     few, _ = queries()
-    # Permission through a group, none at all, a superuser, an inactive agent.
+    # Permission through a group, none at all, superusers with and without it
+    # granted, an inactive agent.
     team = Group.objects.create(name="Support team")
     team.permissions.add(Permission.objects.get(codename="reply_conversation"))
     grouped = django_user_model.objects.create_user("dee", is_staff=True)
     grouped.groups.add(team)
     plain = django_user_model.objects.create_user("eve", is_staff=True)
     boss = django_user_model.objects.create_superuser("fay", "fay@example.com", "pw")
+    answering_boss = django_user_model.objects.create_superuser("hal", "h@x.com", "pw")
+    answering_boss.groups.add(team)
     gone = make_agent("gil")
     gone.is_active = False
     gone.save()
-    for user in (grouped, plain, boss, gone, *(make_agent(f"a{n}") for n in range(6))):
+    for user in (
+        grouped,
+        plain,
+        boss,
+        answering_boss,
+        gone,
+        *(make_agent(f"a{n}") for n in range(6)),
+    ):
         AgentProfile.objects.get_or_create(user=user)
     many, board = queries()
     assert many == few
-    assert {grouped.pk, boss.pk} <= board and len(board) == 2 + 2 + 6
-    assert not {plain.pk, gone.pk} & board
+    assert {grouped.pk, answering_boss.pk} <= board and len(board) == 2 + 2 + 6
+    assert not {plain.pk, boss.pk, gone.pk} & board
 
 
 @override_settings(
@@ -270,3 +282,107 @@ def test_visit_context_lists_pages_and_past_chats():
     context = visit.visit_context(chat.visitor, session)
     assert [p["path"] for p in context["pages"]] == ["/", "/checkout/"]
     assert context["past_conversations"][0]["tag"] == "order"
+
+
+# Who is an agent --------------------------------------------------------------------
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    def make(username, granted=False):
+        user = django_user_model.objects.create_superuser(
+            username, f"{username}@example.com", "pw"
+        )
+        if granted:
+            user.user_permissions.add(
+                Permission.objects.get(codename="reply_conversation")
+            )
+        return django_user_model.objects.get(pk=user.pk)
+
+    return make
+
+
+def test_a_superuser_is_a_supervisor_but_no_agent_without_the_permission(superuser):
+    adapter = get_adapter()
+    boss = superuser("boss")
+    assert adapter.is_supervisor(boss) and not adapter.is_agent(boss)
+    answering_boss = superuser("ann", granted=True)
+    assert adapter.is_supervisor(answering_boss) and adapter.is_agent(answering_boss)
+
+
+@override_settings(LIVECHAT_ROUTING="auto")
+def test_a_superuser_at_the_console_is_neither_routed_nor_offered(online, superuser):
+    boss = superuser("boss")
+    presence.agent_connected(boss, "console-boss")
+    chat = _chat()
+    assert Conversation.objects.get(pk=chat.pk).assigned_agent_id is None
+    assert boss.pk not in {row["id"] for row in assignment.agents_board()}
+    with pytest.raises(ServiceError) as refused:
+        services.claim_conversation(chat, boss)
+    assert refused.value.code == "forbidden"
+    ann = online("ann")
+    chat.refresh_from_db()
+    assert chat.assigned_agent == ann
+    with pytest.raises(ServiceError) as refused:
+        assignment.transfer_conversation(chat, ann, to_agent=boss)
+    assert refused.value.code == "agent_unavailable"
+    # Granted the permission explicitly, a superuser answers like anyone.
+    boss.user_permissions.add(Permission.objects.get(codename="reply_conversation"))
+    boss = type(boss).objects.get(pk=boss.pk)
+    assert boss.pk in {row["id"] for row in assignment.agents_board()}
+    next_chat = _chat()
+    assert Conversation.objects.get(pk=next_chat.pk).assigned_agent == boss
+
+
+# Each agent's limit ----------------------------------------------------------------
+
+
+def test_a_claim_past_the_limit_is_refused_unless_overridden(online):
+    ann = online("ann", max_chats=1)
+    services.claim_conversation(_chat(), ann)
+    second = _chat()
+    with pytest.raises(ServiceError) as refused:
+        services.claim_conversation(second, ann)
+    assert refused.value.code == "agent_full"
+    assert refused.value.message == "You already have 1 of 1 chats."
+    assert Conversation.objects.get(pk=second.pk).assigned_agent_id is None
+    services.claim_conversation(second, ann, override=True)
+    assert Conversation.objects.get(pk=second.pk).assigned_agent == ann
+    row = next(r for r in assignment.agents_board() if r["id"] == ann.pk)
+    assert (row["open_chats"], row["max_chats"]) == (2, 1)
+
+
+@override_settings(LIVECHAT_ROUTING="auto")
+def test_auto_routing_gives_nothing_more_to_an_agent_over_the_limit(online):
+    ann = online("ann", max_chats=1)
+    routed, waiting = _chat("first"), _chat("second")
+    assert Conversation.objects.get(pk=routed.pk).assigned_agent == ann
+    with pytest.raises(ServiceError) as refused:
+        services.claim_conversation(waiting, ann)
+    assert refused.value.code == "agent_full"
+    services.claim_conversation(waiting, ann, override=True)
+    third = _chat("third")
+    services.close_conversation(routed)  # 1 of 1 now: still no room
+    assert Conversation.objects.get(pk=third.pk).assigned_agent_id is None
+
+
+# Who reads a chat for the store ------------------------------------------------------
+
+
+def test_only_the_assigned_agents_reading_counts(online, superuser):
+    ann, bob, boss = online("ann"), online("bob"), superuser("boss")
+    chat = _chat("Hello?")
+    # Nobody has taken it: looking at it reads nothing for the shopper.
+    assert not services.mark_read(chat, "agent", chat.last_seq, user=bob)
+    services.claim_conversation(chat, ann)
+    chat = Conversation.objects.get(pk=chat.pk)
+    read_before = chat.agent_read_seq
+    services.post_visitor_message(chat.visitor, "Still there?", "v2")
+    chat = Conversation.objects.get(pk=chat.pk)
+    for watcher in (bob, boss):
+        assert not services.mark_read(chat, "agent", chat.last_seq, user=watcher)
+    assert Conversation.objects.get(pk=chat.pk).agent_read_seq == read_before
+    assert Message.objects.filter(body="Still there?", read_at__isnull=True).exists()
+    assert services.mark_read(chat, "agent", chat.last_seq, user=ann)
+    assert Conversation.objects.get(pk=chat.pk).agent_read_seq == chat.last_seq
+    assert not Message.objects.filter(body="Still there?", read_at=None).exists()

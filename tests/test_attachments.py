@@ -590,6 +590,13 @@ def test_agent_downloads(agent, uploaded):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+def test_supervisor_who_is_no_agent_downloads(django_user_model, uploaded):
+    """A superuser watching chats from the console sees their files too."""
+    boss = django_user_model.objects.create_superuser("boss", "b@example.com", "pw")
+
+    assert agent_browser(boss).get(download_url(uploaded)).status_code == 200
+
+
 def test_pdf_downloads_as_attachment(shopper, token):
     post_file(shopper, upload_file("Factura ñ.pdf", PDF_BYTES), token=token)
     attachment = Attachment.objects.get()

@@ -98,6 +98,15 @@ def test_agent_presence_needs_a_live_console(agent):
     assert availability.agents_online(later) == 0
 
 
+def test_a_supervisor_at_the_console_is_no_agent_online(agent, django_user_model):
+    boss = django_user_model.objects.create_superuser("boss", "b@example.com", "pw")
+    presence.agent_connected(boss, "console-boss")
+    assert availability.agents_online() == 0
+    assert availability.compute_availability()["available"] is False
+    presence.agent_connected(agent, "console-1")
+    assert availability.agents_online() == 1
+
+
 def test_a_console_that_stops_heartbeating_is_gone(agent):
     presence.agent_connected(agent, "console-1")
     assert AgentConnection.objects.filter(user=agent).count() == 1

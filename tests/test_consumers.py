@@ -400,6 +400,7 @@ async def test_visitor_cannot_touch_another_visitors_conversation(
 
 
 async def test_anonymous_user_cannot_open_agent_socket(agent_client):
+    """No session (never logged in, or it ended): told to log in, not forbidden."""
     client = await agent_client(AnonymousUser(), hello=False)
     error = await client.receive()
     assert error["code"] == "login_required"

@@ -394,3 +394,66 @@ async def test_consoles_that_start_together_record_activity_apart(
     for console in consoles:
         await act(console)
     assert recorded == [agent.pk, other.pk, agent.pk]
+
+
+async def test_watching_a_chat_reads_nothing_for_its_agent(
+    visitor_client, agent_client, agent, make_agent
+):
+    shopper, conv_id = await _waiting_chat(visitor_client, "Is it in stock?")
+    bob = await db(make_agent)("bob", first_name="Bob")
+    alice = await agent_client(agent)
+    await alice.expect("welcome")
+    await alice.send(type="claim", conversation=conv_id)
+    await shopper.expect_state("active")
+    await alice.expect_state("active")  # her console follows the chat from now
+    await shopper.send(type="message", client_id="second", body="Hello?")
+    seq = (await shopper.expect("ack"))["seq"]
+    await alice.expect_message("visitor")
+
+    # Bob opens Alice's chat and his console says he has read it.
+    watcher = await agent_client(bob)
+    await watcher.expect("welcome")
+    await watcher.send(type="open", conversation=conv_id)
+    await watcher.expect("messages")
+    await watcher.send(type="read", conversation=conv_id, seq=seq)
+    # Frames of one socket are handled in turn: once the note is acked, his
+    # read is done and anything it published went out before this message.
+    await watcher.send(type="note", conversation=conv_id, client_id="n", body="Hm")
+    await watcher.expect("note_ack")
+    await shopper.send(type="message", client_id="third", body="Anyone?")
+    await shopper.expect("ack")
+    await shopper.expect_message("visitor")
+    await alice.expect_message("visitor")
+    for frames in (await shopper.drain(0), await alice.drain(0)):
+        assert not [f for f in frames if f["type"] == "read" and f["reader"] == "agent"]
+    conversation = await db(Conversation.objects.get)(pk=conv_id)
+    assert conversation.agent_read_seq < seq
+
+    # Alice reads it: now it is read, for her console and the shopper.
+    await alice.send(type="read", conversation=conv_id, seq=seq + 1)
+    assert (await shopper.expect("read", reader="agent"))["seq"] == seq + 1
+    assert (await alice.expect("read", reader="agent"))["seq"] == seq + 1
+
+
+async def test_a_claim_past_the_limit_needs_an_override(
+    visitor_client, agent_client, agent
+):
+    await db(AgentProfile.objects.update_or_create)(
+        user=agent, defaults={"max_concurrent_chats": 1}
+    )
+    _first, first_id = await _waiting_chat(visitor_client, "First")
+    second, second_id = await _waiting_chat(visitor_client, "Second")
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="claim", conversation=first_id)
+    await console.expect_state("active")
+    await console.send(type="claim", conversation=second_id)
+    refused = await console.expect("error")
+    assert refused["code"] == "agent_full"
+    assert refused["message"] == "You already have 1 of 1 chats."
+    await console.send(type="claim", conversation=second_id, override="yes")
+    assert (await console.expect("error"))["code"] == "bad_frame"
+    assert (await db(Conversation.objects.get)(pk=second_id)).assigned_agent is None
+    await console.send(type="claim", conversation=second_id, override=True)
+    taken = await second.expect_state("active")
+    assert taken["agent"]["name"] == "Alice"

@@ -9,7 +9,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
 from django.template import Context, Template
@@ -373,6 +373,7 @@ def test_no_agent_means_unavailable():
 
 def _present_agent(django_user_model, **extra):
     user = django_user_model.objects.create_user("alice", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="reply_conversation"))
     AgentConnection.objects.create(user=user, channel_name="console-1")
     return AgentProfile.objects.create(
         user=user,

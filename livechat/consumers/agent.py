@@ -243,9 +243,14 @@ class AgentConsumer(_LivechatConsumer):
 
     @_staff_frame
     async def on_claim(self, data):
-        """Take a waiting conversation."""
+        """Take a waiting conversation (past the agent's limit: with ``override``)."""
+        override = data.get("override", False)
+        if not isinstance(override, bool):
+            raise FrameError("bad_frame", _("'override' must be true or false."))
         conversation = await self._conversation(data)
-        await db_call(services.claim_conversation)(conversation, self.user)
+        await db_call(services.claim_conversation)(
+            conversation, self.user, override=override
+        )
 
     @_staff_frame
     async def on_close(self, data):
@@ -327,7 +332,7 @@ class AgentConsumer(_LivechatConsumer):
         """Record how far the agent has read."""
         seq = protocol.int_of(data, "seq")
         conversation = await self._conversation(data)
-        await db_call(services.mark_read)(conversation, "agent", seq)
+        await db_call(services.mark_read)(conversation, "agent", seq, user=self.user)
 
     async def disconnect(self, code):
         """Runs when the console closes: count the agent out after a grace."""

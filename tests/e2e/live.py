@@ -435,6 +435,9 @@ def stop_live_shop(shop):
 # The pytest side --------------------------------------------------------------
 
 _shared = {"shop": None, "users": 0, "error": None}
+# The session's tests give chats to the same two demo agents and seldom close
+# them: room for them all (limits are tested on agents or shops of their own).
+SHARED_SHOP_ENV = {"LIVECHAT_MAX_CONCURRENT_CHATS": "100"}
 
 
 def shared_live_shop(request, tmp_path_factory):
@@ -448,7 +451,9 @@ def shared_live_shop(request, tmp_path_factory):
         if _shared["error"] is not None:
             _give_up(*_shared["error"])
         try:
-            _shared["shop"] = start_live_shop(tmp_path_factory.mktemp("live_shop"))
+            _shared["shop"] = start_live_shop(
+                tmp_path_factory.mktemp("live_shop"), extra_env=SHARED_SHOP_ENV
+            )
         except LiveShopUnavailable as exc:
             _shared["error"] = (True, str(exc))
             _give_up(*_shared["error"])

@@ -29,6 +29,7 @@
     uploadUrl: root.dataset.uploadUrl || "",
     csrfToken: root.dataset.csrfToken || "",
     maxUpload: Number(root.dataset.maxUploadBytes) || 5 * 1024 * 1024,
+    loginUrl: root.dataset.loginUrl || "",
   };
 
   var PROTOCOL_VERSION = 1;
@@ -50,6 +51,8 @@
   // background tab, so the age of the last frame alone proves nothing).
   var PONG_TIMEOUT_MS = 20000;
   var TRANSFER_TIMEOUT_MS = 10000;
+  // The refusals a claim can get (docs/protocol.md, claim).
+  var CLAIM_ERRORS = ["agent_full", "already_assigned", "conversation_closed", "forbidden", "not_found"];
   var SOUND_GAP_MS = 1500;
   var CANNED_MAX_OPTIONS = 8;
   // What the server accepts (livechat/attachments.py); it checks the bytes itself.
@@ -298,7 +301,7 @@
   var state = {
     ws: null,
     ready: false, // a welcome arrived on the current socket
-    stopped: false, // the server refused us for good (4403, 4400)
+    stopped: false, // the server refused us for good (4401, 4403, 4400)
     attempt: 0,
     reconnectTimer: null,
     lastFrameAt: 0,
@@ -336,6 +339,7 @@
     transfer: null, // {conversation, label, timer}: a transfer awaiting its answer
     transferred: new Set(), // chats handed to this agent, not yet looked at
     claiming: new Set(), // chats this console claimed or answered first
+    claimPending: null, // the chat of the last claim sent, until answered
     lastSoundAt: 0,
   };
 
@@ -434,6 +438,19 @@
     els.banner.hidden = false;
   }
 
+  // The session is gone (logged out, expired, password changed): reconnecting
+  // cannot help, logging in again can, and brings the agent back here.
+  function sessionEnded() {
+    state.stopped = true;
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = null;
+    clearTimeout(bannerTimer);
+    els.banner.textContent = S.session_ended + " ";
+    els.banner.append(el("a", { href: config.loginUrl || window.location.href, text: S.log_in_again }));
+    els.banner.className = "livechat-console__banner livechat-console__banner--error";
+    els.banner.hidden = false;
+  }
+
   function hideBanner() {
     // Keep the live region in the page (a status change is announced) but empty.
     els.banner.textContent = "";
@@ -513,6 +530,7 @@
     state.ws = null;
     state.ready = false;
     state.pendingOpens = [];
+    state.claimPending = null;
     state.presencePending = null;
     clearTimeout(state.presenceTimer);
     renderPresence();
@@ -538,6 +556,10 @@
       renderPendingAll(view);
       updatePanel(view);
     });
+    if (code === 4401) {
+      sessionEnded();
+      return;
+    }
     if (code === 4403) {
       state.stopped = true;
       showBanner(S.forbidden, "error");
@@ -911,11 +933,15 @@
     // Status changes come with an empty preview; a new message with its text.
     noticeChanges(old, summary, !!incoming.preview);
     scheduleInboxRender();
+    if (summary.id === state.claimPending && summary.agent) {
+      state.claimPending = null; // answered: taken, by this agent or another
+    }
     var view = state.views.get(summary.id);
     if (view) {
       updatePanel(view);
       // The live message frame may have been dropped; fetch if it does not follow.
       checkGap(view, 1500);
+      maybeMarkRead(view); // it may have just become this agent's
     }
   }
 
@@ -1042,6 +1068,10 @@
 
   function onError(frame) {
     var message = frame.message || frame.code || "";
+    if (frame.code === "login_required") {
+      sessionEnded(); // the close (4401) follows
+      return;
+    }
     if (frame.client_id && findNote(frame.client_id)) {
       noteRefused(findNote(frame.client_id), frame);
       return;
@@ -1082,6 +1112,15 @@
     if (state.presencePending && !state.pendingOpens.length && presenceCodes.indexOf(frame.code) !== -1) {
       // Error frames name no request; this is the likeliest one to have failed.
       presenceNotConfirmed();
+    }
+    if (state.claimPending !== null && CLAIM_ERRORS.indexOf(frame.code) !== -1) {
+      // Error frames name no request; a claim's refusals are these.
+      var claimed = state.claimPending;
+      state.claimPending = null;
+      if (frame.code === "agent_full" && state.views.has(claimed)) {
+        askClaimAnyway(state.views.get(claimed), message);
+        return;
+      }
     }
     if ((frame.code === "forbidden" || frame.code === "not_found") && state.pendingOpens.length) {
       var failedView = state.views.get(state.pendingOpens.shift());
@@ -1205,6 +1244,27 @@
     }, delay);
   }
 
+  function sendClaim(view, override) {
+    var frame = { type: "claim", conversation: view.id };
+    if (override) {
+      frame.override = true;
+    }
+    view.dom.claimPrompt.hidden = true;
+    if (send(frame)) {
+      state.claiming.add(view.id);
+      state.claimPending = view.id;
+    }
+  }
+
+  // "You already have 4 of 4 chats. Take it anyway?"
+  function askClaimAnyway(view, message) {
+    view.dom.claimQuestion.textContent = message + " " + S.claim_anyway_question;
+    view.dom.claimPrompt.hidden = false;
+    if (state.active === view.id) {
+      view.dom.claimAnyway.focus();
+    }
+  }
+
   function maybeMarkRead(view) {
     if (
       !state.ready ||
@@ -1216,7 +1276,13 @@
     }
     var seq = view.contiguous;
     var summary = state.summaries.get(view.id);
-    if (seq > view.readSent && (!summary || seq > (summary.agent_read_seq || 0))) {
+    // Only the agent handling a chat reads it for the store (the server
+    // ignores anyone else): watching leaves the unread count and the
+    // shopper's "Read" to them. Claiming it makes what is shown read.
+    if (!isMine(summary)) {
+      return;
+    }
+    if (seq > view.readSent && seq > (summary.agent_read_seq || 0)) {
       view.readSent = seq;
       send({ type: "read", conversation: view.id, seq: seq });
     }
@@ -1512,10 +1578,38 @@
       text: S.claim,
       hidden: true,
       onclick: function () {
-        state.claiming.add(id);
-        send({ type: "claim", conversation: id });
+        sendClaim(view, false);
       },
     });
+    // Past the agent's limit the server refuses a claim; they may insist.
+    dom.claimQuestion = el("p", { className: "livechat-claim-anyway__question", role: "alert" });
+    dom.claimAnyway = el("button", {
+      type: "button",
+      className: "button default livechat-button",
+      text: S.claim_anyway,
+      onclick: function () {
+        sendClaim(view, true);
+      },
+    });
+    dom.claimPrompt = el(
+      "div",
+      { className: "livechat-claim-anyway", hidden: true },
+      dom.claimQuestion,
+      el(
+        "div",
+        { className: "livechat-claim-anyway__buttons" },
+        dom.claimAnyway,
+        el("button", {
+          type: "button",
+          className: "button livechat-button livechat-button--quiet",
+          text: S.cancel,
+          onclick: function () {
+            dom.claimPrompt.hidden = true;
+            dom.claim.focus();
+          },
+        })
+      )
+    );
     dom.transfer = el("button", {
       type: "button",
       className: "button livechat-button",
@@ -1761,6 +1855,7 @@
         hidden: true,
       },
       header,
+      dom.claimPrompt,
       el(
         "div",
         { className: "livechat-panel__body" },
@@ -2288,6 +2383,9 @@
     // supervisors may also transfer or close another agent's chat.
     var mayManage = open && (!other || state.supervisor);
     dom.claim.hidden = !(open && !summary.agent && UNANSWERED.indexOf(summary.status) !== -1);
+    if (dom.claim.hidden) {
+      dom.claimPrompt.hidden = true;
+    }
     dom.transfer.hidden = !mayManage;
     dom.close.hidden = !mayManage;
     dom.claim.disabled = dom.close.disabled = dom.transfer.disabled = !state.ready;
@@ -3182,6 +3280,9 @@
             "td",
             { className: "livechat-agents__load" + (max && open >= max ? " livechat-agents__load--full" : "") },
             fmt(S.transfer_load, { open: open, max: max || "?" }),
+            // Someone took chats past their limit (or the limit was lowered).
+            max && open > max ? " " : null,
+            max && open > max ? el("span", { className: "livechat-tag livechat-tag--long", text: S.agents_over_limit }) : null,
             bar
           )
         )

@@ -1,8 +1,9 @@
 """Fill the demo store with products, agents and a customer with orders.
 
 Idempotent: run it after every ``migrate``. Products are refreshed (stock is
-only set when a product is first created), passwords are reset to the demo ones
-and the customer's past orders are created once.
+only set when a product is first created); users, agent profiles and the
+customer's past orders are created only when missing, so users who already
+exist keep their passwords, and everyone logged in stays logged in.
 """
 
 import os
@@ -115,14 +116,16 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        self.existing = set()  # usernames that were there already
         products = self._seed_products()
         agent_permissions = self._agent_permissions()
         for username, password, first_name, display_name, email in AGENTS:
             agent = self._ensure_user(
                 username, password, first_name=first_name, email=email, is_staff=True
             )
+            # Adds only the missing ones: a session survives it.
             agent.user_permissions.add(*agent_permissions)
-            AgentProfile.objects.update_or_create(
+            AgentProfile.objects.get_or_create(
                 user=agent, defaults={"display_name": display_name}
             )
         self._ensure_user(
@@ -199,12 +202,18 @@ class Command(BaseCommand):
         return permissions
 
     def _ensure_user(self, username, password, **fields):
+        """The user ``username``, created with ``password`` if missing.
+
+        An existing user is left as it is: setting a password again would
+        end their sessions (Django checks a hash of it on every request),
+        logging out every agent at each restart of the demo.
+        """
         User = get_user_model()
-        user, _ = User.objects.get_or_create(username=username)
-        for field, value in fields.items():
-            setattr(user, field, value)
-        user.is_active = True
-        # Reset every time so the printed demo logins always work.
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            self.existing.add(username)
+            return user
+        user = User(username=username, is_active=True, **fields)
         user.set_password(password)
         user.save()
         return user
@@ -246,6 +255,8 @@ class Command(BaseCommand):
             ("customer", "customer-demo-pass", "customer Carla, two past orders"),
         ]
         for username, password, role in rows:
+            if username in self.existing:
+                role += " (already there: password unchanged)"
             self.stdout.write(f"  {username:<9} / {password:<19} {role}")
         self.stdout.write(
             "Shop: http://127.0.0.1:8000/   Admin and agent console: /admin/"

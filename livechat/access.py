@@ -4,11 +4,13 @@
   reply, which takes it), type, add a note, transfer or close it; a
   supervisor who answers no chats may do all of that but take it.
 - A conversation an agent has: that agent does everything. A supervisor
-  manages it (adds a note, transfers, closes) but does not speak in it: the
-  shopper hears one voice, and a supervisor who wants to answer transfers the
-  chat to themselves. Other agents only read it.
-- Reading (opening a conversation, fetching its messages) is open to every
-  agent and supervisor; only the assigned agent's reading marks it read.
+  manages it (transfers, closes) but does not speak in it: the shopper hears
+  one voice, and a supervisor who wants to answer transfers the chat to
+  themselves. Other agents read it.
+- Reading (opening a conversation, fetching its messages) and internal notes,
+  which the shopper never sees, are open to every agent and supervisor on
+  every open conversation: a colleague's hint is how agents help each other.
+  Only the assigned agent's reading marks it read.
 
 The services call :func:`check_may_act` inside their transaction, with the
 conversation's row as they locked it, so the console's socket, the REST API,
@@ -38,14 +40,14 @@ class Action(StrEnum):
 # only agents are given chats.
 _TAKING = frozenset({Action.CLAIM, Action.REPLY})
 # What a supervisor does in another agent's chat.
-_MANAGING = frozenset({Action.NOTE, Action.TRANSFER, Action.CLOSE})
+_MANAGING = frozenset({Action.TRANSFER, Action.CLOSE})
 
 
 def may_act(user, conversation, action: Action) -> bool:
     """May ``user`` do ``action`` on ``conversation`` as it stands?"""
     adapter = get_adapter()
     assigned = conversation.assigned_agent_id
-    if assigned is not None and assigned == user.pk:
+    if action is Action.NOTE or (assigned is not None and assigned == user.pk):
         return adapter.is_agent(user) or adapter.is_supervisor(user)
     if assigned is None:
         if action in _TAKING:

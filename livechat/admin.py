@@ -609,6 +609,9 @@ def _console_strings():
         "note_saving": gettext("Saving…"),
         "read_only": gettext("Read-only: %(name)s is handling this chat."),
         "read_only_note": gettext("You can still add an internal note."),
+        "read_only_supervisor": gettext(
+            "Read-only: you supervise; only agents answer chats."
+        ),
         # Canned replies.
         "canned_hint": gettext("Type / for saved replies."),
         "canned_label": gettext("Saved replies"),

@@ -173,6 +173,47 @@ async def test_a_claim_past_the_limit_asks_first_and_the_board_shows_it(
     assert errors == []
 
 
+async def test_a_supervisor_who_is_no_agent_watches_notes_and_closes(
+    new_context, live_shop, sockets
+):
+    """The demo admin is a superuser without the agents' permission: a
+    supervisor who takes no chats, has no presence and writes only notes."""
+    token = secrets.token_hex(3)
+    errors = []
+    admin = await _console(await new_context(), ADMIN, errors)
+    await expect(admin.get_by_role("group", name="Your status")).to_have_count(0)
+    shopper = await _shopper_socket(
+        live_shop, sockets, f"Do you ship to Iceland? ({token})", f"Eva{token}"
+    )
+    await _entry(admin, f"Iceland? ({token})").click()
+    panel = _panel(admin)
+    await expect(panel).to_contain_text("Waiting · Unassigned")
+    await expect(panel.get_by_role("button", name="Claim")).to_have_count(0)
+    await expect(panel.get_by_label("Reply")).to_be_disabled()
+    await expect(panel).to_contain_text("only agents answer chats")
+
+    note = f"Ask Dana, she knows the carriers ({token})"
+    await panel.get_by_role("button", name="Internal note").click()
+    await panel.get_by_label("Internal note — only agents see this").fill(note)
+    await panel.get_by_role("button", name="Add note").click()
+    await expect(panel.get_by_role("log").get_by_text(note, exact=True)).to_have_count(
+        1
+    )
+
+    await panel.get_by_role("button", name="Close conversation").click()
+    dialog = admin.get_by_role("dialog", name=re.compile("^Close the chat with"))
+    await dialog.get_by_role("button", name="Close conversation").click()
+    await expect(dialog).to_be_hidden()
+    await shopper.expect_where(
+        lambda f: (
+            f["type"] == "conversation" and f["conversation"]["status"] == "closed"
+        ),
+        what="the chat closed by the supervisor",
+    )
+    assert not [f for f in shopper.pending if note in str(f)]
+    assert errors == []
+
+
 async def test_a_console_whose_session_ended_offers_to_log_in_again(
     new_context, live_shop
 ):

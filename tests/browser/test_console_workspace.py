@@ -123,8 +123,8 @@ async def _console(context, credentials, errors):
     page.on("pageerror", lambda error: errors.append(error))
     await _log_in(page, *credentials)
     await page.goto(CONSOLE)
-    # The status control is enabled by the welcome frame.
-    await expect(page.get_by_role("radio", name="Online")).to_be_enabled()
+    # The welcome frame enables the alert switches (agents and supervisors).
+    await expect(page.get_by_role("checkbox", name="Sound")).to_be_enabled()
     return page
 
 

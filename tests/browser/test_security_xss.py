@@ -174,7 +174,8 @@ async def _console(watch, context, credentials):
     page = await watch.page(context)
     await _log_in(page, *credentials)
     await page.goto(CONSOLE)
-    await expect(page.get_by_role("radio", name="Online")).to_be_enabled()
+    # The welcome frame enables the alert switches (agents and supervisors).
+    await expect(page.get_by_role("checkbox", name="Sound")).to_be_enabled()
     return page
 
 

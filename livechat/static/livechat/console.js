@@ -307,6 +307,7 @@
     lastFrameAt: 0,
     me: { id: config.agentId, name: config.agentName },
     supervisor: false,
+    answersChats: true,
     othersShown: false, // "Other active chats" expanded (and watched live)
     everWelcomed: false,
     summaries: new Map(), // conversation id -> summary (protocol shape)
@@ -803,6 +804,11 @@
       state.me = { id: frame.agent.id, name: frame.agent.name };
     }
     state.supervisor = !!frame.supervisor;
+    // Only agents take chats and go online; a supervisor who is not one watches.
+    state.answersChats = frame.role !== "supervisor";
+    if (els.presence) {
+      els.presence.hidden = !state.answersChats;
+    }
     var preference = othersPreference();
     state.othersShown = preference === null ? state.supervisor : preference;
     sections.others.toggle.setAttribute("aria-expanded", state.othersShown ? "true" : "false");
@@ -2382,7 +2388,7 @@
     // Who may act: the agent handling it (or anyone while nobody does);
     // supervisors may also transfer or close another agent's chat.
     var mayManage = open && (!other || state.supervisor);
-    dom.claim.hidden = !(open && !summary.agent && UNANSWERED.indexOf(summary.status) !== -1);
+    dom.claim.hidden = !(state.answersChats && open && !summary.agent && UNANSWERED.indexOf(summary.status) !== -1);
     if (dom.claim.hidden) {
       dom.claimPrompt.hidden = true;
     }
@@ -2657,17 +2663,19 @@
   function renderComposerMode(view, otherName) {
     var dom = view.dom;
     var note = view.noteMode;
-    var readOnly = !!otherName && !note;
+    // A supervisor who answers no chats writes notes only.
+    var why = otherName ? fmt(S.read_only, { name: otherName }) : state.answersChats ? "" : S.read_only_supervisor;
+    var readOnly = !!why && !note;
     dom.composer.classList.toggle("livechat-composer--note", note);
     dom.composer.classList.toggle("livechat-composer--readonly", readOnly);
     dom.noteToggle.setAttribute("aria-pressed", note ? "true" : "false");
     dom.composerLabel.textContent = note ? S.note_label : S.reply;
     dom.send.textContent = note ? S.note_send : S.send;
-    var readOnlyText = otherName ? fmt(S.read_only, { name: otherName }) + " " + S.read_only_note : "";
+    var readOnlyText = why ? why + " " + S.read_only_note : "";
     if (dom.readOnly.textContent !== readOnlyText) {
       dom.readOnly.textContent = readOnlyText;
     }
-    dom.readOnly.hidden = !otherName;
+    dom.readOnly.hidden = !why;
     dom.textarea.disabled = readOnly;
     dom.send.disabled = readOnly;
     if (dom.attach) {
@@ -2675,7 +2683,7 @@
     }
     dom.textarea.setAttribute(
       "aria-describedby",
-      dom.hint.id + (otherName ? " " + dom.readOnly.id : "")
+      dom.hint.id + (why ? " " + dom.readOnly.id : "")
     );
     var flagged = state.transferred.has(view.id);
     dom.tab.classList.toggle("livechat-tab--attention", flagged);

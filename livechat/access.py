@@ -2,7 +2,9 @@
 
 - An open conversation nobody has taken: any agent may take it (claim it or
   reply, which takes it), type, add a note, transfer or close it; a
-  supervisor who answers no chats may do all of that but take it.
+  supervisor who answers no chats may add a note, transfer or close it, but
+  not take it or type in it (the shopper would wait for an answer that never
+  comes).
 - A conversation an agent has: that agent does everything. A supervisor
   manages it (transfers, closes) but does not speak in it: the shopper hears
   one voice, and a supervisor who wants to answer transfers the chat to
@@ -25,6 +27,20 @@ from .adapter import get_adapter
 from .errors import ServiceError
 
 
+def staff_role(user) -> str | None:
+    """What ``user`` is to livechat: ``"agent"`` (answers chats),
+    ``"supervisor"`` (watches and manages them, answers none) or None.
+
+    The console, the REST API and attachment downloads are open to both.
+    """
+    adapter = get_adapter()
+    if adapter.is_agent(user):
+        return "agent"
+    if adapter.is_supervisor(user):
+        return "supervisor"
+    return None
+
+
 class Action(StrEnum):
     """What a member of staff does to a conversation."""
 
@@ -36,9 +52,9 @@ class Action(StrEnum):
     CLOSE = "close"
 
 
-# Actions that make the actor the conversation's agent: agents only, since
-# only agents are given chats.
-_TAKING = frozenset({Action.CLAIM, Action.REPLY})
+# Actions that make (or, typing, announce) the actor the conversation's
+# agent: agents only, since only agents are given chats.
+_TAKING = frozenset({Action.CLAIM, Action.REPLY, Action.TYPE})
 # What a supervisor does in another agent's chat.
 _MANAGING = frozenset({Action.TRANSFER, Action.CLOSE})
 

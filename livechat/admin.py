@@ -24,6 +24,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import privacy, services
+from .access import staff_role
 from .adapter import get_adapter
 from .branding import widget_face
 from .conf import app_settings
@@ -181,6 +182,17 @@ class VisitorAdmin(admin.ModelAdmin):
         )
 
 
+def _close_before_deleting(conversations):
+    """Open chats are closed (and consoles and the widget told) first.
+
+    Closed by the store: deleting conversations is its own permission. A
+    console would otherwise keep a tab of a chat that no longer exists.
+    """
+    for conversation in conversations:
+        if conversation.is_open:
+            services.close_conversation(conversation)
+
+
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
     list_display = (
@@ -214,6 +226,15 @@ class ConversationAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "created_at"
     actions = ("close_selected",)
+
+    def delete_model(self, request, obj):
+        _close_before_deleting([obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        _close_before_deleting(queryset.filter(status__in=Conversation.OPEN_STATUSES))
+        super().delete_queryset(request, queryset)
+
     # Only the topic is editable: status and assignment change through services.
     fields = (
         "visitor_link",
@@ -425,8 +446,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
 
 def _may_use_console(user):
     """Agents answer in the console; supervisors who are not agents watch."""
-    adapter = get_adapter()
-    return adapter.is_agent(user) or adapter.is_supervisor(user)
+    return staff_role(user) is not None
 
 
 def _console_link_context(request):

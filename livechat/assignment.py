@@ -156,12 +156,9 @@ def transfer_conversation(conversation, by, to_agent=None, to_department=None, n
                 raise ServiceError(
                     "agent_unavailable", _("That agent is not available now.")
                 )
-            if agent_loads([to_agent.pk]).get(
-                to_agent.pk, 0
-            ) >= adapter.max_concurrent_chats(to_agent):
-                raise ServiceError(
-                    "agent_full", _("That agent has no room for more chats.")
-                )
+            services.check_room(
+                to_agent, full_message=_("That agent has no room for more chats.")
+            )
             name = adapter.agent_public_name(to_agent)
             with services.visitor_language(conversation):
                 line = _(

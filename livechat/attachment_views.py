@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import protocol, services
-from .access import may_chat_as
+from .access import may_chat_as, staff_role
 from .adapter import get_adapter
 from .attachments import AttachmentRefused, build_attachment, open_stored
 from .models import Attachment, Conversation, Visitor
@@ -169,8 +169,7 @@ def upload(request):
 def _may_see(request, attachment):
     """Agents, supervisors and the conversation's own visitor; nobody else."""
     user = request.user
-    adapter = get_adapter()
-    if adapter.is_agent(user) or adapter.is_supervisor(user):
+    if staff_role(user) is not None:
         return True
     visitor = attachment.conversation.visitor
     if visitor.user_id:

@@ -3,9 +3,10 @@
 daphne passes a WebSocket message to the application only once it has read
 all of it (up to its own limit, 1 MiB), and an application cannot send close
 code 1009 or a close reason through daphne. When daphne runs livechat, its
-WebSocket factory is told livechat's limit instead: the server stops reading
-an oversized frame at its header, answers close code 1009 ("message too big")
-with the limit as the reason, and never holds the frame in memory. It also
+WebSocket factory is told livechat's limit as its frame limit: the server
+stops reading an oversized frame at its header, answers close code 1009
+("message too big") with the limit as the reason, and never holds the frame
+in memory. (Browsers send each message as one frame.) It also
 closes with a close frame rather than dropping the connection, so the client
 learns why.
 
@@ -40,9 +41,11 @@ def limit_daphne_frames():
         def setProtocolOptions(self, **options):  # noqa: N802 - autobahn's name
             limit = app_settings.MAX_FRAME_BYTES
             if limit:
-                for name in ("maxMessagePayloadSize", "maxFramePayloadSize"):
-                    own = options.get(name) or 0
-                    options[name] = min(own, limit) if own else limit
+                # Frames only: autobahn holds the server's own messages to the
+                # message limit too, and livechat's can be bigger. A message
+                # a client sends in several frames is checked by the consumer.
+                own = options.get("maxFramePayloadSize") or 0
+                options["maxFramePayloadSize"] = min(own, limit) if own else limit
             options["failByDrop"] = False
             super().setProtocolOptions(**options)
 

@@ -451,6 +451,8 @@ def post_agent_message(conversation, agent, body, client_id, attachment=None):
                 changes["first_agent_reply_at"] = now
             assigned = conversation.assigned_agent_id is None
             if assigned:
+                # Taking the chat by answering it: as a claim without override.
+                check_room(agent)
                 changes["assigned_agent"] = agent
             if conversation.status in Conversation.UNANSWERED_STATUSES:
                 changes["status"] = Conversation.Status.ACTIVE
@@ -578,7 +580,7 @@ def claim_conversation(conversation, agent, override=False):
             return conversation
         check_may_act(agent, conversation, Action.CLAIM)
         if not override:
-            _check_room(agent, adapter.max_concurrent_chats(agent))
+            check_room(agent)
         conversation.assigned_agent = agent
         conversation.status = Conversation.Status.ACTIVE
         conversation.save(update_fields=["assigned_agent", "status"])
@@ -593,10 +595,15 @@ def claim_conversation(conversation, agent, override=False):
     return conversation
 
 
-def _check_room(agent, limit):
-    """Refuse with ``agent_full`` when ``agent`` holds ``limit`` open chats."""
-    # Their profile's row lock serialises their claims (and the router's
-    # assignments to them): two at once cannot both take the last slot.
+def check_room(agent, full_message=None):
+    """Refuse with ``agent_full`` when ``agent`` holds their maximum of open
+    chats (the adapter's ``max_concurrent_chats``).
+
+    Call inside the transaction that gives them the chat: their profile's
+    row lock serialises claims, replies that take a chat and transfers to
+    them, so two at once cannot both take the last slot.
+    """
+    limit = get_adapter().max_concurrent_chats(agent)
     AgentProfile.objects.select_for_update().filter(user=agent).first()
     held = Conversation.objects.filter(
         status__in=Conversation.OPEN_STATUSES, assigned_agent=agent
@@ -604,7 +611,8 @@ def _check_room(agent, limit):
     if held >= limit:
         raise ServiceError(
             "agent_full",
-            _("You already have %(open)s of %(max)s chats.")
+            full_message
+            or _("You already have %(open)s of %(max)s chats.")
             % {"open": held, "max": limit},
         )
 

@@ -78,7 +78,7 @@ def test_any_agent_may_act_on_a_waiting_chat(people, action):
     assert may_act(bob, _chat(), action)
 
 
-@pytest.mark.parametrize("action", [Action.CLAIM, Action.REPLY])
+@pytest.mark.parametrize("action", [Action.CLAIM, Action.REPLY, Action.TYPE])
 def test_a_supervisor_who_is_no_agent_cannot_take_a_waiting_chat(people, action):
     *_, boss, _customer = people
     assert not may_act(boss, _chat(), action)

@@ -226,3 +226,29 @@ async def test_erase_from_the_admin_closes_the_open_chat_in_every_console(
     assert (await shopper.expect_state("closed"))["id"] == conversation_id
     assert not await database_sync_to_async(Conversation.objects.exists)()
     assert not await database_sync_to_async(Visitor.objects.exists)()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_deleting_an_open_conversation_in_the_admin_closes_it_first(
+    visitor_client, agent_client, agent, client
+):
+    shopper = await visitor_client(token=new_token()[1])
+    await shopper.expect("welcome")
+    await shopper.send(type="message", client_id="c1", body="hello?")
+    conversation_id = (await shopper.expect("ack"))["conversation"]
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="open", conversation=conversation_id)
+    await console.expect("opened")
+
+    boss = await database_sync_to_async(User.objects.create_superuser)(
+        "boss", "boss@example.com", "pw"
+    )
+    await sync_to_async(client.force_login)(boss)
+    url = reverse("admin:livechat_conversation_delete", args=[conversation_id])
+    response = await sync_to_async(client.post)(url, {"post": "yes"})
+    assert response.status_code == 302
+
+    assert (await console.expect_state("closed"))["id"] == conversation_id
+    assert (await shopper.expect_state("closed"))["id"] == conversation_id
+    assert not await database_sync_to_async(Conversation.objects.exists)()

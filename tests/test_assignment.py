@@ -352,6 +352,31 @@ def test_a_claim_past_the_limit_is_refused_unless_overridden(online):
     assert (row["open_chats"], row["max_chats"]) == (2, 1)
 
 
+def test_a_reply_that_would_take_a_chat_past_the_limit_is_refused(online):
+    ann = online("ann", max_chats=1)
+    services.claim_conversation(_chat(), ann)
+    second = _chat()
+    with pytest.raises(ServiceError) as refused:
+        services.post_agent_message(second, ann, "Hello!", "r1")
+    assert refused.value.code == "agent_full"
+    second.refresh_from_db()
+    assert second.assigned_agent_id is None
+    assert not second.messages.filter(sender_kind="agent").exists()
+    services.claim_conversation(second, ann, override=True)
+    services.post_agent_message(second, ann, "Hello!", "r1")  # hers now
+
+
+def test_a_transfer_to_a_full_agent_is_refused(online):
+    ann, bob = online("ann"), online("bob", max_chats=1)
+    services.claim_conversation(_chat(), bob)
+    chat = _chat()
+    services.claim_conversation(chat, ann)
+    with pytest.raises(ServiceError) as refused:
+        assignment.transfer_conversation(chat, ann, to_agent=bob)
+    assert refused.value.code == "agent_full"
+    assert Conversation.objects.get(pk=chat.pk).assigned_agent == ann
+
+
 @override_settings(LIVECHAT_ROUTING="auto")
 def test_auto_routing_gives_nothing_more_to_an_agent_over_the_limit(online):
     ann = online("ann", max_chats=1)

@@ -457,3 +457,32 @@ async def test_a_claim_past_the_limit_needs_an_override(
     await console.send(type="claim", conversation=second_id, override=True)
     taken = await second.expect_state("active")
     assert taken["agent"]["name"] == "Alice"
+
+
+@pytest.mark.parametrize(
+    "revoke, code, close_code",
+    [
+        ("permission", "forbidden", 4403),
+        ("delete the account", "login_required", 4401),
+    ],
+)
+async def test_a_console_whose_user_lost_the_right_is_refused_at_the_heartbeat(
+    agent_client, agent, monkeypatch, revoke, code, close_code
+):
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="ping")
+    await console.expect("pong")
+
+    def take_it_away():
+        if revoke == "permission":
+            agent.user_permissions.clear()
+        else:
+            type(agent).objects.filter(pk=agent.pk).delete()
+
+    await db(take_it_away)()
+    later = agent_consumer._clock() + agent_consumer.ROLE_RECHECK_SECONDS + 1
+    monkeypatch.setattr(agent_consumer, "_clock", lambda: later)
+    await console.send(type="ping")
+    assert (await console.expect("error"))["code"] == code
+    assert await console.closed_with() == close_code

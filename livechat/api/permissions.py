@@ -1,6 +1,6 @@
 from rest_framework.permissions import BasePermission
 
-from ..adapter import get_adapter
+from ..access import staff_role
 
 
 class IsAgentOrSupervisor(BasePermission):
@@ -13,5 +13,4 @@ class IsAgentOrSupervisor(BasePermission):
     message = "Only agents and supervisors can use the livechat API."
 
     def has_permission(self, request, view):
-        adapter = get_adapter()
-        return adapter.is_agent(request.user) or adapter.is_supervisor(request.user)
+        return staff_role(request.user) is not None

@@ -106,9 +106,14 @@ class SocketCounter:
         self.counts = Counter()
 
     def take(self, key):
-        """Count one more socket for ``key``; False (nothing counted) at the cap."""
+        """Count one more socket for ``key``; False (nothing counted) at the cap.
+
+        A socket with no key (an ASGI server that gives no client address)
+        is counted under None and never capped: all of them would share one
+        limit.
+        """
         limit = getattr(app_settings, self.setting)
-        if limit and self.counts[key] >= limit:
+        if limit and key is not None and self.counts[key] >= limit:
             return False
         self.counts[key] += 1
         return True

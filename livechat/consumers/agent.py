@@ -5,9 +5,11 @@ import functools
 import random
 import time
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from .. import (
@@ -18,7 +20,7 @@ from .. import (
     protocol,
     services,
 )
-from ..access import Action, check_may_act
+from ..access import Action, check_may_act, staff_role
 from ..adapter import get_adapter
 from ..conf import app_settings
 from ..models import AgentProfile, CannedReply, Conversation, Department
@@ -27,8 +29,18 @@ from ..protocol import FrameError
 from .base import _LivechatConsumer, _peek_type, _Refused, logger
 
 _clock = time.monotonic  # when an agent was last seen active (tests move it)
+# How often the heartbeat reads the console's user again (seconds).
+ROLE_RECHECK_SECONDS = 60.0
 # Where a console's next activity record falls (tests fix it).
 _spread = random.uniform  # noqa: S311 - spreading, not security
+
+
+def _session_ended():
+    return _Refused(
+        "login_required",
+        _("Your session has ended. Log in again to answer chats."),
+        protocol.CLOSE_UNAUTHENTICATED,
+    )
 
 
 def _forbidden():
@@ -90,6 +102,7 @@ class AgentConsumer(_LivechatConsumer):
     # chat, is never given chats). None: every frame is refused.
     role = None
     supervisor = False
+    _role_checked_at = 0.0  # when the heartbeat last read the user again
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,19 +117,25 @@ class AgentConsumer(_LivechatConsumer):
             return
         self.user = self.scope.get("user")
         if self.user is None or not self.user.is_authenticated:
+            await self._refuse(_session_ended())
+            return
+        try:
+            role = await self._role_of(self.user)
+        except DatabaseError:
+            logger.warning("livechat: could not check a console's user", exc_info=True)
             await self._refuse(
                 _Refused(
-                    "login_required",
-                    _("Your session has ended. Log in again to answer chats."),
-                    protocol.CLOSE_UNAUTHENTICATED,
+                    "unavailable",
+                    _("The chat is briefly unavailable; we will retry."),
+                    protocol.CLOSE_UNAVAILABLE,
                 )
             )
             return
-        role = await self._role_of(self.user)
         if role is None:
             await self._refuse(_forbidden())
             return
         self.role = role
+        self._role_checked_at = _clock()
 
     @_staff_frame
     async def on_hello(self, data):
@@ -354,8 +373,56 @@ class AgentConsumer(_LivechatConsumer):
         Always answered with ``pong``: the socket is alive even when the
         database is not.
         """
+        if _clock() - self._role_checked_at >= ROLE_RECHECK_SECONDS:
+            self._role_checked_at = _clock()
+            if not await self._still_staff():
+                return
         await self._best_effort(self._heartbeat, data.get("active") is True)
         await self.send_json({"type": "pong"})
+
+    async def _still_staff(self):
+        """Is the socket's user still who connect() accepted? Else refuse it.
+
+        Someone who logs out, is deactivated or loses the permission keeps
+        no console open on the strength of a check made hours ago. A database
+        that cannot answer changes nothing (the next heartbeat asks again).
+        """
+        try:
+            user, role = await self._fresh_role()
+        except DatabaseError:
+            logger.warning(
+                "livechat: could not recheck a console's user", exc_info=True
+            )
+            return True
+        if user is None:
+            await self._refuse(_session_ended())
+            return False
+        if role is None:
+            await self._refuse(_forbidden())
+            return False
+        self.user, self.role = user, role
+        return True
+
+    @db_call
+    def _fresh_role(self):
+        """(user, role) read again, or (None, None) once the session ended."""
+        session = self.scope.get("session")
+        key = getattr(session, "session_key", None)
+        if (
+            key
+            and not settings.SESSION_ENGINE.endswith("signed_cookies")
+            and not session.exists(key)
+        ):
+            return None, None  # logged out (or the session was cleared)
+        user = get_user_model()._default_manager.filter(pk=self.user.pk).first()
+        if user is None:
+            return None, None
+        stored_hash = session.get(HASH_SESSION_KEY) if session is not None else None
+        if stored_hash and not constant_time_compare(
+            stored_hash, user.get_session_auth_hash()
+        ):
+            return None, None  # the password changed: Django ends such sessions
+        return user, staff_role(user)
 
     def _heartbeat(self, active):
         if self.role == "agent":
@@ -381,12 +448,7 @@ class AgentConsumer(_LivechatConsumer):
 
     @db_call
     def _role_of(self, user):
-        adapter = get_adapter()
-        if adapter.is_agent(user):
-            return "agent"
-        if adapter.is_supervisor(user):
-            return "supervisor"
-        return None
+        return staff_role(user)
 
     @db_call
     def _public_name(self):

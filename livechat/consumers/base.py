@@ -159,11 +159,15 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
         timer = getattr(self, "_hello_timer", None)
         if timer is not None:
             timer.cancel()
+        self._release_counts()
+        for group in list(getattr(self, "groups_joined", ())):
+            await self._leave(group)
+
+    def _release_counts(self):
+        """Give back this socket's place under the caps (once; idempotent)."""
         if self._ip_counted:
             self._ip_counted = False
             admission.sockets_per_ip.release(self.ip)
-        for group in list(getattr(self, "groups_joined", ())):
-            await self._leave(group)
 
     def _hello_timed_out(self):
         if not self.greeted:
@@ -272,7 +276,12 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
             except _CLIENT_GONE:
                 logger.debug("livechat: %s socket gone before a send", self.endpoint)
 
-        return await super().__call__(scope, receive, send_unless_gone)
+        try:
+            return await super().__call__(scope, receive, send_unless_gone)
+        finally:
+            # A consumer that ended on an exception (in connect, say) never
+            # ran disconnect: its sockets must not count for ever.
+            self._release_counts()
 
     async def dispatch(self, message):
         """Runs for every frame and group event: call its handler.
@@ -318,9 +327,16 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
             )
         try:
             await self.send_json(protocol.error_frame(refused.code, refused.message))
-            await self.close(
-                code=refused.close_code, reason=_close_reason(refused.message)
-            )
+            try:
+                await self.close(
+                    code=refused.close_code, reason=_close_reason(refused.message)
+                )
+            except _CLIENT_GONE:
+                raise
+            except Exception:
+                # daphne lets an application close with 1000 or 3000-4999
+                # only (1009 comes from the server itself): close plainly.
+                await self.close()
         except Exception:  # the client may already be gone
             logger.debug("livechat: could not close refused socket", exc_info=True)
 

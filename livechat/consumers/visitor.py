@@ -43,12 +43,15 @@ class VisitorConsumer(_LivechatConsumer):
 
     _visitor_counted = False
 
+    def _release_counts(self):
+        super()._release_counts()
+        if self._visitor_counted:
+            self._visitor_counted = False
+            admission.sockets_per_visitor.release(self._visitor_key)
+
     async def disconnect(self, code):
         """Runs when the widget's socket closes: one live socket fewer."""
         await super().disconnect(code)
-        if self._visitor_counted:
-            self._visitor_counted = False
-            admission.sockets_per_visitor.release(self.visitor.pk)
         if self.greeted:
             await db_call(services.visitor_socket_closed)(self.visitor)
 
@@ -65,18 +68,20 @@ class VisitorConsumer(_LivechatConsumer):
                 _("Your chat session has expired. Reload the page."),
                 protocol.CLOSE_UNAUTHENTICATED,
             ) from exc
-        try:
-            self.visitor = await self._load_visitor(key, self.scope.get("user"), data)
-        except ServiceError as exc:
-            # Another customer's visitor: nothing of it was read or changed.
-            raise _Refused(exc.code, exc.message, protocol.CLOSE_FORBIDDEN) from exc
-        if not admission.sockets_per_visitor.take(self.visitor.pk):
+        # Counted by the token's key before any query: a flood of hellos with
+        # one token costs the database nothing.
+        if not admission.sockets_per_visitor.take(key):
             raise _Refused(
                 "too_many_connections",
                 _("This chat is open in too many windows. Close some and reload."),
                 protocol.CLOSE_TOO_MANY_CONNECTIONS,
             )
-        self._visitor_counted = True
+        self._visitor_key, self._visitor_counted = key, True
+        try:
+            self.visitor = await self._load_visitor(key, self.scope.get("user"), data)
+        except ServiceError as exc:
+            # Another customer's visitor: nothing of it was read or changed.
+            raise _Refused(exc.code, exc.message, protocol.CLOSE_FORBIDDEN) from exc
         self._greeted()
         await db_call(services.visitor_socket_opened)(self.visitor)
         await self._join(services.visitor_group(self.visitor.pk))

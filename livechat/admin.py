@@ -28,6 +28,7 @@ from .access import staff_role
 from .adapter import get_adapter
 from .branding import widget_face
 from .conf import app_settings
+from .errors import ServiceError
 from .models import AgentProfile, Conversation, LiveConsole, Message, Visitor
 
 
@@ -338,7 +339,7 @@ class ConversationAdmin(admin.ModelAdmin):
         for conversation in queryset.filter(status__in=Conversation.OPEN_STATUSES):
             try:
                 services.close_conversation(conversation, closed_by=request.user)
-            except services.ServiceError:
+            except ServiceError:
                 refused += 1  # another agent's chat, and not a supervisor
                 continue
             closed += 1

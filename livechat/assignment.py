@@ -16,9 +16,9 @@ from .access import Action, check_may_act
 from .adapter import DefaultLivechatAdapter, get_adapter, load_permissions
 from .availability import present_agents_filter
 from .conf import app_settings
+from .errors import ServiceError
 from .models import AgentProfile, Conversation, Department, InternalNote
 from .outbox import send_latest
-from .services import ServiceError
 
 
 def department_for_topic(topic):

@@ -18,10 +18,10 @@ from . import protocol, services
 from .access import may_chat_as, staff_role
 from .adapter import get_adapter
 from .attachments import AttachmentRefused, build_attachment, open_stored
+from .errors import ServiceError
 from .models import Attachment, Conversation, Visitor
 from .protocol import FrameError
 from .ratelimit import RateLimited, client_ip, hit
-from .services import ServiceError
 from .templatetags.livechat import SESSION_KEY
 from .tokens import InvalidToken, read_visitor_token
 

@@ -119,7 +119,7 @@ async def post_agent_message(agent, author, conversation_id, body, client_id):
     await _published(data, visitor_id, (agent_read, visitor_read), now, body)
     if email and not sockets and app_settings.FOLLOWUP_EMAIL_EVERY_SECONDS:
         # Their widget is gone: the reply may go by email too (rare; ORM).
-        await _after_stored(_follow_up, message_id)
+        await _after_stored(_mark_followup_pending, message_id)
     return data
 
 
@@ -158,7 +158,7 @@ def _signal(message_id):
     )
 
 
-def _follow_up(message_id):
+def _mark_followup_pending(message_id):
     from .visitors import follow_up_later
 
     message = Message.objects.select_related("conversation__visitor", "author").get(

@@ -4,7 +4,6 @@ Used by the management commands ``livechat_retention``, ``livechat_export``
 and ``livechat_erase`` and by the Visitor admin's export and erase.
 """
 
-import ipaddress
 import logging
 from datetime import timedelta
 
@@ -39,24 +38,6 @@ _IDENTIFYING = {
     "current_page": "",
     "session_key": "",
 }
-
-
-def anonymize_ip(ip):
-    """Zero the host part: the last octet of IPv4, the last 80 bits of IPv6."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return None
-    prefix = 24 if address.version == 4 else 48
-    network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
-    return str(network.network_address)
-
-
-def stored_ip(ip):
-    """The IP to store for a visitor under LIVECHAT_ANONYMIZE_IP."""
-    if not ip:
-        return None
-    return anonymize_ip(ip) if app_settings.ANONYMIZE_IP else ip
 
 
 @receiver(post_delete, sender=Attachment)
@@ -314,7 +295,12 @@ def _retention_scope(cutoff, anonymise):
     kept = Conversation.objects.filter(visitor=OuterRef("pk")).filter(
         Q(status__in=OPEN) | Q(created_at__gte=cutoff)
     )
-    visitors = Visitor.objects.filter(last_seen_at__lt=cutoff).exclude(Exists(kept))
+    # Nor while a widget of theirs is connected (``--days 0`` reaches now).
+    visitors = (
+        Visitor.objects.filter(last_seen_at__lt=cutoff)
+        .exclude(Exists(kept))
+        .exclude(live_sockets__gt=0)
+    )
     if anonymise:
         # Only what still holds something to remove, so a second run changes
         # (and counts) nothing.

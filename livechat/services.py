@@ -21,6 +21,7 @@ from .access import Action, check_may_act, may_chat_as
 from .adapter import get_adapter
 from .conf import app_settings
 from .errors import ServiceError
+from .ip_addresses import stored_ip
 from .models import AgentProfile, Conversation, Message, Visitor
 from .outbox import (
     ACTIVITY_GROUP,
@@ -31,7 +32,7 @@ from .outbox import (
 )
 
 # Published here for the faces.
-__all__ = ["ServiceError", "send_now", "send_to_groups"]
+__all__ = ["send_now", "send_to_groups"]
 
 logger = logging.getLogger(__name__)
 
@@ -119,10 +120,15 @@ def get_or_create_visitor(key, user=None):
                 "forbidden", _("Please log in again to continue this chat.")
             )
         if visitor.user_id is None and user is not None and user.is_authenticated:
-            visitor.user = user
-            get_adapter().populate_visitor(visitor, user)
+            _link_to_user(visitor, user)
             visitor.save(update_fields=["user", "name", "email"])
     return visitor
+
+
+def _link_to_user(visitor, user):
+    """Make ``visitor`` the customer's, filling its name and email from them."""
+    visitor.user = user
+    get_adapter().populate_visitor(visitor, user)
 
 
 def visitor_for_user(user, anonymous_key=None):
@@ -138,9 +144,8 @@ def visitor_for_user(user, anonymous_key=None):
     if anonymous_key is not None:
         visitor = Visitor.objects.filter(key=anonymous_key, user=None).first()
     if visitor is None:
-        visitor = Visitor(user=user)
-    visitor.user = user
-    get_adapter().populate_visitor(visitor, user)
+        visitor = Visitor()
+    _link_to_user(visitor, user)
     visitor.save()
     return visitor
 
@@ -166,8 +171,6 @@ def touch_visitor(
     visitor, page=None, locale=None, user_agent=None, session_key=None, ip=None
 ):
     """Record that the visitor is here now, and where."""
-    from .privacy import stored_ip
-
     visitor.last_seen_at = timezone.now()
     fields = ["last_seen_at"]
     ip = stored_ip(ip)
@@ -481,7 +484,7 @@ def post_agent_message(conversation, agent, body, client_id, attachment=None):
                 # too, they are probably not on the site any more.
                 transaction.on_commit(lambda: _email_offline_reply(message))
             else:
-                transaction.on_commit(lambda: _follow_up(message, conversation))
+                transaction.on_commit(lambda: _mark_followup_pending(message, conversation))
             _after_message(message, conversation)
     except IntegrityError:
         existing = _existing_message({"conversation_id": conversation_id}, client_id)
@@ -505,7 +508,7 @@ def _locked_for_reply(conversation_id):
         raise ServiceError("not_found", _("No such conversation.")) from None
 
 
-def _follow_up(message, conversation):
+def _mark_followup_pending(message, conversation):
     from .visitors import follow_up_later
 
     follow_up_later(message, conversation)

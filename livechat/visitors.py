@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from . import availability, protocol, services
 from .adapter import get_adapter
 from .conf import app_settings
+from .errors import ServiceError
 from .models import Conversation, Message
 from .outbox import send_latest
 
@@ -248,10 +249,10 @@ def send_due_followups(now=None):
     now = now or timezone.now()
     pending = Conversation.objects.filter(followup_pending=True)
     ids = list(pending.values_list("pk", flat=True)[:500])
-    return sum(_follow_up(conversation_id, now) for conversation_id in ids)
+    return sum(_send_followup_if_due(conversation_id, now) for conversation_id in ids)
 
 
-def _follow_up(conversation_id, now):
+def _send_followup_if_due(conversation_id, now):
     """The email due for one conversation, if any: 1 when one was sent."""
     with transaction.atomic():
         try:
@@ -330,7 +331,7 @@ def rate_conversation(conversation, rating, comment=""):
     if len(comment) > 2000:
         raise InvalidProfile({"comment": _("Use at most 2000 characters.")})
     if conversation.is_open:
-        raise services.ServiceError(
+        raise ServiceError(
             "conversation_open", _("You can rate the chat once it has ended.")
         )
     with transaction.atomic():

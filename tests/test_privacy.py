@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from livechat import privacy, services
+from livechat.ip_addresses import anonymize_ip
 from livechat.models import Attachment, Conversation, Message, Visitor
 
 from .conftest import new_token
@@ -134,7 +135,7 @@ def test_erase_by_user_removes_everything(django_user_model, media):
     ],
 )
 def test_ip_anonymisation(ip, expected):
-    assert privacy.anonymize_ip(ip) == expected
+    assert anonymize_ip(ip) == expected
 
 
 async def test_visitor_ip_is_stored_anonymised_when_asked(visitor_client, settings):
@@ -197,6 +198,14 @@ def test_retention_zero_days_means_every_closed_conversation():
     _retention("--days", "0", "--apply")
     assert not Conversation.objects.filter(pk=closed_today.pk).exists()
     assert Conversation.objects.get(pk=waiting.pk).is_open
+
+
+def test_retention_never_removes_a_visitor_whose_widget_is_connected():
+    here = Visitor.objects.create(live_sockets=1)
+    gone = Visitor.objects.create()
+    _retention("--days", "0", "--apply")
+    assert Visitor.objects.filter(pk=here.pk).exists()
+    assert not Visitor.objects.filter(pk=gone.pk).exists()
 
 
 def test_retention_is_a_dry_run_by_default(media):

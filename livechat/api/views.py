@@ -13,6 +13,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from .. import protocol, services
+from ..errors import ServiceError
 from ..models import Conversation, Message
 from .permissions import IsAgentOrSupervisor
 from .serializers import ConversationSerializer, MessageSerializer, ReplySerializer
@@ -127,7 +128,7 @@ class ConversationMessages(generics.GenericAPIView):
                 reply.validated_data["body"],
                 reply.validated_data["client_id"],
             )
-        except services.ServiceError as exc:
+        except ServiceError as exc:
             return _refused(exc)
         return Response(
             protocol.ack_frame(message, duplicate=not created),
@@ -147,7 +148,7 @@ class ConversationClose(generics.GenericAPIView):
         conversation = get_object_or_404(Conversation, pk=pk)
         try:
             services.close_conversation(conversation, closed_by=request.user)
-        except services.ServiceError as exc:
+        except ServiceError as exc:
             return _refused(exc)
         conversation.refresh_from_db()
         return Response(ConversationSerializer(conversation).data)

@@ -16,10 +16,10 @@ from .. import (
     services,
 )
 from ..conf import app_settings
+from ..errors import ServiceError
 from ..outbox import db_call
 from ..protocol import FrameError
 from ..ratelimit import RateLimited, client_ip
-from ..services import ServiceError
 from ..visitors import InvalidProfile
 from . import admission
 

@@ -11,11 +11,11 @@ from .. import (
     visitors,
 )
 from ..conf import app_settings
+from ..errors import ServiceError
 from ..models import Conversation
 from ..outbox import db_call
 from ..protocol import FrameError
 from ..ratelimit import hit
-from ..services import ServiceError
 from ..tokens import InvalidToken, read_visitor_token
 from . import admission
 from .base import _LivechatConsumer, _profile, _Refused, security_logger

@@ -484,7 +484,9 @@ def post_agent_message(conversation, agent, body, client_id, attachment=None):
                 # too, they are probably not on the site any more.
                 transaction.on_commit(lambda: _email_offline_reply(message))
             else:
-                transaction.on_commit(lambda: _mark_followup_pending(message, conversation))
+                transaction.on_commit(
+                    lambda: _mark_followup_pending(message, conversation)
+                )
             _after_message(message, conversation)
     except IntegrityError:
         existing = _existing_message({"conversation_id": conversation_id}, client_id)

@@ -134,7 +134,8 @@ def check_client_ip_behind_proxy(app_configs, **kwargs):
                 "The site runs behind a proxy (SECURE_PROXY_SSL_HEADER or "
                 "USE_X_FORWARDED_HOST is set) but LIVECHAT_TRUSTED_PROXY_HEADER is "
                 "not: every shopper has the proxy's address, so the per-IP rate "
-                "limits refuse everyone at once and stored IPs are the proxy's.",
+                "limits and socket caps (LIVECHAT_MAX_SOCKETS_PER_IP) refuse "
+                "everyone at once and stored IPs are the proxy's.",
                 hint='Set LIVECHAT_TRUSTED_PROXY_HEADER = "x-forwarded-for" if your '
                 "proxy overwrites that header (see docs/deployment.md).",
                 id="livechat.W004",

@@ -44,15 +44,18 @@ def _peek_type(text):
     return data.get("type") if isinstance(data, dict) else None
 
 
-def _frame_bytes(text_data, bytes_data):
-    """The frame's size in bytes, encoding text only when it could matter."""
+def _over_limit(text_data, bytes_data, limit):
+    """Is the frame larger than ``limit`` bytes (0: no limit)?
+
+    Text is encoded only when its length alone cannot tell.
+    """
+    if not limit:
+        return False
     if bytes_data is not None:
-        return len(bytes_data)
-    if text_data is None:
-        return 0
-    if len(text_data) * 4 <= app_settings.MAX_FRAME_BYTES:
-        return len(text_data)  # UTF-8 needs at most 4 bytes a character
-    return len(text_data.encode("utf-8"))
+        return len(bytes_data) > limit
+    if text_data is None or len(text_data) * 4 <= limit:
+        return False  # UTF-8 needs at most 4 bytes a character
+    return len(text_data) > limit or len(text_data.encode("utf-8")) > limit
 
 
 def _close_reason(message):
@@ -185,12 +188,12 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
         """Runs for every frame from the client: parse, dispatch, answer errors."""
         if self.refused:
             return
-        if _frame_bytes(text_data, bytes_data) > app_settings.MAX_FRAME_BYTES:
+        limit = app_settings.MAX_FRAME_BYTES
+        if _over_limit(text_data, bytes_data, limit):
             await self._refuse(
                 _Refused(
                     "too_large",
-                    _("Frames are limited to %(limit)d bytes.")
-                    % {"limit": app_settings.MAX_FRAME_BYTES},
+                    _("Frames are limited to %(limit)d bytes.") % {"limit": limit},
                     protocol.CLOSE_FRAME_TOO_LARGE,
                 )
             )

@@ -8,7 +8,7 @@ from .livechat_export import _account
 class Command(BaseCommand):
     help = (
         "Erase a shopper's conversations, messages, notes and files (right to "
-        "erasure). Open conversations are closed first, as an agent would."
+        "erasure). Open conversations are closed first, and consoles told."
     )
 
     def add_arguments(self, parser):

@@ -428,6 +428,8 @@ class LivechatStack(Stack):
         env["LIVECHAT_ROUTING"] = "claim"
         # Thousands of bench sockets share 127.0.0.1: no cap on them (0).
         env["LIVECHAT_MAX_SOCKETS_PER_IP"] = "0"
+        # A console agent answers (so takes) every chat it watches.
+        env["LIVECHAT_MAX_CONCURRENT_CHATS"] = "1000000"
         if getattr(args, "cache", "redis") == "redis":
             # As in production (settings_production): one cache for every
             # process, so rate limits hold across them.

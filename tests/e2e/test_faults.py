@@ -40,6 +40,7 @@ from .clients import (
     visitor_token,
 )
 from .live import (
+    SHARED_SHOP_ENV,
     LiveShopUnavailable,
     PostgresDatabase,
     _to_libpq,
@@ -153,6 +154,7 @@ def fault_shop(request, tmp_path_factory, private_redis):
     """example_shop under daphne, its channel layer on the private Redis."""
     directory = tmp_path_factory.mktemp("fault_shop")
     env = {
+        **SHARED_SHOP_ENV,  # its tests give the demo agent many chats
         "LIVECHAT_AGENT_GRACE_SECONDS": str(GRACE_SECONDS),
         "LIVECHAT_AGENT_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT),
     }

@@ -199,10 +199,8 @@ def test_django_delete_selected_is_replaced_by_erase(client, shopper):
     assert b"erase_selected" in content and b"delete_selected" not in content
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_erase_from_the_admin_closes_the_open_chat_in_every_console(
-    visitor_client, agent_client, agent, client
-):
+async def _open_chat_watched_by_a_console(visitor_client, agent_client, agent):
+    """A shopper's chat open in an agent's console: (shopper, console, id)."""
     shopper = await visitor_client(token=new_token()[1])
     await shopper.expect("welcome")
     await shopper.send(type="message", client_id="c1", body="my address is secret")
@@ -211,12 +209,25 @@ async def test_erase_from_the_admin_closes_the_open_chat_in_every_console(
     await console.expect("welcome")
     await console.send(type="open", conversation=conversation_id)
     await console.expect("opened")
-    visitor = await database_sync_to_async(Visitor.objects.get)()
+    return shopper, console, conversation_id
 
+
+async def _superuser_logged_in(client):
     boss = await database_sync_to_async(User.objects.create_superuser)(
         "boss", "boss@example.com", "pw"
     )
     await sync_to_async(client.force_login)(boss)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_erase_from_the_admin_closes_the_open_chat_in_every_console(
+    visitor_client, agent_client, agent, client
+):
+    shopper, console, conversation_id = await _open_chat_watched_by_a_console(
+        visitor_client, agent_client, agent
+    )
+    visitor = await database_sync_to_async(Visitor.objects.get)()
+    await _superuser_logged_in(client)
     response = await sync_to_async(_action)(
         client, "erase_selected", visitor, post="yes"
     )
@@ -232,19 +243,10 @@ async def test_erase_from_the_admin_closes_the_open_chat_in_every_console(
 async def test_deleting_an_open_conversation_in_the_admin_closes_it_first(
     visitor_client, agent_client, agent, client
 ):
-    shopper = await visitor_client(token=new_token()[1])
-    await shopper.expect("welcome")
-    await shopper.send(type="message", client_id="c1", body="hello?")
-    conversation_id = (await shopper.expect("ack"))["conversation"]
-    console = await agent_client(agent)
-    await console.expect("welcome")
-    await console.send(type="open", conversation=conversation_id)
-    await console.expect("opened")
-
-    boss = await database_sync_to_async(User.objects.create_superuser)(
-        "boss", "boss@example.com", "pw"
+    shopper, console, conversation_id = await _open_chat_watched_by_a_console(
+        visitor_client, agent_client, agent
     )
-    await sync_to_async(client.force_login)(boss)
+    await _superuser_logged_in(client)
     url = reverse("admin:livechat_conversation_delete", args=[conversation_id])
     response = await sync_to_async(client.post)(url, {"post": "yes"})
     assert response.status_code == 302

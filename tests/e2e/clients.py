@@ -43,8 +43,18 @@ def visitor_token(shop, session, path="/"):
 
 def log_in_agent(shop, username="agent", password="agent-demo-pass"):  # noqa: S107
     """A requests.Session logged in through the admin login form (with CSRF)."""
+    return _logged_in(shop, "/admin/login/", username, password, next="/admin/")
+
+
+def log_in_customer(shop, username="customer", password="customer-demo-pass"):  # noqa: S107
+    """A requests.Session of a shop customer, logged in on the shop's own form."""
+    return _logged_in(shop, "/accounts/login/", username, password)
+
+
+def _logged_in(shop, path, username, password, **fields):
+    """A requests.Session that posted the login form at ``path`` (with CSRF)."""
     session = http_session()
-    login_url = shop.url("/admin/login/")
+    login_url = shop.url(path)
     session.get(login_url, timeout=HTTP_TIMEOUT).raise_for_status()
     response = session.post(
         login_url,
@@ -52,34 +62,13 @@ def log_in_agent(shop, username="agent", password="agent-demo-pass"):  # noqa: S
             "csrfmiddlewaretoken": session.cookies["csrftoken"],
             "username": username,
             "password": password,
-            "next": "/admin/",
+            **fields,
         },
         allow_redirects=False,
         timeout=HTTP_TIMEOUT,
     )
     assert response.status_code == 302 and "sessionid" in session.cookies, (
-        f"admin login of {username} failed: HTTP {response.status_code}"
-    )
-    return session
-
-
-def log_in_customer(shop, username="customer", password="customer-demo-pass"):  # noqa: S107
-    """A requests.Session of a shop customer, logged in on the shop's own form."""
-    session = http_session()
-    login = shop.url("/accounts/login/")
-    session.get(login, timeout=HTTP_TIMEOUT).raise_for_status()
-    response = session.post(
-        login,
-        data={
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-            "username": username,
-            "password": password,
-        },
-        allow_redirects=False,
-        timeout=HTTP_TIMEOUT,
-    )
-    assert response.status_code == 302 and "sessionid" in session.cookies, (
-        f"login of customer {username} failed: HTTP {response.status_code}"
+        f"login of {username} at {path} failed: HTTP {response.status_code}"
     )
     return session
 

@@ -1,7 +1,7 @@
 """Admin pages for what the store edits: widget, hours, invitations, canned
 replies, departments; and the attachments record.
 
-Imported by ``livechat.admin`` (Django only autodiscovers ``admin.py``).
+Registered when Django autodiscovers ``livechat.admin``.
 """
 
 from django.contrib import admin
@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from ..models import (
     Attachment,
     BusinessHours,
     CannedReply,

@@ -1,0 +1,158 @@
+"""Visitors in the admin: their chats, and their data exported or erased."""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from .. import privacy
+from ..models import Visitor
+
+
+@admin.register(Visitor)
+class VisitorAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "email",
+        "user",
+        "locale",
+        "current_page",
+        "last_seen_at",
+    )
+    list_filter = ("locale",)
+    list_select_related = ("user",)
+    search_fields = ("name", "email", "key", "user__username", "user__email")
+    raw_id_fields = ("user",)
+    # Where the shopper is and what they browse with are reported by the widget.
+    readonly_fields = (
+        "key",
+        "current_page",
+        "user_agent",
+        "created_at",
+        "last_seen_at",
+        "conversations_link",
+    )
+    fields = (
+        "key",
+        "name",
+        "email",
+        "user",
+        "locale",
+        "current_page",
+        "user_agent",
+        "created_at",
+        "last_seen_at",
+        "conversations_link",
+    )
+    date_hierarchy = "last_seen_at"
+    actions = ("export_selected", "erase_selected")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Erasure (erase_selected) closes open chats and shows its counts first;
+        # Django's delete would leave consoles with chats that no longer exist.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a visitor erases their conversations with them.
+        return super().has_delete_permission(request, obj) and request.user.has_perm(
+            "livechat.delete_conversation"
+        )
+
+    def has_export_permission(self, request):
+        # The export holds the visitor and their transcripts: no more than
+        # these admin pages show to someone who may view both.
+        return self.has_view_permission(request) and request.user.has_perm(
+            "livechat.view_conversation"
+        )
+
+    @admin.action(
+        description=_("Export selected visitors' data (JSON)"),
+        permissions=["export"],
+    )
+    def export_selected(self, request, queryset):
+        response = JsonResponse(
+            privacy.export_visitors(queryset),
+            json_dumps_params={"indent": 2, "ensure_ascii": False},
+        )
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response["Content-Disposition"] = (
+            f'attachment; filename="livechat-visitors-{stamp}.json"'
+        )
+        return response
+
+    @admin.action(
+        description=_("Erase selected visitors and all their data"),
+        permissions=["delete"],
+    )
+    def erase_selected(self, request, queryset):
+        if request.POST.get("post") == "yes":
+            self._erase(request, queryset)
+            return None
+        return self._erase_confirmation(request, queryset, action="erase_selected")
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """Runs on a visitor's Delete button: the erasure, counts shown first."""
+        visitor = self.get_object(request, unquote(object_id))
+        if visitor is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_delete_permission(request, visitor):
+            raise PermissionDenied
+        queryset = Visitor.objects.filter(pk=visitor.pk)
+        if request.method == "POST" and request.POST.get("post") == "yes":
+            self._erase(request, queryset)
+            return HttpResponseRedirect(reverse("admin:livechat_visitor_changelist"))
+        return self._erase_confirmation(request, queryset, visitor=visitor)
+
+    def _erase(self, request, queryset):
+        counts = privacy.erase_visitors(queryset, erased_by=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "Erased %(count)d visitor and everything stored about them.",
+                "Erased %(count)d visitors and everything stored about them.",
+                counts["visitors"],
+            )
+            % {"count": counts["visitors"]},
+            messages.SUCCESS,
+        )
+
+    def _erase_confirmation(self, request, queryset, action=None, visitor=None):
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Erase visitors and their data"),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "media": self.media,
+            "visitors": queryset.select_related("user"),
+            "visitor": visitor,
+            "counts": privacy.erasure_counts(queryset),
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/livechat/visitor/erase_confirmation.html", context
+        )
+
+    @admin.display(description=_("conversations"))
+    def conversations_link(self, visitor):
+        if visitor.pk is None:
+            return "-"
+        count = visitor.conversations.count()
+        url = reverse("admin:livechat_conversation_changelist")
+        return format_html(
+            '<a href="{}?visitor__id__exact={}">{}</a>',
+            url,
+            visitor.pk,
+            ngettext("%(count)d conversation", "%(count)d conversations", count)
+            % {"count": count},
+        )

@@ -18,7 +18,8 @@ from .availability import present_agents_filter
 from .conf import app_settings
 from .errors import ServiceError
 from .models import AgentProfile, Conversation, Department, InternalNote
-from .outbox import send_latest
+from .realtime import groups
+from .realtime.publishing import send_latest
 
 
 def department_for_topic(topic):
@@ -166,7 +167,7 @@ def transfer_conversation(conversation, by, to_agent=None, to_department=None, n
                     "so there is no need to repeat anything."
                 ) % {"name": name}
             _assign(conversation, to_agent, line)
-            target_groups = [services.agent_group(to_agent.pk)]
+            target_groups = [groups.agent_group(to_agent.pk)]
         else:
             conversation.assigned_agent = None
             conversation.status = Conversation.Status.WAITING
@@ -179,7 +180,7 @@ def transfer_conversation(conversation, by, to_agent=None, to_department=None, n
                 ) % {"team": to_department.name}
             services.post_system_message(conversation, line)
             services.publish_conversation(conversation)
-            target_groups = [services.AGENTS_GROUP]
+            target_groups = [groups.AGENTS_GROUP]
             _publish_loads_on_commit()
         summary = protocol.conversation_summary(conversation)
         frame = {
@@ -232,7 +233,7 @@ def add_note(conversation, agent, body, client_id=""):
             )
             # Only the agents' conversation group: the shopper never gets it.
             services.publish_on_commit(
-                [services.conversation_group(conversation.pk)], note_frame(note)
+                [groups.conversation_group(conversation.pk)], note_frame(note)
             )
     except IntegrityError:
         return InternalNote.objects.get(
@@ -299,7 +300,7 @@ def publish_loads():
 
 
 def _loads_update():
-    return [([services.AGENTS_GROUP], {"type": "agents", "agents": agents_board()})]
+    return [([groups.AGENTS_GROUP], {"type": "agents", "agents": agents_board()})]
 
 
 def _publish_loads_on_commit():

@@ -26,10 +26,12 @@ from django.db import DatabaseError, OperationalError, connections
 from django.db import router as db_router
 from django.utils import timezone
 
-from . import outbox, protocol, ratelimit, signals
+from . import protocol, ratelimit, signals
 from .conf import app_settings
 from .models import Conversation, Message, Visitor
-from .outbox import db_call
+from .realtime import layer, publishing
+from .realtime.groups import conversation_group, visitor_group
+from .realtime.publishing import db_call
 
 logger = logging.getLogger(__name__)
 
@@ -136,15 +138,12 @@ async def _after_stored(func, message_id):
 
 async def _published(data, visitor_id, reads, now, body):
     """What services publish on commit for a message in an active chat."""
-    # Imported here: services builds on outbox, as this module does.
-    from .services import conversation_group, visitor_group
-
     conversation_id = data["conversation"]
     groups = [conversation_group(conversation_id)]
     if visitor_id is not None:
         groups.insert(0, visitor_group(visitor_id))
-    await outbox.send_to_groups(groups, {"type": "message", "message": data})
-    outbox.send_inbox_activity_now(
+    await layer.send_to_groups(groups, {"type": "message", "message": data})
+    publishing.send_inbox_activity_now(
         protocol.activity(conversation_id, data["seq"], *reads, body, now)
     )
     if signals.message_posted.has_listeners(Message):

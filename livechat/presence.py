@@ -14,10 +14,9 @@ from django.utils import timezone
 from .availability import compute_availability, forget_cached
 from .conf import app_settings
 from .models import AgentConnection, AgentProfile
-from .outbox import send_latest
-from .services import send_now
+from .realtime.groups import WIDGETS_GROUP
+from .realtime.publishing import send_latest, send_now
 
-WIDGETS_GROUP = "livechat.widgets"
 _HEARTBEAT_EVERY = timedelta(seconds=5)
 
 

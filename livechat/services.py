@@ -23,31 +23,16 @@ from .conf import app_settings
 from .errors import ServiceError
 from .ip_addresses import stored_ip
 from .models import AgentProfile, Conversation, Message, Visitor
-from .outbox import (
+from .realtime.groups import (
     ACTIVITY_GROUP,
     AGENTS_GROUP,
-    send_inbox_activity,
-    send_now,
-    send_to_groups,
+    conversation_group,
+    visitor_group,
 )
-
-# Published here for the faces.
-__all__ = ["send_now", "send_to_groups"]
+from .realtime.layer import send_to_groups
+from .realtime.publishing import send_inbox_activity, send_now
 
 logger = logging.getLogger(__name__)
-
-
-def visitor_group(visitor_id):
-    return f"livechat.visitor.{visitor_id}"
-
-
-def agent_group(user_id):
-    """Every console of one agent (several tabs, several devices)."""
-    return f"livechat.agent.{user_id}"
-
-
-def conversation_group(conversation_id):
-    return f"livechat.conversation.{conversation_id}"
 
 
 # Publishing -----------------------------------------------------------------
@@ -55,10 +40,6 @@ def conversation_group(conversation_id):
 
 def publish_on_commit(groups, frame):
     """Send ``frame`` to ``groups`` once the current transaction commits."""
-    _publish_on_commit(groups, frame)
-
-
-def _publish_on_commit(groups, frame):
     groups = list(groups)
     transaction.on_commit(lambda: send_now(groups, frame))
 
@@ -87,14 +68,14 @@ def publish_conversation(conversation, preview=""):
 
 def _publish_conversation(conversation, preview=""):
     """Tell the visitor and every agent console about a conversation's state."""
-    _publish_on_commit(
+    publish_on_commit(
         [visitor_group(conversation.visitor_id)],
         {
             "type": "conversation",
             "conversation": protocol.conversation_state(conversation),
         },
     )
-    _publish_on_commit(
+    publish_on_commit(
         [AGENTS_GROUP],
         {
             "type": "conversation",
@@ -247,7 +228,7 @@ def _existing_message(conversation_filter, client_id):
     )
 
 
-def _store_message(
+def _insert_message(
     conversation_id,
     sender_kind,
     body,
@@ -330,7 +311,7 @@ def _next_seq(conversation_id, fields, read_by=None):
 
 def store_message(conversation, sender_kind, body, client_id="", author=None):
     """Store and publish a message in ``conversation`` (inside a transaction)."""
-    message = _store_message(conversation.pk, sender_kind, body, client_id, author)
+    message = _insert_message(conversation.pk, sender_kind, body, client_id, author)
     conversation.last_seq = message.seq
     _after_message(message, conversation)
     return message
@@ -338,7 +319,7 @@ def store_message(conversation, sender_kind, body, client_id="", author=None):
 
 def _after_message(message, conversation):
     frame = protocol.message_frame(message)
-    _publish_on_commit(
+    publish_on_commit(
         [visitor_group(conversation.visitor_id), conversation_group(conversation.pk)],
         frame,
     )
@@ -353,7 +334,7 @@ def _after_message(message, conversation):
     ):
         # Waiting or missed: every console's queue shows it, at once.
         summary = protocol.conversation_summary(conversation, preview)
-        _publish_on_commit(
+        publish_on_commit(
             [AGENTS_GROUP], {"type": "conversation", "conversation": summary}
         )
     else:
@@ -399,7 +380,7 @@ def post_visitor_message(
                     department=department_for_topic(topic),
                 )
             # A retry in the open conversation hits its unique client id.
-            message = _store_message(
+            message = _insert_message(
                 conversation.pk,
                 Message.Sender.VISITOR,
                 body,
@@ -460,7 +441,7 @@ def post_agent_message(conversation, agent, body, client_id, attachment=None):
             if conversation.status in Conversation.UNANSWERED_STATUSES:
                 changes["status"] = Conversation.Status.ACTIVE
             # A retry hits the conversation's unique client id.
-            message = _store_message(
+            message = _insert_message(
                 conversation.pk,
                 Message.Sender.AGENT,
                 body,
@@ -525,7 +506,7 @@ def _email_offline_reply(message):
 def post_system_message(conversation, body):
     """Store a line from the store itself (joins, closes...)."""
     with transaction.atomic():
-        message = _store_message(conversation.pk, Message.Sender.SYSTEM, body)
+        message = _insert_message(conversation.pk, Message.Sender.SYSTEM, body)
         _after_message(message, conversation)
     return message
 
@@ -554,10 +535,6 @@ def visitor_language(conversation):
 
 def locked(conversation_id):
     """The conversation, row-locked until the transaction ends."""
-    return _locked(conversation_id)
-
-
-def _locked(conversation_id):
     return (
         Conversation.objects.select_for_update()
         .select_related("visitor")
@@ -574,7 +551,7 @@ def claim_conversation(conversation, agent, override=False):
     """
     adapter = get_adapter()
     with transaction.atomic():
-        conversation = _locked(conversation.pk)
+        conversation = locked(conversation.pk)
         if not conversation.is_open:
             raise ServiceError("conversation_closed", _("This conversation is closed."))
         if conversation.assigned_agent_id not in (None, agent.pk):
@@ -631,7 +608,7 @@ def close_conversation(conversation, closed_by=None, tag="", reason=None):
     store itself does (housekeeping, erasure).
     """
     with transaction.atomic():
-        conversation = _locked(conversation.pk)
+        conversation = locked(conversation.pk)
         if not conversation.is_open:
             return conversation
         if closed_by is not None:
@@ -686,7 +663,7 @@ def mark_read(conversation, reader, seq, user=None):
             sender_kind__in=[other, Message.Sender.SYSTEM]
         ).update(read_at=timezone.now())
         setattr(conversation, field, seq)
-        _publish_on_commit(
+        publish_on_commit(
             [
                 visitor_group(conversation.visitor_id),
                 conversation_group(conversation.pk),
@@ -701,7 +678,7 @@ def mark_read(conversation, reader, seq, user=None):
         if reader == "agent":
             # For the unread counts of consoles that list the chat but do
             # not follow it (its assigned agent's consoles do).
-            _publish_on_commit(
+            publish_on_commit(
                 [
                     ACTIVITY_GROUP
                     if conversation.status == Conversation.Status.ACTIVE

@@ -24,7 +24,8 @@ from .adapter import get_adapter
 from .conf import app_settings
 from .errors import ServiceError
 from .models import Conversation, Message
-from .outbox import send_latest
+from .realtime import groups
+from .realtime.publishing import send_latest
 
 logger = logging.getLogger(__name__)
 
@@ -439,6 +440,6 @@ def publish_queue():
 
 def _queue_update():
     return [
-        ([services.visitor_group(visitor_id)], frame)
+        ([groups.visitor_group(visitor_id)], frame)
         for visitor_id, frame in queue_frames().items()
     ]

@@ -8,7 +8,8 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Permission
 from django.db import connections
 
-from livechat import fastpath, outbox, ratelimit
+from livechat import fastpath, ratelimit
+from livechat.realtime import coalescing, database_threads
 from livechat.routing import websocket_urlpatterns
 from livechat.tokens import make_visitor_token
 
@@ -72,10 +73,10 @@ async def _fresh_channel_layer():
     yield
     # What the process holds back for the next interval (coalesced inbox,
     # loads, availability) goes now, not into the next test's database.
-    await outbox.flush_pending()
+    await coalescing.flush_pending()
     # Calls of consumers the test left running end before the tables are
     # emptied (a query mid-flight there deadlocks with the flush).
-    await asyncio.to_thread(outbox.shutdown_database_threads)
+    await asyncio.to_thread(database_threads.shutdown_database_threads)
     await fastpath.close_connections()
     await ratelimit.close_connections()
     # Consumers ran ORM work in sync_to_async's thread; close its connection so

@@ -21,6 +21,7 @@ from PIL import Image
 from livechat import services
 from livechat.attachments import clean_file_name, detect_type
 from livechat.models import Attachment, Conversation, Message, Visitor
+from livechat.realtime import groups
 from livechat.tokens import make_visitor_token
 
 pytestmark = pytest.mark.django_db
@@ -215,7 +216,7 @@ def test_message_frame_published_after_commit_carries_the_attachment(
 ):
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(services.visitor_group(visitor.pk), channel)
+    async_to_sync(layer.group_add)(groups.visitor_group(visitor.pk), channel)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = post_file(shopper, upload_file("p.png", image_bytes()), token=token)

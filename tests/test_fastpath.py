@@ -13,9 +13,10 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from livechat import fastpath, outbox, protocol, ratelimit, signals, visitors
+from livechat import fastpath, protocol, ratelimit, signals, visitors
 from livechat.conf import app_settings
 from livechat.models import Conversation, Message, Visitor
+from livechat.realtime import publishing
 
 from .conftest import new_token
 from .services_env import IN_CI
@@ -38,13 +39,13 @@ def _postgresql():
 def calls(monkeypatch):
     """What ran on the database threads (every ``db_call``), by function name."""
     seen = []
-    real = outbox._collecting
+    real = publishing._collecting
 
     def collecting(box, func, *args, **kwargs):
         seen.append(getattr(func, "__name__", repr(func)))
         return real(box, func, *args, **kwargs)
 
-    monkeypatch.setattr(outbox, "_collecting", collecting)
+    monkeypatch.setattr(publishing, "_collecting", collecting)
     return seen
 
 

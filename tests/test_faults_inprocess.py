@@ -14,8 +14,9 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.test import override_settings
 
-from livechat import outbox, services
 from livechat.models import Message, Visitor
+from livechat.realtime import layer as realtime_layer
+from livechat.realtime.groups import visitor_group
 
 from .conftest import new_token
 
@@ -97,18 +98,18 @@ async def test_a_dropped_group_message_is_fetched(
     visitor, console, conversation, visitor_id = await _chat(
         visitor_client, agent_client, agent
     )
-    publish = outbox.send_to_groups
+    publish = realtime_layer.send_to_groups
     dropped = []
 
-    async def lose_one(groups, frame):
+    async def lose_one(groups, frame, **options):
         """The network eats one message frame on its way to the visitor."""
-        mine = services.visitor_group(visitor_id)
+        mine = visitor_group(visitor_id)
         if not dropped and frame["type"] == "message" and mine in groups:
             dropped.append(frame["message"])
             groups = [group for group in groups if group != mine]
-        await publish(groups, frame)
+        await publish(groups, frame, **options)
 
-    monkeypatch.setattr(outbox, "send_to_groups", lose_one)
+    monkeypatch.setattr(realtime_layer, "send_to_groups", lose_one)
 
     lost = await _reply(console, conversation, "a1", "It left the warehouse.")
     after = await _reply(console, conversation, "a2", "It arrives tomorrow.")
@@ -140,18 +141,18 @@ async def test_a_channel_over_capacity_drops_and_fetch_fills(
         # The flood's notifications are held back, then delivered all at once,
         # faster than the visitor's consumer drains its channel: as a busy
         # Redis, or a process catching up after a pause, delivers them.
-        publish = outbox.send_to_groups
+        publish = realtime_layer.send_to_groups
         held = []
 
-        async def hold(groups, frame):
+        async def hold(groups, frame, **options):
             held.append((groups, frame))
 
-        monkeypatch.setattr(outbox, "send_to_groups", hold)
+        monkeypatch.setattr(realtime_layer, "send_to_groups", hold)
         acks = [
             await _reply(console, conversation, f"f{n}", f"Update {n}")
             for n in range(flood)
         ]
-        monkeypatch.setattr(outbox, "send_to_groups", publish)
+        monkeypatch.setattr(realtime_layer, "send_to_groups", publish)
         assert [ack["seq"] for ack in acks] == list(range(2, 2 + flood))
         await asyncio.gather(*(publish(groups, frame) for groups, frame in held))
 

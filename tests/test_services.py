@@ -10,6 +10,7 @@ from django.db import connection, connections, transaction
 
 from livechat import services, signals
 from livechat.models import Conversation, Message, Visitor
+from livechat.realtime import groups
 from livechat.services import ServiceError
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -120,7 +121,7 @@ def test_messages_after_pages_in_order(visitor):
 def test_publish_waits_for_commit(visitor):
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(services.visitor_group(visitor.pk), channel)
+    async_to_sync(layer.group_add)(groups.visitor_group(visitor.pk), channel)
     with transaction.atomic():
         services.post_visitor_message(visitor, "Hi", "c1")
         assert layer.channels.get(channel) is None or layer.channels[channel].empty()
@@ -131,7 +132,7 @@ def test_publish_waits_for_commit(visitor):
 def test_rolled_back_message_is_never_published(visitor):
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(services.visitor_group(visitor.pk), channel)
+    async_to_sync(layer.group_add)(groups.visitor_group(visitor.pk), channel)
     with pytest.raises(RuntimeError), transaction.atomic():
         services.post_visitor_message(visitor, "Hi", "c1")
         raise RuntimeError("rollback")

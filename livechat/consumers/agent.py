@@ -24,8 +24,9 @@ from ..access import Action, check_may_act, staff_role
 from ..adapter import get_adapter
 from ..conf import app_settings
 from ..models import AgentProfile, CannedReply, Conversation, Department
-from ..outbox import db_call
 from ..protocol import FrameError
+from ..realtime import groups, layer
+from ..realtime.publishing import db_call
 from .base import _LivechatConsumer, _peek_type, _Refused, logger
 
 _clock = time.monotonic  # when an agent was last seen active (tests move it)
@@ -145,12 +146,12 @@ class AgentConsumer(_LivechatConsumer):
         self._check_version(data)
         self._greeted()
         # Join before reading the inbox so no change falls between the two.
-        await self._join(services.AGENTS_GROUP)
-        await self._join(services.agent_group(self.user.pk))
+        await self._join(groups.AGENTS_GROUP)
+        await self._join(groups.agent_group(self.user.pk))
         welcome = await self._welcome()
         self.supervisor = welcome["supervisor"]
         if self.supervisor:
-            await self._join(services.ACTIVITY_GROUP)
+            await self._join(groups.ACTIVITY_GROUP)
         for summary in welcome["inbox"]:
             await self._follow(summary)
         await self.send_json(welcome)
@@ -174,11 +175,11 @@ class AgentConsumer(_LivechatConsumer):
         ) in Conversation.OPEN_STATUSES
         if mine and conversation_id not in self.following:
             self.following.add(conversation_id)
-            await self._join(services.conversation_group(conversation_id))
+            await self._join(groups.conversation_group(conversation_id))
         elif not mine and conversation_id in self.following:
             self.following.discard(conversation_id)
             if conversation_id not in self.watching:
-                await self._leave(services.conversation_group(conversation_id))
+                await self._leave(groups.conversation_group(conversation_id))
 
     @_staff_frame
     async def on_watch(self, data):
@@ -187,12 +188,12 @@ class AgentConsumer(_LivechatConsumer):
         if not isinstance(others, bool):
             raise FrameError("bad_frame", _("'others' must be true or false."))
         if others:
-            await self._join(services.ACTIVITY_GROUP)
+            await self._join(groups.ACTIVITY_GROUP)
             # What changed while not watching, then the live stream.
             activity = await db_call(services.others_activity)(self.user)
             await self.send_json({"type": "conversations", "conversations": activity})
         elif not self.supervisor:
-            await self._leave(services.ACTIVITY_GROUP)
+            await self._leave(groups.ACTIVITY_GROUP)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Runs for every frame: as for visitors, and notes the agent is active."""
@@ -230,7 +231,7 @@ class AgentConsumer(_LivechatConsumer):
         """Watch a conversation: its summary, context and missed messages."""
         conversation = await self._conversation(data)
         self.watching.add(conversation.pk)
-        await self._join(services.conversation_group(conversation.pk))
+        await self._join(groups.conversation_group(conversation.pk))
         await self.send_json(await self._opened(conversation))
         after = protocol.int_of(data, "last_seq", default=0)
         await self._send_replay(conversation, after)
@@ -241,7 +242,7 @@ class AgentConsumer(_LivechatConsumer):
         conversation_id = protocol.int_of(data, "conversation")
         self.watching.discard(conversation_id)
         if conversation_id not in self.following:
-            await self._leave(services.conversation_group(conversation_id))
+            await self._leave(groups.conversation_group(conversation_id))
 
     @_staff_frame
     async def on_message(self, data):
@@ -316,8 +317,8 @@ class AgentConsumer(_LivechatConsumer):
         profile = await db_call(presence.set_preferences)(
             self.user, sound=data.get("sound"), desktop=data.get("desktop")
         )
-        await services.send_to_groups(
-            [services.agent_group(self.user.pk)],
+        await layer.send_to_groups(
+            [groups.agent_group(self.user.pk)],
             {
                 "type": "preferences",
                 "sound": profile.notify_sound,
@@ -442,8 +443,8 @@ class AgentConsumer(_LivechatConsumer):
             raise FrameError("forbidden", _("Only agents who answer chats go online."))
         await db_call(presence.set_presence)(self.user, status)
         # Every console of this agent (other tabs too) shows the new state.
-        await services.send_to_groups(
-            [services.agent_group(self.user.pk)], {"type": "presence", "status": status}
+        await layer.send_to_groups(
+            [groups.agent_group(self.user.pk)], {"type": "presence", "status": status}
         )
 
     @db_call

@@ -17,9 +17,9 @@ from .. import (
 )
 from ..conf import app_settings
 from ..errors import ServiceError
-from ..outbox import db_call
 from ..protocol import FrameError
 from ..ratelimit import RateLimited, client_ip
+from ..realtime.publishing import db_call
 from ..visitors import InvalidProfile
 from . import admission
 

@@ -5,7 +5,6 @@ from django.utils.translation import gettext as _
 from .. import (
     availability,
     fastpath,
-    presence,
     protocol,
     services,
     visitors,
@@ -13,9 +12,10 @@ from .. import (
 from ..conf import app_settings
 from ..errors import ServiceError
 from ..models import Conversation
-from ..outbox import db_call
 from ..protocol import FrameError
 from ..ratelimit import hit
+from ..realtime import groups
+from ..realtime.publishing import db_call
 from ..tokens import InvalidToken, read_visitor_token
 from . import admission
 from .base import _LivechatConsumer, _profile, _Refused, security_logger
@@ -84,8 +84,8 @@ class VisitorConsumer(_LivechatConsumer):
             raise _Refused(exc.code, exc.message, protocol.CLOSE_FORBIDDEN) from exc
         self._greeted()
         await db_call(services.visitor_socket_opened)(self.visitor)
-        await self._join(services.visitor_group(self.visitor.pk))
-        await self._join(presence.WIDGETS_GROUP)
+        await self._join(groups.visitor_group(self.visitor.pk))
+        await self._join(groups.WIDGETS_GROUP)
         asked = data.get("conversation")
         conversation = await self._conversation_for_welcome(asked)
         await self.send_json(await self._welcome(conversation))

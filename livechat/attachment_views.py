@@ -22,8 +22,7 @@ from .errors import ServiceError
 from .models import Attachment, Conversation, Visitor
 from .protocol import FrameError
 from .ratelimit import RateLimited, client_ip, hit
-from .templatetags.livechat import SESSION_KEY
-from .tokens import InvalidToken, read_visitor_token
+from .tokens import VISITOR_SESSION_KEY, InvalidToken, read_visitor_token
 
 security_logger = logging.getLogger("livechat.security")
 logger = logging.getLogger("livechat.attachments")
@@ -175,7 +174,7 @@ def _may_see(request, attachment):
     if visitor.user_id:
         return may_chat_as(user, visitor)
     session = getattr(request, "session", None)
-    return session is not None and session.get(SESSION_KEY) == str(visitor.key)
+    return session is not None and session.get(VISITOR_SESSION_KEY) == str(visitor.key)
 
 
 @require_GET

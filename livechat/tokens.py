@@ -7,6 +7,8 @@ from django.core import signing
 from .conf import app_settings
 
 _SALT = "livechat.visitor"
+# Where a shopper's session keeps their visitor's key (set by the widget tag).
+VISITOR_SESSION_KEY = "livechat_visitor"
 
 
 class InvalidToken(Exception):

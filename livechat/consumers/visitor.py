@@ -6,6 +6,7 @@ from .. import (
     availability,
     fastpath,
     protocol,
+    ratelimit,
     services,
     visitors,
 )
@@ -114,7 +115,7 @@ class VisitorConsumer(_LivechatConsumer):
     async def on_profile(self, data):
         """The pre-chat form, or an email left while waiting."""
         enforce = data.get("prechat") is True
-        hit("profile", self.visitor.pk, self.ip)
+        await ratelimit.atake("profile", self.visitor.pk, self.ip)
         visitor = await db_call(visitors.update_profile)(self.visitor, data, enforce)
         await self.send_json({"type": "profile", "visitor": _profile(visitor)})
 
@@ -145,7 +146,7 @@ class VisitorConsumer(_LivechatConsumer):
     async def on_transcript(self, data):
         """Email the shopper their transcript."""
         conversation = await self._own_conversation(data)
-        hit("transcript", self.visitor.pk, self.ip)
+        await ratelimit.atake("transcript", self.visitor.pk, self.ip)
         email = data.get("email") or self.visitor.email
         sent_to = await db_call(visitors.email_transcript)(conversation, email)
         await self.send_json(

@@ -30,13 +30,12 @@ from ..conf import app_settings
 from ..invitations import invitation_for
 from ..models import Conversation, Department
 from ..services import visitor_for_user
-from ..tokens import make_visitor_token
+from ..tokens import VISITOR_SESSION_KEY, make_visitor_token
 from ..visit import record_page
 
 register = template.Library()
 logger = logging.getLogger(__name__)
 
-SESSION_KEY = "livechat_visitor"
 PRECHAT_MODES = ("required", "optional", "hidden")
 PRECHAT_NAMES = ("name", "email", "phone", "topic")
 _warned = set()
@@ -51,7 +50,7 @@ def _warn_once(message):
 
 def _session_key(request):
     try:
-        return uuid.UUID(str(request.session.get(SESSION_KEY)))
+        return uuid.UUID(str(request.session.get(VISITOR_SESSION_KEY)))
     except ValueError:
         return None
 
@@ -70,7 +69,7 @@ def _visitor(request):
         return str(visitor.key), visitor
     if anonymous_key is None:
         anonymous_key = uuid.uuid4()
-        request.session[SESSION_KEY] = str(anonymous_key)
+        request.session[VISITOR_SESSION_KEY] = str(anonymous_key)
     return str(anonymous_key), None
 
 

@@ -9,7 +9,9 @@ class LivechatConfig(AppConfig):
 
     def ready(self):
         """Runs once Django's app registry is ready: checks and receivers."""
-        from . import branding, checks, privacy  # noqa: F401
+        # Registered as they are imported: checks, receivers, the signals'
+        # listeners of the domain events.
+        from . import branding, checks, privacy, signals  # noqa: F401
         from .server_limits import limit_daphne_frames
 
         limit_daphne_frames()

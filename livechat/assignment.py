@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import protocol, services
+from . import events, protocol, services
 from .access import Action, check_may_act
 from .adapter import DefaultLivechatAdapter, get_adapter, load_permissions
 from .availability import present_agents_filter
@@ -80,6 +80,7 @@ def _assign(conversation, agent, line):
     services.post_system_message(conversation, line)
     services.publish_conversation(conversation)
     _publish_loads_on_commit()
+    events.emit(events.ConversationAssigned(conversation, agent))
 
 
 def auto_assign_waiting():
@@ -191,6 +192,11 @@ def transfer_conversation(conversation, by, to_agent=None, to_department=None, n
         }
         services.publish_on_commit(target_groups, frame)
         services.publish_queue_on_commit()
+        events.emit(
+            events.ConversationTransferred(
+                conversation, by, to_agent, to_department, note_text
+            )
+        )
     if to_department is not None:
         transaction.on_commit(auto_assign_waiting)
     return conversation

@@ -26,7 +26,7 @@ from django.db import DatabaseError, OperationalError, connections
 from django.db import router as db_router
 from django.utils import timezone
 
-from . import protocol, ratelimit, signals
+from . import events, protocol, ratelimit
 from .conf import app_settings
 from .models import Conversation, Message, Visitor
 from .realtime import layer, publishing
@@ -146,15 +146,14 @@ async def _published(data, visitor_id, reads, now, body):
     publishing.send_inbox_activity_now(
         protocol.activity(conversation_id, data["seq"], *reads, body, now)
     )
-    if signals.message_posted.has_listeners(Message):
-        await _after_stored(_signal, data["id"])
+    if events.has_listeners(events.MessageStored):
+        await _after_stored(_message_stored, data["id"])
 
 
-def _signal(message_id):
+def _message_stored(message_id):
+    # The statement committed already: deliver now (emit waits for a commit).
     message = Message.objects.select_related("conversation__visitor").get(pk=message_id)
-    signals.message_posted.send(
-        sender=Message, message=message, conversation=message.conversation
-    )
+    events.deliver(events.MessageStored(message, message.conversation))
 
 
 def _mark_followup_pending(message_id):

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from . import services, visitors
+from . import events, services, visitors
 from .caching import cache
 from .conf import app_settings
 from .models import Conversation
@@ -41,6 +41,7 @@ def mark_missed(now=None):
             conversation.save(update_fields=["status"])
             services.publish_conversation(conversation)
             services.publish_queue_on_commit()
+            events.emit(events.ConversationMissed(conversation))
     return len(ids)
 
 

@@ -13,7 +13,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
-from . import services
+from . import events, services
 from .attachments import attachment_storage
 from .conf import app_settings
 from .models import Attachment, Conversation, InternalNote, Message, Visitor
@@ -166,6 +166,7 @@ def erase_visitors(visitors, erased_by=None) -> dict:
         _close_open_conversations(pks)
         counts = erasure_counts(Visitor.objects.filter(pk__in=pks))
         Visitor.objects.filter(pk__in=pks).delete()
+        events.emit(events.VisitorsErased(tuple(pks), counts))
     # Ids only: the log must not keep what was just erased.
     logger.info(
         "livechat: erased visitors %s (by user %s): %s",

@@ -16,7 +16,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import protocol, signals
+from . import events, protocol
 from .access import Action, check_may_act, may_chat_as
 from .adapter import get_adapter
 from .conf import app_settings
@@ -343,11 +343,7 @@ def _after_message(message, conversation):
         # the activity coalesced (one frame per interval, not per message).
         activity = protocol.conversation_activity(conversation, preview)
         transaction.on_commit(lambda: send_inbox_activity(activity))
-    transaction.on_commit(
-        lambda: signals.message_posted.send(
-            sender=Message, message=message, conversation=conversation
-        )
-    )
+    events.emit(events.MessageStored(message, conversation))
 
 
 def post_visitor_message(
@@ -392,11 +388,7 @@ def post_visitor_message(
                 limit(opened)
             conversation.visitor = visitor
             if opened:
-                transaction.on_commit(
-                    lambda: signals.conversation_opened.send(
-                        sender=Conversation, conversation=conversation
-                    )
-                )
+                events.emit(events.ConversationOpened(conversation))
             conversation.visitor_read_seq = message.seq
             if opened:
                 conversation.last_seq = message.seq
@@ -459,7 +451,8 @@ def post_agent_message(conversation, agent, body, client_id, attachment=None):
                 _publish_conversation(conversation, body)
                 _publish_queue_on_commit()
                 _routing_on_commit()
-                _signal_assigned(conversation, agent, assigned)
+                if assigned:
+                    events.emit(events.ConversationAssigned(conversation, agent))
             if conversation.source == Conversation.Source.OFFLINE:
                 # They left a message because nobody was there: answer by email
                 # too, they are probably not on the site any more.
@@ -509,15 +502,6 @@ def post_system_message(conversation, body):
         message = _insert_message(conversation.pk, Message.Sender.SYSTEM, body)
         _after_message(message, conversation)
     return message
-
-
-def _signal_assigned(conversation, agent, assigned):
-    if assigned:
-        transaction.on_commit(
-            lambda: signals.conversation_assigned.send(
-                sender=Conversation, conversation=conversation, agent=agent
-            )
-        )
 
 
 # Conversation state -----------------------------------------------------------
@@ -573,7 +557,7 @@ def claim_conversation(conversation, agent, override=False):
         _publish_conversation(conversation)
         _publish_queue_on_commit()
         _routing_on_commit()
-        _signal_assigned(conversation, agent, True)
+        events.emit(events.ConversationAssigned(conversation, agent))
     return conversation
 
 
@@ -623,11 +607,7 @@ def close_conversation(conversation, closed_by=None, tag="", reason=None):
         _publish_conversation(conversation)
         _publish_queue_on_commit()
         _routing_on_commit()
-        transaction.on_commit(
-            lambda: signals.conversation_closed.send(
-                sender=Conversation, conversation=conversation, closed_by=closed_by
-            )
-        )
+        events.emit(events.ConversationClosed(conversation, closed_by))
     return conversation
 
 

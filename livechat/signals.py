@@ -1,22 +1,84 @@
-"""Signals the host project can listen to.
+"""Django signals the host project can listen to: one per domain event.
 
-All are sent by ``livechat.services`` after the change is committed to the
-database, never for a refused or duplicate request.
+Each is sent after the change is committed to the database, once, and never
+for a refused or duplicate request (``livechat.events``). The keyword
+arguments are the event's fields; ``sender`` is the model class named below.
+A receiver that raises is logged and affects nothing else.
 """
 
 from django.dispatch import Signal
 
-#: A message was stored. Arguments: ``message`` (Message), ``conversation``
-#: (Conversation). ``sender`` is the Message class.
+from . import events
+from .models import Conversation, Message, Visitor
+
+#: A message was stored (shopper, agent or system line). Arguments:
+#: ``message`` (Message), ``conversation`` (Conversation). Sender: Message.
 message_posted = Signal()
 
-#: A visitor started a new conversation. Arguments: ``conversation``.
+#: A shopper started a conversation (a chat or an offline message).
+#: Arguments: ``conversation``. Sender: Conversation.
 conversation_opened = Signal()
 
-#: An agent took a conversation (by claiming it or by replying first).
-#: Arguments: ``conversation``, ``agent`` (the user).
+#: An agent took a conversation (claim, first reply, routing, transfer).
+#: Arguments: ``conversation``, ``agent`` (the user). Sender: Conversation.
 conversation_assigned = Signal()
 
+#: A conversation was handed on. Arguments: ``conversation``, ``by`` (the
+#: user), ``to_agent`` (a user or None), ``to_department`` (a Department or
+#: None), ``note`` (str). Sender: Conversation.
+conversation_transferred = Signal()
+
 #: A conversation was closed. Arguments: ``conversation``, ``closed_by`` (the
-#: user, or None when the visitor or the system closed it).
+#: user, or None when the store closed it: inactivity, erasure, deletion).
+#: Sender: Conversation.
 conversation_closed = Signal()
+
+#: Nobody answered a waiting chat in time (LIVECHAT_MISSED_AFTER_SECONDS).
+#: Arguments: ``conversation``. Sender: Conversation.
+conversation_missed = Signal()
+
+#: The shopper rated a conversation. Arguments: ``conversation``, ``rating``
+#: ("good" or "bad"), ``comment`` (str). Sender: Conversation.
+conversation_rated = Signal()
+
+#: A shopper left a message while nobody was there. Arguments:
+#: ``conversation``, ``message``. Sender: Conversation.
+offline_message_left = Signal()
+
+#: A shopper gave or changed their details. Arguments: ``visitor``,
+#: ``fields`` (tuple of the changed field names). Sender: Visitor.
+visitor_profile_changed = Signal()
+
+#: Visitors were erased with all their data. Arguments: ``visitor_ids``
+#: (tuple), ``counts`` (dict: what was erased). Sender: Visitor.
+visitors_erased = Signal()
+
+SIGNALS = {
+    events.MessageStored: (message_posted, Message),
+    events.ConversationOpened: (conversation_opened, Conversation),
+    events.ConversationAssigned: (conversation_assigned, Conversation),
+    events.ConversationTransferred: (conversation_transferred, Conversation),
+    events.ConversationClosed: (conversation_closed, Conversation),
+    events.ConversationMissed: (conversation_missed, Conversation),
+    events.ConversationRated: (conversation_rated, Conversation),
+    events.OfflineMessageLeft: (offline_message_left, Conversation),
+    events.VisitorProfileChanged: (visitor_profile_changed, Visitor),
+    events.VisitorsErased: (visitors_erased, Visitor),
+}
+
+
+def _send(event):
+    # send_robust logs a failing receiver (logger django.dispatch) and goes on.
+    signal, sender = SIGNALS[type(event)]
+    signal.send_robust(sender=sender, **vars(event))
+
+
+def _connect_to_events():
+    for event_type, (signal, sender) in SIGNALS.items():
+        # Built only when a receiver is connected (``events.has_listeners``).
+        events.listen(event_type, wanted=lambda s=signal, m=sender: s.has_listeners(m))(
+            _send
+        )
+
+
+_connect_to_events()

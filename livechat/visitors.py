@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import availability, protocol, services
+from . import availability, events, protocol, services
 from .adapter import get_adapter
 from .conf import app_settings
 from .errors import ServiceError
@@ -81,12 +81,13 @@ def update_profile(visitor, data, enforce_required=False):
     for field in changed:
         setattr(visitor, field, clean[field])
     if changed:
-        visitor.save(update_fields=changed)
-        conversation = services.open_conversation_of(visitor)
-        if conversation is not None:
-            conversation.visitor = visitor
-            with transaction.atomic():
+        with transaction.atomic():
+            visitor.save(update_fields=changed)
+            conversation = services.open_conversation_of(visitor)
+            if conversation is not None:
+                conversation.visitor = visitor
                 services.publish_conversation(conversation)
+            events.emit(events.VisitorProfileChanged(visitor, tuple(changed)))
     return visitor
 
 
@@ -137,6 +138,8 @@ def post_offline_message(visitor, data, client_id):
             )
             services.publish_conversation(conversation, body)
             transaction.on_commit(lambda: _notify_staff(conversation, message))
+            events.emit(events.ConversationOpened(conversation))
+            events.emit(events.OfflineMessageLeft(conversation, message))
     except IntegrityError:
         existing = Message.objects.filter(
             conversation__visitor=visitor, client_id=client_id
@@ -341,6 +344,7 @@ def rate_conversation(conversation, rating, comment=""):
         conversation.rated_at = timezone.now()
         conversation.save(update_fields=["rating", "rating_comment", "rated_at"])
         services.publish_conversation(conversation)
+        events.emit(events.ConversationRated(conversation, rating, comment))
     return conversation
 
 

@@ -360,4 +360,5 @@ async def test_a_failing_listener_never_costs_the_sender_their_ack(
     finally:
         signals.message_posted.disconnect(broken)
     assert ack["seq"] == 3 and ack["duplicate"] is False
-    assert "_signal failed" in caplog.text
+    failures = [r for r in caplog.records if r.name == "django.dispatch"]
+    assert len(failures) == 1  # logged once, by send_robust

@@ -1,0 +1,162 @@
+"""Domain events: what changed, said once, after the change is committed.
+
+The services ``emit`` an event for every state change of a conversation or a
+visitor. It reaches the listeners only once the transaction that made the
+change commits (straight away outside a transaction), and never for a request
+that was refused, rolled back or a duplicate. Listeners register with
+``listen``; ``livechat.signals`` turns each event into its Django signal for
+host projects. A failing listener is logged and never affects the others or
+the change, which is already stored.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MessageStored:
+    """A message was stored (shopper, agent or system line)."""
+
+    message: Any  # Message
+    conversation: Any  # Conversation
+
+
+@dataclass(frozen=True)
+class ConversationOpened:
+    """A shopper started a conversation (a chat, or an offline message)."""
+
+    conversation: Any
+
+
+@dataclass(frozen=True)
+class ConversationAssigned:
+    """An agent took a conversation: claimed it, answered it first, or was
+    given it by routing or a transfer."""
+
+    conversation: Any
+    agent: Any  # the user
+
+
+@dataclass(frozen=True)
+class ConversationTransferred:
+    """A conversation was handed to another agent or to a department."""
+
+    conversation: Any
+    by: Any  # the user who transferred it
+    to_agent: Any = None  # the user, or None for a department
+    to_department: Any = None  # the Department, or None for an agent
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ConversationClosed:
+    """A conversation was closed."""
+
+    conversation: Any
+    closed_by: Any = None  # the user, or None when the store closed it
+
+
+@dataclass(frozen=True)
+class ConversationMissed:
+    """Nobody answered a waiting chat in LIVECHAT_MISSED_AFTER_SECONDS."""
+
+    conversation: Any
+
+
+@dataclass(frozen=True)
+class ConversationRated:
+    """The shopper rated a conversation."""
+
+    conversation: Any
+    rating: str
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class OfflineMessageLeft:
+    """A shopper left a message while nobody was there."""
+
+    conversation: Any
+    message: Any
+
+
+@dataclass(frozen=True)
+class VisitorProfileChanged:
+    """A shopper gave or changed their name, email or phone."""
+
+    visitor: Any
+    fields: tuple = ()  # the names of the fields that changed
+
+
+@dataclass(frozen=True)
+class VisitorsErased:
+    """Visitors were erased with everything stored about them."""
+
+    visitor_ids: tuple
+    counts: dict = field(default_factory=dict)
+
+
+EVENT_TYPES = (
+    MessageStored,
+    ConversationOpened,
+    ConversationAssigned,
+    ConversationTransferred,
+    ConversationClosed,
+    ConversationMissed,
+    ConversationRated,
+    OfflineMessageLeft,
+    VisitorProfileChanged,
+    VisitorsErased,
+)
+
+
+@dataclass(frozen=True)
+class _Listener:
+    func: Callable
+    # Does the listener want events now? (None: always.) Lets a hot path skip
+    # building an event nobody would receive.
+    wanted: Callable[[], bool] | None = None
+
+
+_listeners = defaultdict(list)  # event type -> [_Listener]
+
+
+def listen(*event_types, wanted=None):
+    """Decorator: call the function with each event of these types."""
+
+    def register(func):
+        for event_type in event_types:
+            _listeners[event_type].append(_Listener(func, wanted))
+        return func
+
+    return register
+
+
+def has_listeners(event_type) -> bool:
+    """Would an event of ``event_type`` reach anyone now?"""
+    return any(
+        listener.wanted is None or listener.wanted()
+        for listener in _listeners.get(event_type, ())
+    )
+
+
+def emit(event) -> None:
+    """Deliver ``event`` once the current transaction commits."""
+    if has_listeners(type(event)):
+        transaction.on_commit(lambda: deliver(event))
+
+
+def deliver(event) -> None:
+    """Deliver ``event`` now: for changes already committed (the fast path)."""
+    for listener in list(_listeners.get(type(event), ())):
+        try:
+            listener.func(event)
+        except Exception:
+            logger.exception("livechat: a listener of %s failed", type(event).__name__)

@@ -1,0 +1,166 @@
+"""Domain events: each has its signal, sent once, after commit, never for a
+refused or duplicate request."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from livechat import assignment, events, housekeeping, privacy, services, signals
+from livechat.errors import ServiceError
+from livechat.models import Conversation, Department, Visitor
+from livechat.visitors import (
+    InvalidProfile,
+    post_offline_message,
+    rate_conversation,
+    update_profile,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def sent():
+    """Every livechat signal sent, as (signal name, kwargs), with a check that
+    the change was committed when it came."""
+    received = []
+    names = {
+        signal: name
+        for name, signal in vars(signals).items()
+        if hasattr(signal, "send_robust")
+    }
+
+    def receiver(signal, sender, **kwargs):
+        assert not connection.in_atomic_block, "sent before the commit"
+        received.append((names[signal], kwargs))
+
+    for signal, _sender in signals.SIGNALS.values():
+        signal.connect(receiver, dispatch_uid="test-events")
+    yield received
+    for signal, _sender in signals.SIGNALS.values():
+        signal.disconnect(dispatch_uid="test-events")
+
+
+def _names(sent):
+    return [name for name, _kwargs in sent]
+
+
+def test_every_event_has_a_documented_signal():
+    assert set(signals.SIGNALS) == set(events.EVENT_TYPES)
+    source = Path(signals.__file__).read_text()
+    for signal, _sender in signals.SIGNALS.values():
+        name = next(n for n, s in vars(signals).items() if s is signal)
+        before = source.split(f"\n{name} = Signal()")[0]
+        assert before.rstrip().rsplit("\n", 1)[-1].startswith("#: "), name
+        assert f"``{name}``" in Path("docs/installation.md").read_text() or (
+            name in Path("docs/installation.md").read_text()
+        ), f"{name} is not documented"
+
+
+def test_a_new_chat_opens_once_and_each_message_is_posted_once(sent):
+    visitor = Visitor.objects.create()
+    services.post_visitor_message(visitor, "Hello?", "c1")
+    assert _names(sent) == ["conversation_opened", "message_posted"]
+    services.post_visitor_message(visitor, "Hello?", "c1")  # a retry
+    services.post_visitor_message(visitor, "Anyone?", "c2")
+    assert _names(sent) == ["conversation_opened", "message_posted", "message_posted"]
+
+
+def test_nothing_is_sent_for_a_change_rolled_back(sent):
+    visitor = Visitor.objects.create()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.post_visitor_message(visitor, "Hello?", "c1")
+        raise RuntimeError("the surrounding request failed")
+    assert sent == []
+
+
+def _waiting_chat():
+    visitor = Visitor.objects.create(name="Ann", email="ann@example.com")
+    message, _created = services.post_visitor_message(visitor, "Help", "first")
+    return Conversation.objects.get(pk=message.conversation_id)
+
+
+def test_claim_transfer_and_close(sent, make_agent):
+    alice, bob = make_agent("alice"), make_agent("bob")
+    chat = _waiting_chat()
+    sent.clear()
+    services.claim_conversation(chat, alice)
+    assert _names(sent) == ["message_posted", "conversation_assigned"]
+    with pytest.raises(ServiceError):
+        services.claim_conversation(chat, bob)  # refused: Alice has it
+    with pytest.raises(ServiceError):
+        services.close_conversation(chat, closed_by=bob)  # refused: not his
+    sales = Department.objects.create(name="Sales")
+    sent.clear()
+    assignment.transfer_conversation(chat, alice, to_department=sales, note="VIP")
+    transferred = [kw for name, kw in sent if name == "conversation_transferred"]
+    assert len(transferred) == 1
+    assert transferred[0]["to_department"] == sales and transferred[0]["note"] == "VIP"
+    sent.clear()
+    services.close_conversation(chat, closed_by=alice)
+    services.close_conversation(chat, closed_by=alice)  # closed already
+    assert _names(sent).count("conversation_closed") == 1
+    assert [kw["closed_by"] for n, kw in sent if n == "conversation_closed"] == [alice]
+
+
+def test_missed_rated_profile_offline_and_erased(sent):
+    chat = _waiting_chat()
+    Conversation.objects.filter(pk=chat.pk).update(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+    sent.clear()
+    housekeeping.mark_missed()
+    housekeeping.mark_missed()
+    assert _names(sent) == ["conversation_missed"]
+
+    chat = services.close_conversation(chat)
+    sent.clear()
+    with pytest.raises(InvalidProfile):
+        rate_conversation(chat, "superb")
+    rate_conversation(chat, "good", "Quick answer")
+    assert sent == [
+        (
+            "conversation_rated",
+            {"conversation": chat, "rating": "good", "comment": "Quick answer"},
+        )
+    ]
+
+    visitor = chat.visitor
+    sent.clear()
+    update_profile(visitor, {"name": "Ann Lee"})
+    update_profile(visitor, {"name": "Ann Lee"})  # nothing changed
+    assert [(n, kw["fields"]) for n, kw in sent] == [
+        ("visitor_profile_changed", ("name",))
+    ]
+
+    sent.clear()
+    data = {"name": "Ann", "email": "ann@example.com", "body": "Call me back"}
+    post_offline_message(visitor, data, "off1")
+    post_offline_message(visitor, data, "off1")  # a retry
+    assert sorted(_names(sent)) == [
+        "conversation_opened",
+        "message_posted",
+        "offline_message_left",
+    ]
+
+    sent.clear()
+    privacy.erase_visitors(Visitor.objects.filter(pk=visitor.pk))
+    erased = [kw for name, kw in sent if name == "visitors_erased"]
+    assert len(erased) == 1 and erased[0]["visitor_ids"] == (visitor.pk,)
+    assert erased[0]["counts"]["conversations"] == 2
+
+
+def test_a_failing_listener_is_logged_and_stops_nothing(sent, caplog):
+    def broken(event):
+        raise RuntimeError("a listener bug")
+
+    events.listen(events.ConversationOpened)(broken)
+    try:
+        visitor = Visitor.objects.create()
+        services.post_visitor_message(visitor, "Hello?", "c1")
+    finally:
+        events._listeners[events.ConversationOpened].pop()
+    assert "conversation_opened" in _names(sent)
+    assert "a listener of ConversationOpened failed" in caplog.text

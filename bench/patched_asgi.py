@@ -36,8 +36,8 @@ Diagnostics: they change nothing, they tell where a late message's time went.
     connection to its row (the pool's wait included), and the event loop's
     lag at that moment: a slow database from a busy loop.
 
-Experiments: measured and not shipped (bench/NOTES.md says what each
-showed); kept to measure again on another machine.
+Experiments: measured and not shipped (bench/NOTES.md has the measurements
+made with them); kept to measure again on another machine.
 
 ``asynccommit``
     Not a fix to ship (a crash could lose the last acknowledged messages):

@@ -12,7 +12,7 @@ on SIGTERM, and removes its file.
 
 A shared VM's disk sometimes takes 100 ms or more for one sync: every commit
 waits meanwhile, and so does every message of a stack that stores them
-(docs/performance.md, "Measuring on a shared VM"). bench/load.py prints the
+(bench/NOTES.md, "The disk's sync stalls"). bench/load.py prints the
 figures of each step's window next to its latencies.
 """
 

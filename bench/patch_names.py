@@ -1,18 +1,17 @@
-"""The experiments ``bench/patched_asgi.py`` knows (``bench/load.py --patches``)."""
+"""The patches ``bench/patched_asgi.py`` knows (``bench/load.py --patches``)."""
 
 PATCH_NAMES = (
-    "dispatch",
-    "pool",
+    # Diagnostics.
+    "stages",
     "profile",
-    "switch",
     "gcwatch",
-    "gcfreeze",
     "gcgarbage",
-    "asynccommit",
     "slowcallbacks",
     "slowstatements",
+    # Experiments not shipped.
+    "asynccommit",
     "gatherpublish",
     "nocheck",
+    "switch",
     "gcsmall",
-    "stages",
 )

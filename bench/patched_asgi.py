@@ -1,62 +1,49 @@
-"""example_shop with bench-only experiments: what proposed livechat fixes would buy.
+"""example_shop with bench-only patches: diagnostics, and experiments not shipped.
 
 Run by ``bench/load.py --patches ...``: daphne serves
 ``bench.patched_asgi:application`` instead of ``example_shop.asgi:application``.
 Nothing under livechat/ changes; the patches below are applied in this daphne
-process only, to measure a fix before anyone writes it properly. Environment:
-``BENCH_PATCHES``, comma-separated names:
+process only. Environment: ``BENCH_PATCHES``, comma-separated names.
 
-``dispatch``
-    livechat's consumers handle each event directly. Channels'
-    ``AsyncConsumer.dispatch`` first awaits ``aclose_old_connections()``, a
-    ``sync_to_async`` hop onto the process's one thread-sensitive executor
-    thread (the thread that runs every ORM call) for every frame from a client
-    and for every group event to every socket. livechat's ORM work all runs
-    in ``database_sync_to_async``, which already closes stale connections
-    before and after each call, so the hop protects nothing here.
+Diagnostics: they change nothing, they tell where a late message's time went.
 
-``pool``
-    The thread-sensitive executor gets 4 threads instead of 1, as if
-    livechat's ``database_sync_to_async`` calls were ``thread_sensitive=False``
-    (each call is self-contained: its own transaction, its own connection).
+``stages``
+    Times each step of a visitor's fast-path message (the rate limit, the
+    statement, the publish), the agents' presence writes and how late the
+    event loop runs a callback, and every 5 s logs their p50 / p99 / max.
 
-``switch``
-    ``sys.setswitchinterval(0.0005)``: a thread waiting for the GIL (the event
-    loop after each socket call, a database thread after each query) gets it
-    within half a millisecond of a busy thread instead of five.
+``profile``
+    cProfile of the event loop and of the database threads between SIGUSR1
+    and SIGUSR2 (bench/profiler.py); bench/load.py sends both around the
+    headline step and prints the report.
 
 ``gcwatch``
-    Not a fix: logs every garbage collection that takes over 5 ms (its
-    generation and duration) to the daphne log, to tell GC pauses from
-    other latency spikes, and every 10 s the collections per generation,
-    their total and their longest.
-
-``gcsmall``
-    After the shop's ``gc.freeze()``: a first-generation threshold of 5,000
-    allocations (and 10, 10) instead of 50,000 (and 20, 20): more young
-    collections, each shorter.
+    Logs every garbage collection that takes over 5 ms (its generation and
+    duration) to the daphne log, to tell GC pauses from other latency
+    spikes, and every 10 s the collections per generation, their total and
+    their longest.
 
 ``gcgarbage``
-    Not a fix: keeps what the collector frees (``gc.DEBUG_SAVEALL``) and
-    prints the commonest types every 5 s: where the cyclic garbage comes from.
+    Keeps what the collector frees (``gc.DEBUG_SAVEALL``) and prints the
+    commonest types every 5 s: where cyclic garbage comes from.
 
-``gcfreeze``
-    ``gc.freeze()`` once Django is set up, and a first-generation threshold
-    of 50,000 allocations instead of 700: fewer, cheaper collections.
+``slowcallbacks``
+    asyncio debug mode, logging every callback that holds the event loop for
+    over 50 ms (what blocks every socket at once).
+
+``slowstatements``
+    Logs every fast-path statement that takes over 50 ms from asking for a
+    connection to its row (the pool's wait included), and the event loop's
+    lag at that moment: a slow database from a busy loop.
+
+Experiments: measured and not shipped (bench/NOTES.md has the measurements
+made with them); kept to measure again on another machine.
 
 ``asynccommit``
     Not a fix to ship (a crash could lose the last acknowledged messages):
     the fast path's connections ``SET synchronous_commit = off``, to tell
-    waits on the WAL flush from other stalls.
-
-``slowcallbacks``
-    Not a fix: asyncio debug mode, logging every callback that holds the
-    event loop for over 50 ms (what blocks every socket at once).
-
-``slowstatements``
-    Not a fix: logs every fast-path statement that takes over 50 ms from
-    asking for a connection to its row (the pool's wait included), and the
-    event loop's lag at that moment: a slow database from a busy loop.
+    waits on the WAL flush from other stalls, or to see what the trade
+    would buy.
 
 ``gatherpublish``
     ``outbox.send_to_groups`` publishes to its groups concurrently instead of
@@ -64,24 +51,22 @@ process only, to measure a fix before anyone writes it properly. Environment:
     the conversation's: one Redis round trip to wait for, not two).
 
 ``nocheck``
-    Not a fix (no rate limit then): the fast path's rate limit before the
+    No rate limit (not a fix): the fast path's rate limit before the
     statement is skipped, to see what taking its Redis round trip off the
     path to the database would buy.
 
-``stages``
-    Not a fix: times each step of a visitor's fast-path message (the rate
-    limit, the statement, the publish), the agents' presence writes and how
-    late the event loop runs a callback, and every 5 s logs their p50 / p99
-    / max: where a late message's time went.
+``switch``
+    ``sys.setswitchinterval(0.0005)``: a thread waiting for the GIL (the event
+    loop after each socket call, a database thread after each query) gets it
+    within half a millisecond of a busy thread instead of five.
 
-``profile``
-    Not a fix: cProfile of the event loop and of the database thread between
-    SIGUSR1 and SIGUSR2 (bench/profiler.py); bench/load.py sends both around
-    the headline step and prints the report.
+``gcsmall``
+    After the shop's ``gc.freeze()``: a first-generation threshold of 5,000
+    allocations (and 10, 10) instead of 50,000 (and 20, 20): more young
+    collections, each shorter.
 """
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 from bench.patch_names import PATCH_NAMES
 from example_shop.asgi import application  # noqa: F401  (sets up Django)
@@ -90,28 +75,6 @@ PATCHES = {p.strip() for p in os.environ.get("BENCH_PATCHES", "").split(",") if 
 KNOWN = set(PATCH_NAMES)
 if PATCHES - KNOWN:
     raise SystemExit(f"unknown BENCH_PATCHES {sorted(PATCHES - KNOWN)}; know {KNOWN}")
-
-if "dispatch" in PATCHES:
-    from channels.consumer import get_handler_name
-
-    from livechat.consumers import AgentConsumer, VisitorConsumer
-
-    async def dispatch(self, message):
-        """Call the handler without Channels' hop to the database thread."""
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
-    VisitorConsumer.dispatch = dispatch
-    AgentConsumer.dispatch = dispatch
-
-if "pool" in PATCHES:
-    from asgiref.sync import SyncToAsync
-
-    SyncToAsync.single_thread_executor = ThreadPoolExecutor(
-        max_workers=4, thread_name_prefix="bench-db"
-    )
 
 if "switch" in PATCHES:
     import sys
@@ -182,13 +145,6 @@ if "gcgarbage" in PATCHES:
     from twisted.internet import reactor
 
     reactor.callLater(5, _garbage_report)
-
-if "gcfreeze" in PATCHES:
-    import gc
-
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
 
 if "asynccommit" in PATCHES:
     from livechat import fastpath

@@ -41,7 +41,7 @@ def parent(argv=None):
     )
     args = parser.parse_args(argv)
 
-    from bench.load import run_child_on_fresh_shop
+    from bench.loadbench.shops import run_child_on_fresh_shop
 
     def payload(stack):
         return {

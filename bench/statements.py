@@ -43,7 +43,7 @@ def parent(argv=None):
     parser.add_argument("--batch", type=int, nargs="+", default=[0, 1, 2, 4, 8])
     args = parser.parse_args(argv)
 
-    from bench.load import run_child_on_fresh_shop
+    from bench.loadbench.shops import run_child_on_fresh_shop
 
     stack_args = argparse.Namespace(agents=1, conn_max_age=None, cache="local")
     return run_child_on_fresh_shop(

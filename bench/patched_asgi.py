@@ -46,7 +46,7 @@ made with them); kept to measure again on another machine.
     would buy.
 
 ``gatherpublish``
-    ``outbox.send_to_groups`` publishes to its groups concurrently instead of
+    ``realtime.layer.send_to_groups`` publishes to its groups concurrently instead of
     one after the other (an agent's reply goes to the visitor's group and
     the conversation's: one Redis round trip to wait for, not two).
 
@@ -209,23 +209,23 @@ if "gatherpublish" in PATCHES:
 
     from channels.layers import get_channel_layer
 
-    from livechat import outbox as _outbox
+    from livechat.realtime import layer as _layer
 
     async def send_to_groups(groups, frame, encoded=False):
         layer = get_channel_layer()
         if layer is None:
             return
-        event = _outbox.group_event(frame, encoded)
+        event = _layer.group_event(frame, encoded)
 
         async def one(group):
             try:
                 await layer.group_send(group, event)
             except Exception:
-                _outbox.logger.exception("livechat: group_send to %s failed", group)
+                _layer.logger.exception("livechat: group_send to %s failed", group)
 
         await _asyncio.gather(*(one(group) for group in groups))
 
-    _outbox.send_to_groups = send_to_groups
+    _layer.send_to_groups = send_to_groups
 
 if "nocheck" in PATCHES:
     from livechat import ratelimit as _ratelimit
@@ -241,7 +241,7 @@ if "stages" in PATCHES:
     import time as _stages_time
 
     from livechat import fastpath as _fp
-    from livechat import outbox as _ob
+    from livechat.realtime import layer as _layer_module
     from livechat import ratelimit as _rl
 
     _samples = {}
@@ -259,7 +259,7 @@ if "stages" in PATCHES:
 
     _rl.atake = _timed("rate limit", _rl.atake)
     _fp._run = _timed("statement", _fp._run)
-    _ob.send_to_groups = _timed("publish", _ob.send_to_groups)
+    _layer_module.send_to_groups = _timed("publish", _layer_module.send_to_groups)
     _fp.post_visitor_message = _timed("visitor message", _fp.post_visitor_message)
     _fp.post_agent_message = _timed("agent message", _fp.post_agent_message)
     # The agents' presence writes (activity every minute per console, on

@@ -241,8 +241,8 @@ if "stages" in PATCHES:
     import time as _stages_time
 
     from livechat import fastpath as _fp
-    from livechat.realtime import layer as _layer_module
     from livechat import ratelimit as _rl
+    from livechat.realtime import layer as _layer_module
 
     _samples = {}
 

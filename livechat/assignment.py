@@ -191,7 +191,6 @@ def transfer_conversation(conversation, by, to_agent=None, to_department=None, n
             "note": note_text,
         }
         services.publish_on_commit(target_groups, frame)
-        services.publish_queue_on_commit()
         events.emit(
             events.ConversationTransferred(
                 conversation, by, to_agent, to_department, note_text
@@ -311,3 +310,16 @@ def _loads_update():
 
 def _publish_loads_on_commit():
     transaction.on_commit(publish_loads)
+
+
+@events.listen(events.ConversationOpened, events.ConversationClosed)
+def _route_waiting_chats(event):
+    """Runs after a chat arrives or an agent has room again: route, report loads."""
+    auto_assign_waiting()
+    publish_loads()
+
+
+@events.listen(events.ConversationAssigned)
+def _report_loads(event):
+    """Runs after an agent took a chat: the supervisors' board shows it."""
+    publish_loads()

@@ -40,7 +40,6 @@ def mark_missed(now=None):
             conversation.status = Conversation.Status.MISSED
             conversation.save(update_fields=["status"])
             services.publish_conversation(conversation)
-            services.publish_queue_on_commit()
             events.emit(events.ConversationMissed(conversation))
     return len(ids)
 

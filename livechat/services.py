@@ -44,23 +44,6 @@ def publish_on_commit(groups, frame):
     transaction.on_commit(lambda: send_now(groups, frame))
 
 
-def _publish_queue_on_commit():
-    from .visitors import publish_queue  # visitors builds on this module
-
-    transaction.on_commit(publish_queue)
-
-
-publish_queue_on_commit = _publish_queue_on_commit
-
-
-def _routing_on_commit():
-    """After a change that may free an agent or add a chat: route and report."""
-    from . import assignment  # assignment builds on this module
-
-    transaction.on_commit(assignment.auto_assign_waiting)
-    transaction.on_commit(assignment.publish_loads)
-
-
 def publish_conversation(conversation, preview=""):
     """Tell the visitor and every console about a conversation (on commit)."""
     _publish_conversation(conversation, preview)
@@ -387,18 +370,15 @@ def post_visitor_message(
             if limit is not None:
                 limit(opened)
             conversation.visitor = visitor
-            if opened:
-                events.emit(events.ConversationOpened(conversation))
             conversation.visitor_read_seq = message.seq
             if opened:
                 conversation.last_seq = message.seq
                 _publish_conversation(conversation, body)
-                _publish_queue_on_commit()
             _after_message(message, conversation)
             if opened:
                 # After the message's own frames, so the router's "assigned"
                 # update is the last word consoles get, not a stale "waiting".
-                _routing_on_commit()
+                events.emit(events.ConversationOpened(conversation))
     except IntegrityError:
         # A retry (or a concurrent one) with the same client id.
         existing = _existing_message({"conversation__visitor": visitor}, client_id)
@@ -449,8 +429,6 @@ def post_agent_message(conversation, agent, body, client_id, attachment=None):
             conversation.last_seq = conversation.agent_read_seq = message.seq
             if assigned or "status" in changes:
                 _publish_conversation(conversation, body)
-                _publish_queue_on_commit()
-                _routing_on_commit()
                 if assigned:
                     events.emit(events.ConversationAssigned(conversation, agent))
             if conversation.source == Conversation.Source.OFFLINE:
@@ -555,8 +533,6 @@ def claim_conversation(conversation, agent, override=False):
             line = _("%(name)s joined the chat.") % {"name": name}
         post_system_message(conversation, line)
         _publish_conversation(conversation)
-        _publish_queue_on_commit()
-        _routing_on_commit()
         events.emit(events.ConversationAssigned(conversation, agent))
     return conversation
 
@@ -605,8 +581,6 @@ def close_conversation(conversation, closed_by=None, tag="", reason=None):
             line = str(reason or _("The chat has ended."))
         post_system_message(conversation, line)
         _publish_conversation(conversation)
-        _publish_queue_on_commit()
-        _routing_on_commit()
         events.emit(events.ConversationClosed(conversation, closed_by))
     return conversation
 

@@ -447,3 +447,15 @@ def _queue_update():
         ([groups.visitor_group(visitor_id)], frame)
         for visitor_id, frame in queue_frames().items()
     ]
+
+
+@events.listen(
+    events.ConversationOpened,
+    events.ConversationAssigned,
+    events.ConversationTransferred,
+    events.ConversationClosed,
+    events.ConversationMissed,
+)
+def _queue_moved(event):
+    """Runs after a change to the queue: the shoppers waiting learn their place."""
+    publish_queue()

@@ -62,10 +62,10 @@ def test_every_event_has_a_documented_signal():
 def test_a_new_chat_opens_once_and_each_message_is_posted_once(sent):
     visitor = Visitor.objects.create()
     services.post_visitor_message(visitor, "Hello?", "c1")
-    assert _names(sent) == ["conversation_opened", "message_posted"]
+    assert _names(sent) == ["message_posted", "conversation_opened"]
     services.post_visitor_message(visitor, "Hello?", "c1")  # a retry
     services.post_visitor_message(visitor, "Anyone?", "c2")
-    assert _names(sent) == ["conversation_opened", "message_posted", "message_posted"]
+    assert _names(sent) == ["message_posted", "conversation_opened", "message_posted"]
 
 
 def test_nothing_is_sent_for_a_change_rolled_back(sent):

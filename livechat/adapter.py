@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q
 
 from .conf import app_settings
+from .models import AgentProfile
 
 AGENT_PERMISSION = "livechat.reply_conversation"
 SUPERVISOR_PERMISSION = "livechat.supervise_conversation"
@@ -141,8 +142,6 @@ class DefaultLivechatAdapter:
     def max_concurrent_chats(self, user):
         """How many open chats ``user`` may hold at once (read fresh: an
         admin may have just changed it while the agent's console is open)."""
-        from .models import AgentProfile
-
         value = (
             AgentProfile.objects.filter(user=user)
             .values_list("max_concurrent_chats", flat=True)

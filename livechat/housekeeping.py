@@ -16,6 +16,7 @@ from . import events, services, visitors
 from .caching import cache
 from .conf import app_settings
 from .models import Conversation
+from .presence import forget_dead_connections, publish_availability
 
 _LOCK_KEY = "livechat:housekeeping"
 
@@ -71,8 +72,6 @@ def close_inactive(now=None):
 
 def run(now=None):
     """Everything time-based; returns counts for the command's output."""
-    from .presence import forget_dead_connections
-
     forget_dead_connections()
     return {
         "missed": mark_missed(now),
@@ -89,7 +88,5 @@ def run_if_due():
     and no other event would announce it.
     """
     if cache.add(_LOCK_KEY, True, 60):
-        from .presence import publish_availability
-
         run()
         publish_availability()

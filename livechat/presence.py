@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from .assignment import auto_assign_waiting, publish_loads
 from .availability import compute_availability, forget_cached
 from .conf import app_settings
 from .models import AgentConnection, AgentProfile
@@ -42,8 +43,6 @@ def _availability_update():
 
 def _changed():
     """Presence changed: forget the cached answer, tell widgets, route chats."""
-    from .assignment import auto_assign_waiting, publish_loads
-
     forget_cached()
     transaction.on_commit(lambda: send_latest("availability", _availability_update))
     transaction.on_commit(auto_assign_waiting)

@@ -31,6 +31,7 @@ from .realtime.groups import (
 )
 from .realtime.layer import send_to_groups
 from .realtime.publishing import send_inbox_activity, send_now
+from .visit import visit_context
 
 logger = logging.getLogger(__name__)
 
@@ -169,8 +170,6 @@ def visitor_context(visitor, conversation_id=None):
     ``store_context`` comes from the adapter (cart, orders...); ``visit`` is
     livechat's own (pages seen, browser, language, past conversations).
     """
-    from .visit import visit_context
-
     session = visitor_session(visitor)
     try:
         store = get_adapter().get_visitor_context(visitor, session=session)

@@ -3,6 +3,8 @@ browser and device, language, past conversations."""
 
 import re
 
+from django.utils import timezone
+
 from .models import Conversation
 
 SESSION_PAGES_KEY = "livechat_pages"
@@ -50,8 +52,6 @@ def record_page(session, path, title=""):
     pages = pages if isinstance(pages, list) else []
     if pages and pages[-1].get("path") == path:
         return
-    from django.utils import timezone
-
     pages.append({"path": path[:500], "at": timezone.now().isoformat()})
     session[SESSION_PAGES_KEY] = pages[-MAX_PAGES:]
 

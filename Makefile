@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint format chromium services wheel bench clean
+.PHONY: demo test test-quick lint format chromium services wheel bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ test: $(STAMP) chromium
 	bash scripts/ensure-services
 	$(BIN)/python manage.py makemigrations --check --dry-run livechat
 	$(BIN)/pytest
+
+## make test-quick: the developer's loop, about a minute; CI runs `make test`
+# Leaves out the fuzzing and the tests that wait seconds on the server's timers
+# (marked slow), daphne (e2e) and Chromium (browser).
+QUICK := not slow and not e2e and not browser
+test-quick: $(STAMP)
+	bash scripts/ensure-services
+	$(BIN)/pytest -m "$(QUICK)"
 
 chromium:
 	@bash scripts/ensure-chromium

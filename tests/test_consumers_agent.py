@@ -223,6 +223,7 @@ async def test_console_closing_while_frames_fly_is_still_counted_out(
     assert await db(AgentConnection.objects.count)() == 0
 
 
+@pytest.mark.slow
 async def test_assigned_chats_news_reaches_its_agent_and_watchers_only(
     visitor_client, agent_client, agent, make_agent
 ):
@@ -288,6 +289,7 @@ async def test_assigned_chats_news_reaches_its_agent_and_watchers_only(
     assert (await bob.expect("error"))["code"] == "bad_frame"
 
 
+@pytest.mark.slow
 async def test_consoles_follow_their_agents_chats_across_a_transfer(
     visitor_client, agent_client, agent, make_agent
 ):

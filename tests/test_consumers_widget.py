@@ -50,6 +50,7 @@ async def test_agent_going_away_makes_widgets_offline(
     assert (await console.expect("error"))["code"] == "bad_frame"
 
 
+@pytest.mark.slow
 async def test_queue_position_is_pushed(visitor_client, agent_client, agent):
     first = await visitor_client()
     await first.expect("welcome")

@@ -17,7 +17,7 @@ from livechat.models import InternalNote, Message
 
 from .conftest import Client, new_token
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 FIELDS = [
     "client_id",

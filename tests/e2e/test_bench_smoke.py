@@ -15,6 +15,8 @@ from tests.services_env import IN_CI, database_url, redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
+pytestmark = pytest.mark.e2e
+
 
 def test_the_quick_benchmark_runs_and_loses_nothing(tmp_path):
     if database_url() is None or redis_url() is None:

@@ -8,8 +8,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import OperationalError
 from django.test import override_settings
 
-from livechat import outbox, services
+from livechat import services
 from livechat.models import Conversation, Message, Visitor
+from livechat.realtime import coalescing
 from livechat.tokens import make_visitor_token
 
 from .conftest import new_token
@@ -317,7 +318,7 @@ async def _conversation_with(visitor_client, agent_client, agent, replies):
     # one coalesced ``availability`` frame, LIVECHAT_INBOX_BATCH_SECONDS later.
     # Sent now, it reaches the sockets of the set-up; left to its timer, it
     # reaches whichever widget the test opens next, whenever the test is slow.
-    await outbox.flush_pending()
+    await coalescing.flush_pending()
     return client, console, token, ack["conversation"]
 
 

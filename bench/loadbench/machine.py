@@ -144,23 +144,20 @@ def self_cpu_seconds():
 
 def git_describe():
     """The commit measured, and whether livechat/ or example_shop/ differ from it."""
+
+    def git(*args):
+        return subprocess.run(
+            ["git", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+
     try:
-        head = subprocess.run(
-            ["git", "log", "-1", "--format=%h %cI %s"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "livechat", "example_shop"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
+        head = git("log", "-1", "--format=%h %cI %s")
+        dirty = git("status", "--porcelain", "--", "livechat", "example_shop")
     except (OSError, subprocess.SubprocessError):
         return "unknown (no git)"
     return head + (" (livechat/ or example_shop/ modified)" if dirty else "")

@@ -16,10 +16,13 @@ any other backend runs in a worker thread.
 
 import asyncio
 import contextlib
+import re
 import time
 import weakref
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache  # imports redis lazily
 from django.utils.translation import gettext as _
@@ -210,7 +213,12 @@ def _async_redis(backend):
     """This event loop's ``_Client`` for Django's Redis cache, else None."""
     if not isinstance(backend, RedisCache):
         return None
-    server = backend._servers[0]  # where the cache writes (its primary)
+    # Read from the settings, as Django's RedisCache reads them: its first
+    # server is where it writes (its primary).
+    config = settings.CACHES[DEFAULT_CACHE_ALIAS]
+    location = config.get("LOCATION", "")
+    servers = re.split("[;,]", location) if isinstance(location, str) else location
+    server = servers[0]
     loop = asyncio.get_running_loop()
     client = _redis_clients.get(loop)
     if client is None or client.server != server:
@@ -218,7 +226,7 @@ def _async_redis(backend):
         # those naming synchronous classes.
         options = {
             key: value
-            for key, value in (backend._options or {}).items()
+            for key, value in (config.get("OPTIONS") or {}).items()
             if key not in {"pool_class", "parser_class", "serializer"}
         }
         # A Redis that hangs must not hold a message for long.

@@ -6,10 +6,13 @@ arguments are the event's fields; ``sender`` is the model class named below.
 A receiver that raises is logged and affects nothing else.
 """
 
+from django.apps import apps
 from django.dispatch import Signal
 
 from . import events
-from .models import Conversation, Message, Visitor
+
+# No model import here: a host may import this module from its own models.py,
+# before the app registry is ready. Senders are looked up when sent.
 
 #: A message was stored (shopper, agent or system line). Arguments:
 #: ``message`` (Message), ``conversation`` (Conversation). Sender: Message.
@@ -54,31 +57,36 @@ visitor_profile_changed = Signal()
 visitors_erased = Signal()
 
 SIGNALS = {
-    events.MessageStored: (message_posted, Message),
-    events.ConversationOpened: (conversation_opened, Conversation),
-    events.ConversationAssigned: (conversation_assigned, Conversation),
-    events.ConversationTransferred: (conversation_transferred, Conversation),
-    events.ConversationClosed: (conversation_closed, Conversation),
-    events.ConversationMissed: (conversation_missed, Conversation),
-    events.ConversationRated: (conversation_rated, Conversation),
-    events.OfflineMessageLeft: (offline_message_left, Conversation),
-    events.VisitorProfileChanged: (visitor_profile_changed, Visitor),
-    events.VisitorsErased: (visitors_erased, Visitor),
+    events.MessageStored: (message_posted, "Message"),
+    events.ConversationOpened: (conversation_opened, "Conversation"),
+    events.ConversationAssigned: (conversation_assigned, "Conversation"),
+    events.ConversationTransferred: (conversation_transferred, "Conversation"),
+    events.ConversationClosed: (conversation_closed, "Conversation"),
+    events.ConversationMissed: (conversation_missed, "Conversation"),
+    events.ConversationRated: (conversation_rated, "Conversation"),
+    events.OfflineMessageLeft: (offline_message_left, "Conversation"),
+    events.VisitorProfileChanged: (visitor_profile_changed, "Visitor"),
+    events.VisitorsErased: (visitors_erased, "Visitor"),
 }
+
+
+def _sender(model_name):
+    return apps.get_model("livechat", model_name)
 
 
 def _send(event):
     # send_robust logs a failing receiver (logger django.dispatch) and goes on.
-    signal, sender = SIGNALS[type(event)]
-    signal.send_robust(sender=sender, **vars(event))
+    signal, model_name = SIGNALS[type(event)]
+    signal.send_robust(sender=_sender(model_name), **vars(event))
 
 
 def _connect_to_events():
-    for event_type, (signal, sender) in SIGNALS.items():
+    for event_type, (signal, model_name) in SIGNALS.items():
         # Built only when a receiver is connected (``events.has_listeners``).
-        events.listen(event_type, wanted=lambda s=signal, m=sender: s.has_listeners(m))(
-            _send
-        )
+        events.listen(
+            event_type,
+            wanted=lambda s=signal, m=model_name: s.has_listeners(_sender(m)),
+        )(_send)
 
 
 _connect_to_events()

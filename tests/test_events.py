@@ -1,6 +1,9 @@
 """Domain events: each has its signal, sent once, after commit, never for a
 refused or duplicate request."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -164,3 +167,13 @@ def test_a_failing_listener_is_logged_and_stops_nothing(sent, caplog):
         events._listeners[events.ConversationOpened].pop()
     assert "conversation_opened" in _names(sent)
     assert "a listener of ConversationOpened failed" in caplog.text
+
+
+def test_signals_import_before_the_app_registry_is_ready():
+    """A host may import them from its own models.py."""
+    code = "import livechat.signals, django; django.setup()"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr

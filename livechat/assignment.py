@@ -79,7 +79,7 @@ def _assign(conversation, agent, line):
     conversation.save(update_fields=["assigned_agent", "status"])
     services.post_system_message(conversation, line)
     services.publish_conversation(conversation)
-    _publish_loads_on_commit()
+    # The agents' load follows from the event (``_report_loads``).
     events.emit(events.ConversationAssigned(conversation, agent))
 
 
@@ -314,9 +314,15 @@ def _publish_loads_on_commit():
 
 @events.listen(events.ConversationOpened, events.ConversationClosed)
 def _route_waiting_chats(event):
-    """Runs after a chat arrives or an agent has room again: route, report loads."""
-    auto_assign_waiting()
-    publish_loads()
+    """Runs after a chat arrives or an agent has room again: route, report loads.
+
+    An offline message waits for an agent's email answer, not for routing.
+    """
+    offline = event.conversation.source != Conversation.Source.CHAT
+    if offline and isinstance(event, events.ConversationOpened):
+        return
+    if not auto_assign_waiting():
+        publish_loads()  # else each assignment's event reported them
 
 
 @events.listen(events.ConversationAssigned)

@@ -128,12 +128,22 @@ class _Listener:
 _listeners = defaultdict(list)  # event type -> [_Listener]
 
 
-def listen(*event_types, wanted=None):
-    """Decorator: call the function with each event of these types."""
+def listen(*event_types, wanted=None, first=False):
+    """Decorator: call the function with each event of these types.
+
+    Listeners run in the order they registered; ``first`` puts this one
+    before the others (the signals, so that host receivers hear of a change
+    before the follow-ups it starts, such as routing, make changes of their
+    own).
+    """
 
     def register(func):
         for event_type in event_types:
-            _listeners[event_type].append(_Listener(func, wanted))
+            listener = _Listener(func, wanted)
+            if first:
+                _listeners[event_type].insert(0, listener)
+            else:
+                _listeners[event_type].append(listener)
         return func
 
     return register

@@ -213,27 +213,39 @@ def _async_redis(backend):
     """This event loop's ``_Client`` for Django's Redis cache, else None."""
     if not isinstance(backend, RedisCache):
         return None
-    # Read from the settings, as Django's RedisCache reads them: its first
-    # server is where it writes (its primary).
-    config = settings.CACHES[DEFAULT_CACHE_ALIAS]
-    location = config.get("LOCATION", "")
-    servers = re.split("[;,]", location) if isinstance(location, str) else location
-    server = servers[0]
+    server, options = _redis_config(settings.CACHES[DEFAULT_CACHE_ALIAS])
     loop = asyncio.get_running_loop()
     client = _redis_clients.get(loop)
     if client is None or client.server != server:
-        # The cache's connection options (password, db, timeouts, TLS), less
-        # those naming synchronous classes.
-        options = {
-            key: value
-            for key, value in (config.get("OPTIONS") or {}).items()
-            if key not in {"pool_class", "parser_class", "serializer"}
-        }
+        options = dict(options)
         # A Redis that hangs must not hold a message for long.
         options.setdefault("socket_connect_timeout", 2)
         options.setdefault("socket_timeout", 2)
         client = _redis_clients[loop] = _Client(server, options)
     return client
+
+
+_parsed_config = (None, None, None)  # (the cache's settings, server, options)
+
+
+def _redis_config(config):
+    """The cache's primary server and its connection options, from its settings.
+
+    Read as Django's RedisCache reads them (its first server is where it
+    writes); parsed once per settings object, not on every message.
+    """
+    global _parsed_config
+    if _parsed_config[0] is not config:
+        location = config.get("LOCATION", "")
+        servers = re.split("[;,]", location) if isinstance(location, str) else location
+        # Password, db, timeouts, TLS; not the options naming synchronous classes.
+        options = {
+            key: value
+            for key, value in (config.get("OPTIONS") or {}).items()
+            if key not in {"pool_class", "parser_class", "serializer"}
+        }
+        _parsed_config = (config, servers[0], options)
+    return _parsed_config[1], _parsed_config[2]
 
 
 async def close_connections():

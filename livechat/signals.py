@@ -86,6 +86,7 @@ def _connect_to_events():
         events.listen(
             event_type,
             wanted=lambda s=signal, m=model_name: s.has_listeners(_sender(m)),
+            first=True,
         )(_send)
 
 

@@ -338,6 +338,8 @@ def rate_conversation(conversation, rating, comment=""):
         raise ServiceError(
             "conversation_open", _("You can rate the chat once it has ended.")
         )
+    if (conversation.rating, conversation.rating_comment) == (rating, comment):
+        return conversation  # the same verdict again: nothing changes
     with transaction.atomic():
         conversation.rating = rating
         conversation.rating_comment = comment
@@ -458,4 +460,8 @@ def _queue_update():
 )
 def _queue_moved(event):
     """Runs after a change to the queue: the shoppers waiting learn their place."""
+    if event.conversation.source != Conversation.Source.CHAT:
+        return  # offline messages are not in the queue
+    if isinstance(event, events.ConversationTransferred) and event.to_agent:
+        return  # its ConversationAssigned moved the queue
     publish_queue()

@@ -9,9 +9,18 @@ from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 
-from livechat import assignment, events, housekeeping, privacy, services, signals
+from livechat import (
+    assignment,
+    events,
+    housekeeping,
+    presence,
+    privacy,
+    services,
+    signals,
+)
 from livechat.errors import ServiceError
 from livechat.models import Conversation, Department, Visitor
 from livechat.visitors import (
@@ -123,6 +132,7 @@ def test_missed_rated_profile_offline_and_erased(sent):
     with pytest.raises(InvalidProfile):
         rate_conversation(chat, "superb")
     rate_conversation(chat, "good", "Quick answer")
+    rate_conversation(chat, "good", "Quick answer")  # the same verdict again
     assert sent == [
         (
             "conversation_rated",
@@ -153,6 +163,16 @@ def test_missed_rated_profile_offline_and_erased(sent):
     erased = [kw for name, kw in sent if name == "visitors_erased"]
     assert len(erased) == 1 and erased[0]["visitor_ids"] == (visitor.pk,)
     assert erased[0]["counts"]["conversations"] == 2
+
+
+@override_settings(LIVECHAT_ROUTING="auto")
+def test_hosts_hear_of_a_new_chat_before_the_router_assigns_it(sent, make_agent):
+    agent = make_agent("alice")
+    presence.agent_connected(agent, "console-1")
+    sent.clear()
+    _waiting_chat()
+    names = _names(sent)
+    assert names.index("conversation_opened") < names.index("conversation_assigned")
 
 
 def test_a_failing_listener_is_logged_and_stops_nothing(sent, caplog):

@@ -207,3 +207,25 @@ def redis_layer_url():
             pytest.fail(f"CI=true and {message}")
         pytest.skip(f"*** SKIPPED: {message} ***")
     return url
+
+
+async def answered_chat(visitor_client, agent_client, agent):
+    """A chat an agent answered once: (shopper, console, conversation id).
+
+    The shopper's next message and the agent's next reply take the fast path.
+    """
+    token = new_token()[1]
+    shopper = await visitor_client(token=token)
+    shopper.token = token
+    await shopper.expect("welcome")
+    await shopper.send(type="message", client_id="v1", body="Hello?")
+    conversation = (await shopper.expect("ack"))["conversation"]
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="open", conversation=conversation)
+    await console.expect("opened")
+    await console.send(
+        type="message", conversation=conversation, client_id="a1", body="Hi!"
+    )
+    await console.expect("ack", client_id="a1")  # the first reply: services
+    return shopper, console, conversation

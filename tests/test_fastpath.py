@@ -18,7 +18,7 @@ from livechat.conf import app_settings
 from livechat.models import Conversation, Message, Visitor
 from livechat.realtime import publishing
 
-from .conftest import new_token
+from .conftest import answered_chat, new_token
 from .services_env import IN_CI
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,24 +49,6 @@ def calls(monkeypatch):
     return seen
 
 
-async def _answered_chat(visitor_client, agent_client, agent):
-    token = new_token()[1]
-    shopper = await visitor_client(token=token)
-    shopper.token = token
-    await shopper.expect("welcome")
-    await shopper.send(type="message", client_id="v1", body="Hello?")
-    conversation = (await shopper.expect("ack"))["conversation"]
-    console = await agent_client(agent)
-    await console.expect("welcome")
-    await console.send(type="open", conversation=conversation)
-    await console.expect("opened")
-    await console.send(
-        type="message", conversation=conversation, client_id="a1", body="Hi!"
-    )
-    await console.expect("ack", client_id="a1")  # the first reply: services
-    return shopper, console, conversation
-
-
 async def _message(client, seq):
     """The live ``message`` frame of ``seq`` (earlier ones are skipped)."""
     while True:
@@ -85,7 +67,7 @@ def _stored_frame(message_id):
 async def test_visitor_message_in_an_answered_chat_takes_one_statement(
     visitor_client, agent_client, agent, calls
 ):
-    shopper, console, conversation = await _answered_chat(
+    shopper, console, conversation = await answered_chat(
         visitor_client, agent_client, agent
     )
     calls.clear()
@@ -125,7 +107,7 @@ async def test_visitor_message_in_an_answered_chat_takes_one_statement(
 async def test_agent_reply_in_own_chat_takes_one_statement(
     visitor_client, agent_client, agent, calls
 ):
-    shopper, console, conversation = await _answered_chat(
+    shopper, console, conversation = await answered_chat(
         visitor_client, agent_client, agent
     )
     calls.clear()
@@ -144,7 +126,7 @@ async def test_agent_reply_in_own_chat_takes_one_statement(
 async def test_a_retry_is_stored_once_and_acked_as_duplicate(
     visitor_client, agent_client, agent
 ):
-    shopper, console, conversation = await _answered_chat(
+    shopper, console, conversation = await answered_chat(
         visitor_client, agent_client, agent
     )
     for _attempt in range(2):
@@ -172,7 +154,7 @@ async def test_what_is_not_stored_here_gives_its_count_back(
 ):
     """A retry the statement refuses (or a database error) costs no message
     of the shopper's limit."""
-    shopper, _console, _conversation = await _answered_chat(
+    shopper, _console, _conversation = await answered_chat(
         visitor_client, agent_client, agent
     )
     # A window of three years: this test never sees it turn over.
@@ -199,7 +181,7 @@ async def test_everything_else_is_left_to_services(
     visitor_id = await db(lambda: Conversation.objects.get(pk=waiting).visitor_id)()
     assert await fastpath.post_visitor_message(visitor_id, "x", "w2") is None
     # Someone else's chat, a first reply, a closed chat: services says why.
-    _shopper, _console, conversation = await _answered_chat(
+    _shopper, _console, conversation = await answered_chat(
         visitor_client, agent_client, agent
     )
     bob = await db(make_agent)("bob")
@@ -218,7 +200,7 @@ async def test_everything_else_is_left_to_services(
 async def test_a_rate_limit_refuses_without_storing(
     visitor_client, agent_client, agent
 ):
-    shopper, _console, conversation = await _answered_chat(
+    shopper, _console, conversation = await answered_chat(
         visitor_client, agent_client, agent
     )
     visitor_id = await db(
@@ -251,7 +233,7 @@ async def test_a_rate_limit_refuses_without_storing(
 async def test_dropped_connections_are_replaced_and_an_outage_is_an_error(
     visitor_client, agent_client, agent
 ):
-    shopper, _console, conversation = await _answered_chat(
+    shopper, _console, conversation = await answered_chat(
         visitor_client, agent_client, agent
     )
     await shopper.send(type="message", client_id="v2", body="Warm")
@@ -299,7 +281,7 @@ def _terminate_fast_connections():
 async def test_listeners_and_absent_shoppers_are_still_served(
     visitor_client, agent_client, agent
 ):
-    shopper, console, conversation = await _answered_chat(
+    shopper, console, conversation = await answered_chat(
         visitor_client, agent_client, agent
     )
     heard = []
@@ -333,7 +315,7 @@ async def test_listeners_and_absent_shoppers_are_still_served(
 
 
 async def test_the_setting_turns_it_off(visitor_client, agent_client, agent, calls):
-    shopper, _console, _conversation = await _answered_chat(
+    shopper, _console, _conversation = await answered_chat(
         visitor_client, agent_client, agent
     )
     with override_settings(LIVECHAT_FAST_MESSAGES=False):
@@ -346,7 +328,7 @@ async def test_the_setting_turns_it_off(visitor_client, agent_client, agent, cal
 async def test_a_failing_listener_never_costs_the_sender_their_ack(
     visitor_client, agent_client, agent, caplog
 ):
-    shopper, _console, _conversation = await _answered_chat(
+    shopper, _console, _conversation = await answered_chat(
         visitor_client, agent_client, agent
     )
 

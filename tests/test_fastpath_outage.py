@@ -16,7 +16,7 @@ from django.db import connection
 from livechat import fastpath
 from livechat.models import Message
 
-from .conftest import new_token
+from .conftest import answered_chat
 from .services_env import IN_CI
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,19 +36,10 @@ def _postgresql():
 
 
 async def _answered_chat(visitor_client, agent_client, agent):
-    """A chat an agent answered: the shopper's next message takes the fast path."""
-    shopper = await visitor_client(token=new_token()[1])
-    await shopper.expect("welcome")
-    await shopper.send(type="message", client_id="v1", body="Hello?")
-    conversation = (await shopper.expect("ack"))["conversation"]
-    console = await agent_client(agent)
-    await console.expect("welcome")
-    await console.send(type="open", conversation=conversation)
-    await console.expect("opened")
-    await console.send(
-        type="message", conversation=conversation, client_id="a1", body="Hi!"
+    """A chat an agent answered whose fast path has connected once."""
+    shopper, _console, conversation = await answered_chat(
+        visitor_client, agent_client, agent
     )
-    await console.expect("ack", client_id="a1")
     await shopper.send(type="message", client_id="v2", body="Warm")
     await shopper.expect("ack", client_id="v2")  # the fast path, connected
     return shopper, conversation

@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 import uuid
 
 import pytest
@@ -6,9 +7,11 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Permission
+from django.core.files.base import ContentFile
 from django.db import connections
 
 from livechat import fastpath, ratelimit
+from livechat.models import Attachment
 from livechat.realtime import coalescing, database_threads
 from livechat.routing import websocket_urlpatterns
 from livechat.tokens import make_visitor_token
@@ -82,6 +85,17 @@ async def _fresh_channel_layer():
     # Consumers ran ORM work in sync_to_async's thread; close its connection so
     # the test database can be dropped at the end.
     await database_sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
+async def sockets():
+    """Sockets a live-server test opened; whatever it leaves open is closed after."""
+    opened = []
+    yield opened
+    for socket in opened:
+        # Aborted on purpose, or the server went away: nothing left to close.
+        with contextlib.suppress(Exception):
+            await socket.close()
 
 
 def new_token():
@@ -229,3 +243,17 @@ async def answered_chat(visitor_client, agent_client, agent):
     )
     await console.expect("ack", client_id="a1")  # the first reply: services
     return shopper, console, conversation
+
+
+def pdf_attachment(conversation):
+    """A small PDF attached to ``conversation``, stored in the attachments' storage."""
+    attachment = Attachment(
+        conversation=conversation,
+        original_name="receipt.pdf",
+        content_type="application/pdf",
+        extension=".pdf",
+        size=4,
+    )
+    attachment.file = ContentFile(b"%PDF", name="x.pdf")
+    attachment.save()
+    return attachment

@@ -8,15 +8,25 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission, User
-from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from livechat import services
 from livechat.models import Attachment, Conversation, InternalNote, Message, Visitor
 
-from .conftest import new_token
+from .conftest import new_token, pdf_attachment
 
 CHANGELIST = "admin:livechat_visitor_changelist"
+
+
+def _data_protection_officer():
+    """Staff who may see and erase visitors and their conversations."""
+    return _staff(
+        "dpo",
+        "view_visitor",
+        "delete_visitor",
+        "view_conversation",
+        "delete_conversation",
+    )
 
 
 @pytest.fixture
@@ -46,15 +56,7 @@ def shopper(media):
     closed = message.conversation
     services.post_agent_message(closed, agent, "Thanks, Ann", "a1")
     InternalNote.objects.create(conversation=closed, author=agent, body="VIP")
-    attachment = Attachment(
-        conversation=closed,
-        original_name="receipt.pdf",
-        content_type="application/pdf",
-        extension=".pdf",
-        size=4,
-    )
-    attachment.file = ContentFile(b"%PDF", name="x.pdf")
-    attachment.save()
+    pdf_attachment(closed)
     services.close_conversation(closed)
     services.post_visitor_message(ann, "One more question", "c2")
     return ann
@@ -118,15 +120,7 @@ def test_export_is_listed_only_for_those_who_may_see_the_conversations(client, s
 
 @pytest.mark.django_db
 def test_erase_confirmation_shows_what_will_be_erased(client, shopper, bystander):
-    client.force_login(
-        _staff(
-            "dpo",
-            "view_visitor",
-            "delete_visitor",
-            "view_conversation",
-            "delete_conversation",
-        )
-    )
+    client.force_login(_data_protection_officer())
     page = _action(client, "erase_selected", shopper)
     assert page.status_code == 200
     text = page.content.decode()
@@ -152,15 +146,7 @@ def test_erase_confirmation_shows_what_will_be_erased(client, shopper, bystander
 
 @pytest.mark.django_db
 def test_delete_button_of_a_visitor_shows_the_same_counts(client, shopper):
-    client.force_login(
-        _staff(
-            "dpo",
-            "view_visitor",
-            "delete_visitor",
-            "view_conversation",
-            "delete_conversation",
-        )
-    )
+    client.force_login(_data_protection_officer())
     url = reverse("admin:livechat_visitor_delete", args=[shopper.pk])
     page = client.get(url)
     assert page.status_code == 200

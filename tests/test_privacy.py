@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
-from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -18,9 +17,9 @@ from django.utils import timezone
 
 from livechat import privacy, services
 from livechat.ip_addresses import anonymize_ip
-from livechat.models import Attachment, Conversation, Message, Visitor
+from livechat.models import Conversation, Message, Visitor
 
-from .conftest import new_token
+from .conftest import new_token, pdf_attachment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,15 +46,7 @@ def _chat(email="ann@example.com", body="My address is 1 Main St", days_ago=0):
 
 
 def _attach(conversation, media):
-    attachment = Attachment(
-        conversation=conversation,
-        original_name="receipt.pdf",
-        content_type="application/pdf",
-        extension=".pdf",
-        size=4,
-    )
-    attachment.file = ContentFile(b"%PDF", name="x.pdf")
-    attachment.save()
+    attachment = pdf_attachment(conversation)
     path = media / attachment.file.name
     assert path.exists()
     return path

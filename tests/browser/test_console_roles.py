@@ -5,7 +5,6 @@ shared ``live_shop``); consoles in Chromium, shoppers over the visitor socket.
 """
 
 import asyncio
-import contextlib
 import re
 import secrets
 
@@ -57,15 +56,6 @@ def _new_agent(shop, first_name, token, limit=None):
     }
     run_manage(shop.env, "shell", "-c", NEW_AGENT % agent)
     return agent["name"], (agent["username"], agent["password"])
-
-
-@pytest.fixture
-async def sockets():
-    opened = []
-    yield opened
-    for socket in opened:
-        with contextlib.suppress(Exception):
-            await socket.close()
 
 
 async def test_watching_a_chat_leaves_it_unread_for_its_agent(

@@ -6,7 +6,6 @@ Quick shoppers talk over the visitor WebSocket (tests/e2e/clients.py).
 """
 
 import asyncio
-import contextlib
 import os
 import re
 import secrets
@@ -195,16 +194,6 @@ async def _shopper_page(context, name, question):
     await widget.get_by_role("button", name="Send").click()
     await expect(widget.get_by_role("log")).to_contain_text(question)
     return page, widget
-
-
-@pytest.fixture
-async def sockets():
-    opened = []
-    yield opened
-    for socket in opened:
-        # The server may have gone away on purpose.
-        with contextlib.suppress(Exception):
-            await socket.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,5 @@
 """Fixtures of the end-to-end tests: the shop under daphne and socket clients."""
 
-import contextlib
-
 import pytest
 
 from .clients import Socket, cookie_header, http_session, log_in_agent, visitor_token
@@ -18,17 +16,6 @@ def live_shop(request, tmp_path_factory):
 def agent_http(live_shop):
     """The demo agent (Alice from Support), logged in once per session."""
     return log_in_agent(live_shop)
-
-
-@pytest.fixture
-async def sockets():
-    """Open sockets; whatever a test leaves open is closed after it."""
-    opened = []
-    yield opened
-    for socket in opened:
-        # Aborted on purpose, or the server went away: nothing left to close.
-        with contextlib.suppress(Exception):
-            await socket.close()
 
 
 @pytest.fixture

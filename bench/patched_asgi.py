@@ -147,16 +147,16 @@ if "gcgarbage" in PATCHES:
     reactor.callLater(5, _garbage_report)
 
 if "asynccommit" in PATCHES:
-    from livechat import fastpath
+    from livechat.services import statement_connections
 
-    _real_connect = fastpath._connect
+    _real_connect = statement_connections._connect
 
     async def _connect_async_commit():
         conn = await _real_connect()
         await conn.execute("SET synchronous_commit = off")
         return conn
 
-    fastpath._connect = _connect_async_commit
+    statement_connections._connect = _connect_async_commit
 
 if "slowcallbacks" in PATCHES:
     import asyncio
@@ -177,15 +177,16 @@ if "slowstatements" in PATCHES:
     import sys
     import time
 
-    from livechat import fastpath
+    from livechat.services import statement_connections
 
-    _real_run = fastpath._run
+    _real_run = statement_connections.fetch_one
 
-    async def _timed_run(kind, params):
+    async def _timed_run(sql, params):
+        kind = "agent" if "agent" in sql.split("SET", 2)[1][:200] else "visitor"
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         try:
-            return await _real_run(kind, params)
+            return await _real_run(sql, params)
         finally:
             took = time.perf_counter() - started
             if took > 0.05:
@@ -202,7 +203,7 @@ if "slowstatements" in PATCHES:
                     flush=True,
                 )
 
-    fastpath._run = _timed_run
+    statement_connections.fetch_one = _timed_run
 
 if "gatherpublish" in PATCHES:
     import asyncio as _asyncio
@@ -240,9 +241,9 @@ if "stages" in PATCHES:
     import sys as _stages_sys
     import time as _stages_time
 
-    from livechat import fastpath as _fp
     from livechat import ratelimit as _rl
     from livechat.realtime import layer as _layer_module
+    from livechat.services import statement_connections as _fp
 
     _samples = {}
 
@@ -264,7 +265,7 @@ if "stages" in PATCHES:
     _fp.post_agent_message = _timed("agent message", _fp.post_agent_message)
     # The agents' presence writes (activity every minute per console, on
     # the database threads): how many, and when.
-    from livechat.consumers import agent as _agent_consumer
+    from livechat.realtime.consumers import agent as _agent_consumer
 
     _agent_consumer.AgentConsumer._best_effort = _timed(
         "presence", _agent_consumer.AgentConsumer._best_effort

@@ -6,7 +6,7 @@ Usage (from the repository root):
         [--batch 0 1 2 4 8]
 
 Creates a fresh PostgreSQL database as bench/load.py does, 200 active,
-answered conversations, then runs ``livechat.fastpath``'s statements (visitor
+answered conversations, then runs the statement route's statements (visitor
 and agent messages alternately, round-robin over the conversations) from
 ``--tasks`` concurrent asyncio tasks, and prints per message: the CPU time of
 the fast path's PostgreSQL backends (from /proc, same machine) and of this
@@ -82,12 +82,12 @@ def _backend_cpu_seconds():
     """CPU seconds of the fast path's PostgreSQL backends so far."""
     from django.db import connection
 
-    from livechat import fastpath
+    from livechat.services import statement_connections
 
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
-            [fastpath.APPLICATION_NAME],
+            [statement_connections.APPLICATION_NAME],
         )
         pids = [row[0] for row in cursor.fetchall()]
     total = 0.0
@@ -110,15 +110,16 @@ def _params(index, agent_id, visitor_id, conversation_id):
 async def _run(batch, messages, tasks, agent_id, pairs, offset):
     from asgiref.sync import sync_to_async
 
-    from livechat import fastpath
+    from livechat.services import statement_connections
+    from livechat.services.messages import statement_route
 
-    connections = [await fastpath._connect() for _ in range(tasks)]
+    connections = [await statement_connections._connect() for _ in range(tasks)]
     # Warm: prepared statements, caches.
     for conn in connections:
         for index in range(4):
             kind, params = _params(offset - index - 1, agent_id, *pairs[index])
             params["client_id"] = f"warm-{id(conn)}-{index}-{offset}"
-            await conn.execute(fastpath._statement(kind), params)
+            await conn.execute(*statement_route.statement(kind, params))
     items = [(offset + i, *pairs[i % len(pairs)]) for i in range(messages)]
     size = max(1, batch)
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
@@ -132,7 +133,9 @@ async def _run(batch, messages, tasks, agent_id, pairs, offset):
             if batch == 0:
                 for index, visitor_id, conversation_id in chunk:
                     kind, params = _params(index, agent_id, visitor_id, conversation_id)
-                    cursor = await conn.execute(fastpath._statement(kind), params)
+                    cursor = await conn.execute(
+                        *statement_route.statement(kind, params)
+                    )
                     assert await cursor.fetchone() is not None
                 continue
             async with conn.transaction(), conn.pipeline():
@@ -140,7 +143,7 @@ async def _run(batch, messages, tasks, agent_id, pairs, offset):
                 for index, visitor_id, conversation_id in chunk:
                     kind, params = _params(index, agent_id, visitor_id, conversation_id)
                     cursors.append(
-                        await conn.execute(fastpath._statement(kind), params)
+                        await conn.execute(*statement_route.statement(kind, params))
                     )
             for cursor in cursors:
                 assert await cursor.fetchone() is not None

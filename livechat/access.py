@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from .adapter import get_adapter
 from .errors import ServiceError
+from .models import AgentProfile, Conversation
 
 
 def staff_role(user) -> str | None:
@@ -96,3 +97,25 @@ def may_chat_as(user, visitor) -> bool:
     return bool(
         user is not None and user.is_authenticated and user.pk == visitor.user_id
     )
+
+
+def check_room(agent, full_message=None) -> None:
+    """Refuse with ``agent_full`` when ``agent`` holds their maximum of open
+    chats (the adapter's ``max_concurrent_chats``).
+
+    Call inside the transaction that gives them the chat: their profile's
+    row lock serialises claims, replies that take a chat and transfers to
+    them, so two at once cannot both take the last slot.
+    """
+    limit = get_adapter().max_concurrent_chats(agent)
+    AgentProfile.objects.select_for_update().filter(user=agent).first()
+    held = Conversation.objects.filter(
+        status__in=Conversation.OPEN_STATUSES, assigned_agent=agent
+    ).count()
+    if held >= limit:
+        raise ServiceError(
+            "agent_full",
+            full_message
+            or _("You already have %(open)s of %(max)s chats.")
+            % {"open": held, "max": limit},
+        )

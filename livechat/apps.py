@@ -11,7 +11,8 @@ class LivechatConfig(AppConfig):
         """Runs once Django's app registry is ready: checks and receivers."""
         # Registered as they are imported: checks, receivers, the signals'
         # listeners of the domain events.
-        from . import assignment, branding, checks, privacy, signals, visitors  # noqa: F401
+        from . import branding, checks, signals  # noqa: F401
         from .server_limits import limit_daphne_frames
+        from .services import assignment, offline, privacy, queue  # noqa: F401
 
         limit_daphne_frames()

@@ -160,7 +160,7 @@ def upload(request):
             status=503,
         )
     return JsonResponse(
-        protocol.ack_frame(message, duplicate=not created),
+        protocol.ack_frame(protocol.message_data(message), duplicate=not created),
         status=201 if created else 200,
     )
 

@@ -5,9 +5,9 @@ import re
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .caching import cache
 from .conf import DEFAULTS, POSITIONS, app_settings
 from .models import WidgetProfile
+from .shared_cache import cache
 
 _CACHE_KEY = "livechat:widget-face"
 _HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")

@@ -120,9 +120,12 @@ EVENT_TYPES = (
 @dataclass(frozen=True)
 class _Listener:
     func: Callable
-    # Does the listener want events now? (None: always.) Lets a hot path skip
-    # building an event nobody would receive.
-    wanted: Callable[[], bool] | None = None
+    # Does the listener want this event? (None: every one.) Lets the
+    # statement route skip a database thread for an event nobody wants.
+    wanted: Callable[[Any], bool] | None = None
+
+    def wants(self, event):
+        return self.wanted is None or self.wanted(event)
 
 
 _listeners = defaultdict(list)  # event type -> [_Listener]
@@ -130,6 +133,9 @@ _listeners = defaultdict(list)  # event type -> [_Listener]
 
 def listen(*event_types, wanted=None, first=False):
     """Decorator: call the function with each event of these types.
+
+    ``wanted(event)``, if given, says whether the function wants that event
+    (answered without the database: from the event's loaded fields).
 
     Listeners run in the order they registered; ``first`` puts this one
     before the others (the signals, so that host receivers hear of a change
@@ -149,23 +155,22 @@ def listen(*event_types, wanted=None, first=False):
     return register
 
 
-def has_listeners(event_type) -> bool:
-    """Would an event of ``event_type`` reach anyone now?"""
-    return any(
-        listener.wanted is None or listener.wanted()
-        for listener in _listeners.get(event_type, ())
-    )
+def wanted(event) -> bool:
+    """Would ``event`` reach any listener now?"""
+    return any(listener.wants(event) for listener in _listeners.get(type(event), ()))
 
 
 def emit(event) -> None:
     """Deliver ``event`` once the current transaction commits."""
-    if has_listeners(type(event)):
+    if wanted(event):
         transaction.on_commit(lambda: deliver(event))
 
 
 def deliver(event) -> None:
-    """Deliver ``event`` now: for changes already committed (the fast path)."""
+    """Deliver ``event`` now: for changes already committed (the statement route)."""
     for listener in list(_listeners.get(type(event), ())):
+        if not listener.wants(event):
+            continue
         try:
             listener.func(event)
         except Exception:

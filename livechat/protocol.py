@@ -152,42 +152,19 @@ def _attachment_of(message):
         return None
 
 
-def message_frame_data(message):
-    return message_data(
-        message.pk,
-        message.conversation_id,
-        message.seq,
-        message.sender_kind,
-        author_frame(message),
-        message.body,
-        message.client_id,
-        message.created_at,
-        attachment_frame(_attachment_of(message)),
-    )
-
-
-def message_data(
-    message_id,
-    conversation_id,
-    seq,
-    sender,
-    author,
-    body,
-    client_id,
-    created_at,
-    attachment=None,
-):
-    """A message as clients see it, from its values (``fastpath`` has no model)."""
+def message_data(message, author=None):
+    """A message as clients see it. ``author``: its author frame, if the
+    caller has it (else ``author_frame``)."""
     return {
-        "id": message_id,
-        "conversation": conversation_id,
-        "seq": seq,
-        "sender": sender,
-        "author": author,
-        "body": body,
-        "client_id": client_id or None,
-        "created": _iso(created_at),
-        "attachment": attachment,
+        "id": message.pk,
+        "conversation": message.conversation_id,
+        "seq": message.seq,
+        "sender": message.sender_kind,
+        "author": author or author_frame(message),
+        "body": message.body,
+        "client_id": message.client_id or None,
+        "created": _iso(message.created_at),
+        "attachment": attachment_frame(_attachment_of(message)),
     }
 
 
@@ -207,48 +184,27 @@ def transcript_line(message):
 
 
 def message_frame(message):
-    return {"type": "message", "message": message_frame_data(message)}
+    return {"type": "message", "message": message_data(message)}
 
 
 def messages_frame(conversation_id, messages, more=False):
     return {
         "type": "messages",
         "conversation": conversation_id,
-        "messages": [message_frame_data(m) for m in messages],
+        "messages": [message_data(m) for m in messages],
         "more": more,
     }
 
 
-def ack_frame(message, duplicate=False):
-    return _ack(
-        message.client_id,
-        message.pk,
-        message.conversation_id,
-        message.seq,
-        _iso(message.created_at),
-        duplicate,
-    )
-
-
-def ack_of(data):
-    """``ack_frame`` of a new message, from its ``message_data``."""
-    return _ack(
-        data["client_id"],
-        data["id"],
-        data["conversation"],
-        data["seq"],
-        data["created"],
-    )
-
-
-def _ack(client_id, message_id, conversation_id, seq, created, duplicate=False):
+def ack_frame(data, duplicate=False):
+    """The sender's receipt of a message (``message_data``)."""
     return {
         "type": "ack",
-        "client_id": client_id,
-        "id": message_id,
-        "conversation": conversation_id,
-        "seq": seq,
-        "created": created,
+        "client_id": data["client_id"],
+        "id": data["id"],
+        "conversation": data["conversation"],
+        "seq": data["seq"],
+        "created": data["created"],
         "duplicate": duplicate,
     }
 
@@ -301,27 +257,13 @@ def activity_summary(summary):
 
 def conversation_activity(conversation, preview=""):
     """``activity_summary`` of a conversation, without building the summary."""
-    return activity(
-        conversation.pk,
-        conversation.last_seq,
-        conversation.agent_read_seq,
-        conversation.visitor_read_seq,
-        preview,
-        conversation.last_message_at,
-    )
-
-
-def activity(
-    conversation_id, last_seq, agent_read_seq, visitor_read_seq, preview, last_at
-):
-    """The ``ACTIVITY_FIELDS`` of a conversation, from their values."""
     return {
-        "id": conversation_id,
-        "last_seq": last_seq,
-        "agent_read_seq": agent_read_seq,
-        "visitor_read_seq": visitor_read_seq,
+        "id": conversation.pk,
+        "last_seq": conversation.last_seq,
+        "agent_read_seq": conversation.agent_read_seq,
+        "visitor_read_seq": conversation.visitor_read_seq,
         "preview": preview[:140],
-        "last_message_at": _iso(last_at),
+        "last_message_at": _iso(conversation.last_message_at),
     }
 
 

@@ -27,8 +27,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache  # imports redis lazily
 from django.utils.translation import gettext as _
 
-from .caching import cache, shared, unavailable
 from .conf import app_settings
+from .shared_cache import cache, shared, unavailable
 
 
 class RateLimited(Exception):

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from . import consumers
 from .conf import app_settings
+from .realtime import consumers
 
 _prefix = app_settings.WEBSOCKET_PATH.strip("/")
 

@@ -82,10 +82,10 @@ def _send(event):
 
 def _connect_to_events():
     for event_type, (signal, model_name) in SIGNALS.items():
-        # Built only when a receiver is connected (``events.has_listeners``).
+        # Delivered only when a receiver is connected (``events.wanted``).
         events.listen(
             event_type,
-            wanted=lambda s=signal, m=model_name: s.has_listeners(_sender(m)),
+            wanted=lambda _event, s=signal, m=model_name: s.has_listeners(_sender(m)),
             first=True,
         )(_send)
 

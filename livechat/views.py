@@ -3,7 +3,7 @@
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from .availability import availability
+from .services.availability import availability
 
 
 @require_GET

@@ -10,10 +10,11 @@ from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.db import connections
 
-from livechat import fastpath, ratelimit
+from livechat import ratelimit
 from livechat.models import Attachment
 from livechat.realtime import coalescing, database_threads
 from livechat.routing import websocket_urlpatterns
+from livechat.services import statement_connections
 from livechat.tokens import make_visitor_token
 
 from .services_env import IN_CI, redis_url
@@ -58,7 +59,7 @@ def _fresh_cache():
 @pytest.fixture(autouse=True)
 def _fresh_socket_counts():
     """Sockets a test left open count against nobody in the next test."""
-    from livechat.consumers import admission, base
+    from livechat.realtime.consumers import admission, base
 
     yield
     admission.sockets_per_ip.counts.clear()
@@ -80,7 +81,7 @@ async def _fresh_channel_layer():
     # Calls of consumers the test left running end before the tables are
     # emptied (a query mid-flight there deadlocks with the flush).
     await asyncio.to_thread(database_threads.shutdown_database_threads)
-    await fastpath.close_connections()
+    await statement_connections.close_connections()
     await ratelimit.close_connections()
     # Consumers ran ORM work in sync_to_async's thread; close its connection so
     # the test database can be dropped at the end.

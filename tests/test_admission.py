@@ -5,8 +5,8 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
-from livechat.consumers import admission
 from livechat.models import Visitor
+from livechat.realtime.consumers import admission
 from livechat.tokens import make_visitor_token
 
 from .conftest import Client, _application, new_token

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.test import override_settings
 from django.utils import timezone
 
-from livechat import assignment, housekeeping, presence, services, visit
+from livechat import services
 from livechat.adapter import get_adapter
 from livechat.models import (
     AgentProfile,
@@ -18,7 +18,13 @@ from livechat.models import (
     Message,
     Visitor,
 )
-from livechat.services import ServiceError
+from livechat.services import (
+    ServiceError,
+    assignment,
+    housekeeping,
+    presence,
+    visit_history,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -265,7 +271,7 @@ def test_close_with_a_tag():
     ],
 )
 def test_user_agent_is_described(user_agent, browser, system, mobile):
-    assert visit.describe_user_agent(user_agent) == {
+    assert visit_history.describe_user_agent(user_agent) == {
         "browser": browser,
         "system": system,
         "mobile": mobile,
@@ -276,10 +282,10 @@ def test_visit_context_lists_pages_and_past_chats():
     chat = _chat()
     services.close_conversation(chat, tag="order")
     session = {}
-    visit.record_page(session, "/")
-    visit.record_page(session, "/checkout/")
-    visit.record_page(session, "/checkout/")
-    context = visit.visit_context(chat.visitor, session)
+    visit_history.record_page(session, "/")
+    visit_history.record_page(session, "/checkout/")
+    visit_history.record_page(session, "/checkout/")
+    context = visit_history.visit_context(chat.visitor, session)
     assert [p["path"] for p in context["pages"]] == ["/", "/checkout/"]
     assert context["past_conversations"][0]["tag"] == "order"
 

@@ -8,13 +8,13 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from livechat import availability, presence
 from livechat.models import (
     AgentConnection,
     BusinessHours,
     HolidayException,
     WidgetProfile,
 )
+from livechat.services import availability, presence
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ from django.db import OperationalError
 from django.test import override_settings
 
 from livechat import services
+from livechat.services import messages
 from livechat.models import Conversation, Message, Visitor
 from livechat.realtime import coalescing
 from livechat.tokens import make_visitor_token
@@ -133,9 +134,10 @@ async def test_message_is_stored_acked_and_broadcast(visitor_client):
     await client.expect("welcome")
     ack = await _send_message(client, "Where is my order?", "c-1")
     assert ack["seq"] == 1 and ack["duplicate"] is False
-    live = await client.expect("message")
-    assert live["message"]["id"] == ack["id"]
-    assert live["message"]["body"] == "Where is my order?"
+    # Their only socket has the ack: the message is not echoed to it.
+    assert not [f for f in await client.drain(timeout=0.3) if f["type"] == "message"]
+    message = await db(Message.objects.get)()
+    assert (message.pk, message.body) == (ack["id"], "Where is my order?")
     conversation = await db(Conversation.objects.get)()
     assert conversation.status == "waiting" and conversation.last_seq == 1
 
@@ -255,17 +257,17 @@ async def test_database_failure_is_retriable_and_stores_once(
 ):
     client = await visitor_client()
     await client.expect("welcome")
-    real = services.post_visitor_message
+    real = messages.store_visitor_message
 
     def broken(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(services, "post_visitor_message", broken)
+    monkeypatch.setattr(messages, "store_visitor_message", broken)
     await client.send(type="message", client_id="retry-me", body="hello")
     error = await client.expect("error")
     assert error["code"] == "unavailable" and error["retriable"] is True
     assert error["client_id"] == "retry-me"
-    monkeypatch.setattr(services, "post_visitor_message", real)
+    monkeypatch.setattr(messages, "store_visitor_message", real)
     ack = await _send_message(client, "hello", "retry-me")
     assert ack["duplicate"] is False
     await _send_message(client, "hello", "retry-me")
@@ -281,7 +283,7 @@ async def test_unexpected_error_is_answered_and_logged(
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "post_visitor_message", boom)
+    monkeypatch.setattr(messages, "store_visitor_message", boom)
     await client.send(type="message", client_id="c", body="hello")
     error = await client.expect("error")
     assert error["code"] == "server_error" and error["retriable"]

@@ -12,20 +12,13 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from livechat import (
-    assignment,
-    events,
-    housekeeping,
-    presence,
-    privacy,
-    services,
-    signals,
-)
+from livechat import events, services, signals
 from livechat.errors import ServiceError
 from livechat.models import Conversation, Department, Visitor
-from livechat.visitors import (
+from livechat.services import assignment, housekeeping, presence, privacy
+from livechat.services.offline import post_offline_message
+from livechat.services.visitors import (
     InvalidProfile,
-    post_offline_message,
     rate_conversation,
     update_profile,
 )

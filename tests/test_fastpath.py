@@ -1,7 +1,8 @@
-"""livechat.fastpath: messages in answered chats, stored from the event loop.
+"""The statement route of livechat.services.messages: messages in quiet chats,
+stored by one statement from the event loop.
 
-On PostgreSQL only (the fast path's one database); the same frames, rows and
-refusals as the ORM path in services, which every other case still takes.
+On PostgreSQL only (the route's one database). tests/test_message_routes.py
+runs every message scenario on both routes and compares the frames.
 """
 
 from datetime import timedelta
@@ -13,10 +14,12 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from livechat import fastpath, protocol, ratelimit, signals, visitors
+from livechat import protocol, ratelimit, services, signals
 from livechat.conf import app_settings
 from livechat.models import Conversation, Message, Visitor
 from livechat.realtime import publishing
+from livechat.services import offline, statement_connections
+from livechat.services.messages import statement_route
 
 from .conftest import answered_chat, new_token
 from .services_env import IN_CI
@@ -178,19 +181,18 @@ async def test_everything_else_is_left_to_services(
     await shopper.expect("welcome")
     await shopper.send(type="message", client_id="w1", body="Anyone?")
     waiting = (await shopper.expect("ack"))["conversation"]
-    visitor_id = await db(lambda: Conversation.objects.get(pk=waiting).visitor_id)()
-    assert await fastpath.post_visitor_message(visitor_id, "x", "w2") is None
+    visitor = await db(lambda: Conversation.objects.get(pk=waiting).visitor)()
+    assert await statement_route.visitor_statement(visitor, "x", "w2") is None
     # Someone else's chat, a first reply, a closed chat: services says why.
     _shopper, _console, conversation = await answered_chat(
         visitor_client, agent_client, agent
     )
     bob = await db(make_agent)("bob")
-    assert await fastpath.post_agent_message(bob, None, conversation, "x", "b1") is None
-    assert await fastpath.post_agent_message(agent, None, waiting, "x", "b2") is None
+    reply = statement_route.agent_statement
+    assert await reply(bob, conversation, "x", "b1", None) is None
+    assert await reply(agent, waiting, "x", "b2", None) is None
     await db(Conversation.objects.filter(pk=conversation).update)(status="closed")
-    assert (
-        await fastpath.post_agent_message(agent, None, conversation, "x", "b3") is None
-    )
+    assert await reply(agent, conversation, "x", "b3", None) is None
     counts = await db(
         lambda: sorted(Conversation.objects.values_list("last_seq", flat=True))
     )()
@@ -203,19 +205,15 @@ async def test_a_rate_limit_refuses_without_storing(
     shopper, _console, conversation = await answered_chat(
         visitor_client, agent_client, agent
     )
-    visitor_id = await db(
-        lambda: Conversation.objects.get(pk=conversation).visitor_id
-    )()
+    visitor = await db(lambda: Conversation.objects.get(pk=conversation).visitor)()
 
     # The shopper's first message counted; their IP is at its limit.
     with override_settings(
         LIVECHAT_RATE_LIMITS={"message": "5/60", "message_ip": "1/60"}
     ):
-        ratelimit.hit("message", visitor_id, "10.0.0.1")
-        posted = await fastpath.post_visitor_message(
-            visitor_id, "Spam", "s1", ip="10.0.0.1"
-        )
-    assert posted is None, "at a limit, services decide"
+        ratelimit.hit("message", visitor.pk, "10.0.0.1")
+        with pytest.raises(ratelimit.RateLimited):
+            await services.send_visitor_message(visitor, "Spam", "s1", ip="10.0.0.1")
     stored = await db(Conversation.objects.get)(pk=conversation)
     assert stored.last_seq == 2
     assert not await db(Message.objects.filter(client_id="s1").exists)()
@@ -273,7 +271,7 @@ def _terminate_fast_connections():
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = %s AND application_name = %s",
-            [connection.settings_dict["NAME"], fastpath.APPLICATION_NAME],
+            [connection.settings_dict["NAME"], statement_connections.APPLICATION_NAME],
         )
         return cursor.rowcount
 
@@ -309,7 +307,7 @@ async def test_listeners_and_absent_shoppers_are_still_served(
     await console.expect("ack", client_id="a2")
     assert mail.outbox == []
     gone = timezone.now() + timedelta(seconds=app_settings.FOLLOWUP_ABSENCE_SECONDS)
-    assert await db(visitors.send_due_followups)(gone + timedelta(seconds=1)) == 1
+    assert await db(offline.send_due_followups)(gone + timedelta(seconds=1)) == 1
     assert [m.to for m in mail.outbox] == [["ann@example.com"]]
     assert "Shipped!" in mail.outbox[0].body
 
@@ -322,7 +320,7 @@ async def test_the_setting_turns_it_off(visitor_client, agent_client, agent, cal
         calls.clear()
         await shopper.send(type="message", client_id="v2", body="The ORM way")
         ack = await shopper.expect("ack", client_id="v2")
-    assert calls == ["_post"] and ack["seq"] == 3
+    assert calls == ["_visitor_orm_route"] and ack["seq"] == 3
 
 
 async def test_a_failing_listener_never_costs_the_sender_their_ack(

@@ -13,8 +13,8 @@ import pytest
 from channels.db import database_sync_to_async
 from django.db import connection
 
-from livechat import fastpath
 from livechat.models import Message
+from livechat.services import statement_connections
 
 from .conftest import answered_chat
 from .services_env import IN_CI
@@ -48,7 +48,7 @@ async def _answered_chat(visitor_client, agent_client, agent):
 @pytest.fixture
 def outage(monkeypatch):
     """PostgreSQL refuses the fast path's new connections until ``end()``."""
-    real = fastpath._connect
+    real = statement_connections._connect
 
     async def refused():
         raise psycopg.OperationalError(
@@ -57,12 +57,12 @@ def outage(monkeypatch):
 
     class Outage:
         async def start(self):
-            monkeypatch.setattr(fastpath, "_connect", refused)
+            monkeypatch.setattr(statement_connections, "_connect", refused)
             # The pooled connections went with the server.
-            await fastpath.close_connections()
+            await statement_connections.close_connections()
 
         def end(self):
-            monkeypatch.setattr(fastpath, "_connect", real)
+            monkeypatch.setattr(statement_connections, "_connect", real)
 
     return Outage()
 

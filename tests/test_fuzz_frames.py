@@ -12,8 +12,8 @@ from channels.db import database_sync_to_async
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from livechat.consumers import AgentConsumer, VisitorConsumer
 from livechat.models import InternalNote, Message
+from livechat.realtime.consumers import AgentConsumer, VisitorConsumer
 
 from .conftest import Client, new_token
 

@@ -15,9 +15,10 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from livechat import privacy, services
+from livechat import services
 from livechat.ip_addresses import anonymize_ip
 from livechat.models import Conversation, Message, Visitor
+from livechat.services import privacy
 
 from .conftest import new_token, pdf_attachment
 

@@ -9,7 +9,8 @@ from channels.db import database_sync_to_async
 from django.core.cache import cache, caches
 from django.test import override_settings
 
-from livechat import caching, ratelimit
+from livechat import ratelimit
+from livechat import shared_cache as cache_module
 from livechat.models import Conversation, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -199,7 +200,7 @@ async def test_an_unreachable_cache_limits_nothing_and_breaks_nothing(caplog):
     with override_settings(
         CACHES={"default": unreachable}, LIVECHAT_RATE_LIMITS={"message": "1/60"}
     ):
-        caching._last_warning[0] = 0.0
+        cache_module._last_warning[0] = 0.0
         for _ in range(3):  # past the limit of one, had anything counted
             await ratelimit.arefund(await ratelimit.atake("message", 7, None))
             await ratelimit.atake("message", 7, None)

@@ -45,28 +45,6 @@ def test_retry_after_its_conversation_closed_is_not_stored_again(visitor, agent)
     assert Conversation.objects.count() == 1
 
 
-def test_refused_by_the_limit_stores_nothing_and_a_retry_never_counts(visitor):
-    counted = []
-
-    def limit(opened):
-        counted.append(opened)
-        if len(counted) > 2:
-            raise services.ServiceError("rate_limited", "slow down")
-
-    services.post_visitor_message(visitor, "Hi", "c1", limit=limit)
-    services.post_visitor_message(visitor, "Hi", "c1", limit=limit)  # a retry
-    services.post_visitor_message(visitor, "More", "c2", limit=limit)
-    with pytest.raises(ServiceError):
-        services.post_visitor_message(visitor, "Too many", "c3", limit=limit)
-    assert counted == [True, False, False]
-    conversation = Conversation.objects.get()
-    assert list(conversation.messages.values_list("client_id", flat=True)) == [
-        "c1",
-        "c2",
-    ]
-    assert conversation.last_seq == conversation.visitor_read_seq == 2
-
-
 def test_agent_first_reply_assigns_and_activates(visitor, agent):
     message, _ = services.post_visitor_message(visitor, "Hi", "c1")
     reply, _ = services.post_agent_message(message.conversation, agent, "Hello", "a1")

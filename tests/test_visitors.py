@@ -8,9 +8,10 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from livechat import presence, services, visitors
+from livechat import services
 from livechat.models import Conversation, Message, Visitor
-from livechat.visitors import InvalidProfile
+from livechat.services import offline, presence, queue, visitors
+from livechat.services.visitors import InvalidProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -69,14 +70,14 @@ def test_topic_must_be_a_configured_one():
 @override_settings(MANAGERS=[("Store", "store@example.com")])
 def test_offline_message_opens_a_conversation_and_emails_staff(visitor):
     data = {"name": "Ann", "email": "ann@example.com", "body": "Do you ship to Peru?"}
-    conversation, created = visitors.post_offline_message(visitor, data, "off-1")
+    conversation, created = offline.post_offline_message(visitor, data, "off-1")
     assert created and conversation.source == "offline"
     assert conversation.status == "waiting"
     assert conversation.messages.get().body == "Do you ship to Peru?"
     assert len(mail.outbox) == 1
     assert "Do you ship to Peru?" in mail.outbox[0].body
     assert mail.outbox[0].to == ["store@example.com"]
-    again, created = visitors.post_offline_message(visitor, data, "off-1")
+    again, created = offline.post_offline_message(visitor, data, "off-1")
     assert not created and again.pk == conversation.pk
     assert len(mail.outbox) == 1 and Message.objects.count() == 1
 
@@ -85,7 +86,7 @@ def test_offline_message_opens_a_conversation_and_emails_staff(visitor):
 @override_settings(LIVECHAT_NOTIFY_EMAILS=["help@example.com"])
 def test_offline_message_email_replies_to_the_shopper(visitor):
     data = {"email": "ann@example.com", "body": "Hello"}
-    visitors.post_offline_message(visitor, data, "off-2")
+    offline.post_offline_message(visitor, data, "off-2")
     assert mail.outbox[0].to == ["help@example.com"]
     assert mail.outbox[0].reply_to == ["ann@example.com"]
 
@@ -100,7 +101,7 @@ def test_offline_message_email_replies_to_the_shopper(visitor):
 )
 def test_offline_message_needs_email_and_body(visitor, data, field):
     with pytest.raises(InvalidProfile) as refused:
-        visitors.post_offline_message(visitor, data, "x")
+        offline.post_offline_message(visitor, data, "x")
     assert field in refused.value.fields
     assert not Conversation.objects.exists()
 
@@ -142,7 +143,7 @@ def _waiting(n):
 
 def test_queue_positions_in_arrival_order(agent):
     first, second, third = _waiting(3)
-    frames = visitors.queue_frames()
+    frames = queue.queue_frames()
     assert [frames[c.visitor_id]["position"] for c in (first, second, third)] == [
         1,
         2,
@@ -160,21 +161,21 @@ def test_expected_wait_from_recent_first_replies(agent):
     )
     presence.agent_connected(agent, "console-1")
     first, second = _waiting(2)
-    frames = visitors.queue_frames()
+    frames = queue.queue_frames()
     assert frames[first.visitor_id]["expected_wait"] == 40
     assert frames[second.visitor_id]["expected_wait"] == 80
 
 
 def test_offline_messages_are_not_in_the_live_queue(visitor):
-    visitors.post_offline_message(
+    offline.post_offline_message(
         visitor, {"email": "a@example.com", "body": "hi"}, "o1"
     )
-    assert visitors.queue_frames() == {}
+    assert queue.queue_frames() == {}
 
 
 @pytest.mark.django_db(transaction=True)
 def test_agent_reply_to_an_offline_message_is_emailed(visitor, agent):
-    conversation, _ = visitors.post_offline_message(
+    conversation, _ = offline.post_offline_message(
         visitor, {"name": "Ann", "email": "ann@example.com", "body": "Peru?"}, "o1"
     )
     mail.outbox.clear()
@@ -230,16 +231,16 @@ def test_replies_to_a_shopper_gone_longer_than_the_absence_are_emailed_once(agen
     services.post_agent_message(conversation, agent, "Yes, 3 left.", "a1")
     services.post_agent_message(conversation, agent, "Shall I reserve one?", "a2")
     assert _followups() == []  # not while she may come back
-    assert visitors.send_due_followups(_gone(ABSENCE - 5)) == 0
+    assert offline.send_due_followups(_gone(ABSENCE - 5)) == 0
     assert _followups() == []
 
-    assert visitors.send_due_followups(_gone()) == 1
+    assert offline.send_due_followups(_gone()) == 1
     [email] = _followups()
     assert email.to == ["ann@example.com"]
     assert "Yes, 3 left." in email.body and "Shall I reserve one?" in email.body
     # Sent while she was there: she has it already.
     assert "Let me look." not in email.body
-    assert visitors.send_due_followups(_gone(ABSENCE * 10)) == 0
+    assert offline.send_due_followups(_gone(ABSENCE * 10)) == 0
     assert len(_followups()) == 1
 
 
@@ -250,12 +251,12 @@ def test_no_email_when_the_connection_comes_back_within_the_absence(agent):
     services.visitor_socket_closed(visitor)  # her phone lost its signal
     services.post_agent_message(conversation, agent, "Yes, 3 left.", "a1")
     services.visitor_socket_opened(visitor)  # back: the widget replays it
-    assert visitors.send_due_followups(_gone()) == 0
+    assert offline.send_due_followups(_gone()) == 0
     conversation.refresh_from_db()
     assert conversation.followup_pending is False
     # She leaves for good later: what she saw before leaving is not emailed.
     services.visitor_socket_closed(visitor)
-    assert visitors.send_due_followups(_gone(ABSENCE * 2)) == 0
+    assert offline.send_due_followups(_gone(ABSENCE * 2)) == 0
     assert _followups() == []
 
 
@@ -268,10 +269,10 @@ def test_later_replies_wait_for_the_next_email_and_are_never_repeated(agent):
     services.visitor_socket_closed(visitor)
     services.post_agent_message(conversation, agent, "Yes, 3 left.", "a1")
     first = timezone.now() + timedelta(seconds=ABSENCE + 1)
-    assert visitors.send_due_followups(first) == 1
+    assert offline.send_due_followups(first) == 1
     services.post_agent_message(conversation, agent, "Reserved for you.", "a2")
-    assert visitors.send_due_followups(first + timedelta(seconds=60)) == 0
-    assert visitors.send_due_followups(first + timedelta(seconds=601)) == 1
+    assert offline.send_due_followups(first + timedelta(seconds=60)) == 0
+    assert offline.send_due_followups(first + timedelta(seconds=601)) == 1
     second = _followups()[1]
     assert "Reserved for you." in second.body and "Yes, 3 left." not in second.body
 
@@ -282,7 +283,7 @@ def test_follow_ups_can_be_turned_off(agent):
     visitor, conversation = _chat_with_a_connected_shopper(agent)
     services.visitor_socket_closed(visitor)
     services.post_agent_message(conversation, agent, "Yes, 3 left.", "a1")
-    assert visitors.send_due_followups(_gone(10_000)) == 0
+    assert offline.send_due_followups(_gone(10_000)) == 0
     assert _followups() == []
 
 
@@ -294,12 +295,12 @@ def test_absence_starts_when_the_last_widget_closes(agent):
     services.visitor_socket_closed(visitor)
     visitor.refresh_from_db()
     assert visitor.absent_since is None
-    assert visitors.away_since(visitor, _gone()) is None
+    assert offline.away_since(visitor, _gone()) is None
     services.visitor_socket_closed(visitor)
     services.visitor_socket_closed(visitor)  # never below zero
     visitor.refresh_from_db()
     assert visitor.live_sockets == 0 and visitor.absent_since is not None
-    assert visitors.away_since(visitor, _gone()) == visitor.absent_since
+    assert offline.away_since(visitor, _gone()) == visitor.absent_since
     services.visitor_socket_opened(visitor)
     visitor.refresh_from_db()
     assert visitor.absent_since is None
@@ -309,5 +310,5 @@ def test_absence_starts_when_the_last_widget_closes(agent):
 def test_no_email_while_the_shopper_is_connected(agent):
     visitor, conversation = _chat_with_a_connected_shopper(agent)
     services.post_agent_message(conversation, agent, "Hello!", "a1")
-    assert visitors.send_due_followups(_gone(10_000)) == 0
+    assert offline.send_due_followups(_gone(10_000)) == 0
     assert _followups() == []

@@ -12,8 +12,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import privacy
 from ..models import Visitor
+from ..services import privacy
 
 
 @admin.register(Visitor)

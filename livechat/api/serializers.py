@@ -13,7 +13,7 @@ class MessageSerializer(serializers.ModelSerializer):
         fields = ["id"]
 
     def to_representation(self, instance):
-        return protocol.message_frame_data(instance)
+        return protocol.message_data(instance)
 
 
 class ConversationSerializer(serializers.ModelSerializer):

@@ -131,7 +131,7 @@ class ConversationMessages(generics.GenericAPIView):
         except ServiceError as exc:
             return _refused(exc)
         return Response(
-            protocol.ack_frame(message, duplicate=not created),
+            protocol.ack_frame(protocol.message_data(message), duplicate=not created),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

@@ -1,6 +1,7 @@
 """Publishing after commit: from a consumer's database call, or straight away.
 
-The services publish in ``transaction.on_commit`` callbacks. Outside a
+The services publish in ``transaction.on_commit`` callbacks
+(``publish_on_commit``). Outside a
 consumer (admin, API, commands) the frames go straight to the channel layer
 through ``async_to_sync``. Inside a consumer's database call (``db_call``)
 they are kept in that call's list and sent from the event loop once the call
@@ -11,10 +12,12 @@ import functools
 import threading
 
 from asgiref.sync import async_to_sync
+from django.db import transaction
 
+from .. import protocol
 from . import coalescing, layer
 from .database_threads import on_database_thread
-from .groups import ACTIVITY_GROUP
+from .groups import ACTIVITY_GROUP, AGENTS_GROUP, visitor_group
 
 _INBOX = "inbox"  # a pending entry for the coalesced inbox frame
 _LATEST = "latest"  # a pending entry for a frame of which only the latest counts
@@ -106,3 +109,27 @@ async def send_pending(pending):
             coalescing.batch().later(*frame)
         else:
             await layer.send_to_groups(groups, frame)
+
+
+def publish_on_commit(groups, frame):
+    """Send ``frame`` to ``groups`` once the current transaction commits."""
+    groups = list(groups)
+    transaction.on_commit(lambda: send_now(groups, frame))
+
+
+def publish_conversation(conversation, preview=""):
+    """Tell the visitor and every console about a conversation's state (on commit)."""
+    publish_on_commit(
+        [visitor_group(conversation.visitor_id)],
+        {
+            "type": "conversation",
+            "conversation": protocol.conversation_state(conversation),
+        },
+    )
+    publish_on_commit(
+        [AGENTS_GROUP],
+        {
+            "type": "conversation",
+            "conversation": protocol.conversation_summary(conversation, preview),
+        },
+    )

@@ -24,14 +24,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ..availability import availability
 from ..branding import widget_face
 from ..conf import app_settings
 from ..invitations import invitation_for
 from ..models import Conversation, Department
 from ..services import visitor_for_user
+from ..services.availability import availability
+from ..services.visit_history import record_page
 from ..tokens import VISITOR_SESSION_KEY, make_visitor_token
-from ..visit import record_page
 
 register = template.Library()
 logger = logging.getLogger(__name__)

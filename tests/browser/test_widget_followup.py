@@ -34,7 +34,7 @@ pytestmark = [
 
 _HOUSEKEEPING = """
 from django.test import override_settings
-from livechat import housekeeping
+from livechat.services import housekeeping
 with override_settings(LIVECHAT_FOLLOWUP_ABSENCE_SECONDS=0):
     print(housekeeping.run()["followups"])
 """

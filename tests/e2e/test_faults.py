@@ -54,7 +54,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(45)]
 GRACE_SECONDS = 1
 # A console whose process died never says goodbye: its heartbeat expires.
 HEARTBEAT_TIMEOUT = 6
-# The status endpoint caches its answer this long (livechat.availability).
+# The status endpoint caches its answer this long (livechat.services.availability).
 STATUS_CACHE_SECONDS = 2
 REDIS_BOOT_TIMEOUT = 5
 

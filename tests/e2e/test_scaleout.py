@@ -38,7 +38,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
 GRACE_SECONDS = 1
 # /livechat/status/ keeps its answer this long in each process's own cache
-# (livechat.availability): B forgetting it on a presence change does not
+# (livechat.services.availability): B forgetting it on a presence change does not
 # reach A's copy.
 STATUS_CACHE_SECONDS = 2
 # The short timers of the widget shop (tests/browser/conftest.py).

@@ -11,12 +11,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from ..conf import app_settings
+from ..models import AgentConnection, AgentProfile
+from ..realtime.groups import WIDGETS_GROUP
+from ..realtime.publishing import send_latest, send_now
 from .assignment import auto_assign_waiting, publish_loads
 from .availability import compute_availability, forget_cached
-from .conf import app_settings
-from .models import AgentConnection, AgentProfile
-from .realtime.groups import WIDGETS_GROUP
-from .realtime.publishing import send_latest, send_now
 
 _HEARTBEAT_EVERY = timedelta(seconds=5)
 

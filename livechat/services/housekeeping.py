@@ -12,10 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from . import events, services, visitors
-from .caching import cache
-from .conf import app_settings
-from .models import Conversation
+from .. import events
+from ..conf import app_settings
+from ..models import Conversation
+from ..realtime.publishing import publish_conversation
+from ..shared_cache import cache
+from .conversations import close_conversation
+from .lookups import locked
+from .offline import send_due_followups
 from .presence import forget_dead_connections, publish_availability
 
 _LOCK_KEY = "livechat:housekeeping"
@@ -35,12 +39,12 @@ def mark_missed(now=None):
     )
     for conversation_id in ids:
         with transaction.atomic():
-            conversation = services.locked(conversation_id)
+            conversation = locked(conversation_id)
             if conversation.status != Conversation.Status.WAITING:
                 continue
             conversation.status = Conversation.Status.MISSED
             conversation.save(update_fields=["status"])
-            services.publish_conversation(conversation)
+            publish_conversation(conversation)
             events.emit(events.ConversationMissed(conversation))
     return len(ids)
 
@@ -61,7 +65,7 @@ def close_inactive(now=None):
     )
     for conversation_id in ids:
         conversation = Conversation(pk=conversation_id)
-        services.close_conversation(
+        close_conversation(
             conversation,
             tag="inactive",
             # Lazy: translated into the shopper's language when stored.
@@ -76,7 +80,7 @@ def run(now=None):
     return {
         "missed": mark_missed(now),
         "closed": close_inactive(now),
-        "followups": visitors.send_due_followups(now),
+        "followups": send_due_followups(now),
     }
 
 

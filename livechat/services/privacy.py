@@ -13,10 +13,11 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
-from . import events, services
-from .attachments import attachment_storage
-from .conf import app_settings
-from .models import Attachment, Conversation, InternalNote, Message, Visitor
+from .. import events
+from ..attachments import attachment_storage
+from ..conf import app_settings
+from ..models import Attachment, Conversation, InternalNote, Message, Visitor
+from .conversations import close_conversation
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ def erasure_counts(visitors) -> dict:
 def erase_visitors(visitors, erased_by=None) -> dict:
     """Delete ``visitors`` with their conversations, messages, notes and files.
 
-    Open conversations are closed first through ``services.close_conversation``
+    Open conversations are closed first through ``conversations.close_conversation``
     so consoles and the shopper's widget learn it like any close, and host
     listeners of ``conversation_closed`` still find the conversation. Returns
     ``erasure_counts`` as they were when erased.
@@ -184,7 +185,7 @@ def _close_open_conversations(visitor_pks):
     for conversation in open_conversations:
         # Closed by the store, not as an agent: the erasure's own permission
         # (deleting visitors and conversations) is what allows it.
-        services.close_conversation(conversation)
+        close_conversation(conversation)
 
 
 # Retention --------------------------------------------------------------------

@@ -14,16 +14,16 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from .adapter import get_adapter, load_permissions
-from .caching import cache
-from .conf import app_settings
-from .models import (
+from ..adapter import get_adapter, load_permissions
+from ..conf import app_settings
+from ..models import (
     AgentConnection,
     AgentProfile,
     BusinessHours,
     HolidayException,
     WidgetProfile,
 )
+from ..shared_cache import cache
 
 _CACHE_KEY = "livechat:availability"
 _CACHE_SECONDS = 2

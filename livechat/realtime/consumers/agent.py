@@ -12,21 +12,15 @@ from django.db import DatabaseError
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
-from .. import (
-    assignment,
-    fastpath,
-    housekeeping,
-    presence,
-    protocol,
-    services,
-)
-from ..access import Action, check_may_act, staff_role
-from ..adapter import get_adapter
-from ..conf import app_settings
-from ..models import AgentProfile, CannedReply, Conversation, Department
-from ..protocol import FrameError
-from ..realtime import groups, layer
-from ..realtime.publishing import db_call
+from ... import protocol, services
+from ...access import Action, check_may_act, staff_role
+from ...adapter import get_adapter
+from ...conf import app_settings
+from ...models import AgentProfile, CannedReply, Conversation, Department
+from ...protocol import FrameError
+from ...services import assignment, housekeeping, presence
+from .. import groups, layer
+from ..publishing import db_call
 from .base import _LivechatConsumer, _peek_type, _Refused, logger
 
 _clock = time.monotonic  # when an agent was last seen active (tests move it)
@@ -250,16 +244,10 @@ class AgentConsumer(_LivechatConsumer):
         client_id = protocol.client_id_of(data)
         body = protocol.body_of(data, client_id)
         conversation_id = protocol.int_of(data, "conversation")
-        if fastpath.enabled():
-            # A reply in their own active chat: one statement, no thread.
-            posted = await fastpath.post_agent_message(
-                self.user, self.author, conversation_id, body, client_id
-            )
-            if posted is not None:
-                await self.send_json(protocol.ack_of(posted))
-                return
-        message, created = await self._post(conversation_id, body, client_id)
-        await self.send_json(protocol.ack_frame(message, duplicate=not created))
+        posted = await services.send_agent_message(
+            self.user, conversation_id, body, client_id, author=self.author
+        )
+        await self.send_json(posted.ack())
 
     @_staff_frame
     async def on_claim(self, data):
@@ -551,7 +539,3 @@ class AgentConsumer(_LivechatConsumer):
         return assignment.transfer_conversation(
             conversation, self.user, to_agent, to_department, note
         )
-
-    @db_call
-    def _post(self, conversation_id, body, client_id):
-        return services.post_agent_message(conversation_id, self.user, body, client_id)

@@ -11,25 +11,21 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import events, protocol, services
-from .access import Action, check_may_act
-from .adapter import DefaultLivechatAdapter, get_adapter, load_permissions
+from .. import events, protocol
+from ..access import Action, check_may_act, check_room
+from ..adapter import DefaultLivechatAdapter, get_adapter, load_permissions
+from ..conf import app_settings
+from ..errors import ServiceError
+from ..models import AgentProfile, Conversation, InternalNote
+from ..realtime import groups
+from ..realtime.publishing import (
+    publish_conversation,
+    publish_on_commit,
+    send_latest,
+)
 from .availability import present_agents_filter
-from .conf import app_settings
-from .errors import ServiceError
-from .models import AgentProfile, Conversation, Department, InternalNote
-from .realtime import groups
-from .realtime.publishing import send_latest
-
-
-def department_for_topic(topic):
-    """The department taking chats of ``topic``, or None."""
-    if not topic:
-        return None
-    for department in Department.objects.all():
-        if topic in department.topic_keys:
-            return department
-    return None
+from .lookups import locked, visitor_language
+from .messages import post_system_message
 
 
 def agent_loads(user_ids=None):
@@ -77,8 +73,8 @@ def _assign(conversation, agent, line):
     if conversation.status in Conversation.UNANSWERED_STATUSES:
         conversation.status = Conversation.Status.ACTIVE
     conversation.save(update_fields=["assigned_agent", "status"])
-    services.post_system_message(conversation, line)
-    services.publish_conversation(conversation)
+    post_system_message(conversation, line)
+    publish_conversation(conversation)
     # The agents' load follows from the event (``_report_loads``).
     events.emit(events.ConversationAssigned(conversation, agent))
 
@@ -99,7 +95,7 @@ def auto_assign_waiting():
     ).order_by("created_at", "pk")
     for candidate in waiting.values_list("pk", flat=True)[:50]:
         with transaction.atomic():
-            conversation = services.locked(candidate)
+            conversation = locked(candidate)
             if conversation.assigned_agent_id or not conversation.is_open:
                 continue
             agent = pick_agent(conversation)
@@ -115,7 +111,7 @@ def auto_assign_waiting():
             ) >= get_adapter().max_concurrent_chats(agent):
                 continue
             name = get_adapter().agent_public_name(agent)
-            with services.visitor_language(conversation):
+            with visitor_language(conversation):
                 line = _("%(name)s joined the chat.") % {"name": name}
             _assign(conversation, agent, line)
             assigned.append(conversation)
@@ -132,7 +128,7 @@ def transfer_conversation(conversation, by, to_agent=None, to_department=None, n
         raise ServiceError("bad_frame", _("Transfer to one agent or one department."))
     adapter = get_adapter()
     with transaction.atomic():
-        conversation = services.locked(conversation.pk)
+        conversation = locked(conversation.pk)
         if not conversation.is_open:
             raise ServiceError("conversation_closed", _("This conversation is closed."))
         check_may_act(by, conversation, Action.TRANSFER)
@@ -158,11 +154,11 @@ def transfer_conversation(conversation, by, to_agent=None, to_department=None, n
                 raise ServiceError(
                     "agent_unavailable", _("That agent is not available now.")
                 )
-            services.check_room(
+            check_room(
                 to_agent, full_message=_("That agent has no room for more chats.")
             )
             name = adapter.agent_public_name(to_agent)
-            with services.visitor_language(conversation):
+            with visitor_language(conversation):
                 line = _(
                     "%(name)s joined the chat and has read your conversation, "
                     "so there is no need to repeat anything."
@@ -174,13 +170,13 @@ def transfer_conversation(conversation, by, to_agent=None, to_department=None, n
             conversation.status = Conversation.Status.WAITING
             conversation.department = to_department
             conversation.save(update_fields=["assigned_agent", "status", "department"])
-            with services.visitor_language(conversation):
+            with visitor_language(conversation):
                 line = _(
                     "We are passing you to our %(team)s team. They will see "
                     "everything you have written."
                 ) % {"team": to_department.name}
-            services.post_system_message(conversation, line)
-            services.publish_conversation(conversation)
+            post_system_message(conversation, line)
+            publish_conversation(conversation)
             target_groups = [groups.AGENTS_GROUP]
             _publish_loads_on_commit()
         summary = protocol.conversation_summary(conversation)
@@ -190,7 +186,7 @@ def transfer_conversation(conversation, by, to_agent=None, to_department=None, n
             "from": {"id": by.pk, "name": from_name},
             "note": note_text,
         }
-        services.publish_on_commit(target_groups, frame)
+        publish_on_commit(target_groups, frame)
         events.emit(
             events.ConversationTransferred(
                 conversation, by, to_agent, to_department, note_text
@@ -237,7 +233,7 @@ def add_note(conversation, agent, body, client_id=""):
                 conversation=conversation, author=agent, body=body, client_id=client_id
             )
             # Only the agents' conversation group: the shopper never gets it.
-            services.publish_on_commit(
+            publish_on_commit(
                 [groups.conversation_group(conversation.pk)], note_frame(note)
             )
     except IntegrityError:

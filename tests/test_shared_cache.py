@@ -10,7 +10,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import override_settings
 
-from livechat import caching
+from livechat import shared_cache
 
 from .conftest import new_token
 
@@ -41,14 +41,14 @@ async def test_one_backend_for_every_task_and_thread(redis_layer_url):
     with override_settings(CACHES=_redis_cache(redis_layer_url)):
 
         async def backend():
-            return await sync_to_async(caching.shared)()
+            return await sync_to_async(shared_cache.shared)()
 
         tasks = [asyncio.create_task(backend()) for _ in range(5)]
         found = await asyncio.gather(*tasks)
         assert len({id(b) for b in found}) == 1
-        assert caching.shared() is found[0]
+        assert shared_cache.shared() is found[0]
     # A new CACHES setting: a new backend object.
-    assert caching.shared() is not found[0]
+    assert shared_cache.shared() is not found[0]
 
 
 async def test_sockets_do_not_each_open_a_redis_connection(

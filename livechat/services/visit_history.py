@@ -5,7 +5,7 @@ import re
 
 from django.utils import timezone
 
-from .models import Conversation
+from ..models import Conversation
 
 SESSION_PAGES_KEY = "livechat_pages"
 MAX_PAGES = 20

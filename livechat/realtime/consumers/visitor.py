@@ -2,22 +2,16 @@
 
 from django.utils.translation import gettext as _
 
-from .. import (
-    availability,
-    fastpath,
-    protocol,
-    ratelimit,
-    services,
-    visitors,
-)
-from ..conf import app_settings
-from ..errors import ServiceError
-from ..models import Conversation
-from ..protocol import FrameError
-from ..ratelimit import hit
-from ..realtime import groups
-from ..realtime.publishing import db_call
-from ..tokens import InvalidToken, read_visitor_token
+from ... import protocol, ratelimit, services
+from ...conf import app_settings
+from ...errors import ServiceError
+from ...models import Conversation
+from ...protocol import FrameError
+from ...ratelimit import hit
+from ...services import availability, offline, queue, visitors
+from ...tokens import InvalidToken, read_visitor_token
+from .. import groups
+from ..publishing import db_call
 from . import admission
 from .base import _LivechatConsumer, _profile, _Refused, security_logger
 
@@ -101,16 +95,10 @@ class VisitorConsumer(_LivechatConsumer):
         client_id = protocol.client_id_of(data)
         body = protocol.body_of(data, client_id)
         topic = visitors.clean_topic(data.get("topic"))
-        if fastpath.enabled():
-            # A message in a chat an agent answers: one statement, no thread.
-            posted = await fastpath.post_visitor_message(
-                self.visitor.pk, body, client_id, ip=self.ip
-            )
-            if posted is not None:
-                await self.send_json(protocol.ack_of(posted))
-                return
-        message, created = await self._post(body, client_id, topic)
-        await self.send_json(protocol.ack_frame(message, duplicate=not created))
+        posted = await services.send_visitor_message(
+            self.visitor, body, client_id, topic, ip=self.ip
+        )
+        await self.send_json(posted.ack())
 
     async def on_profile(self, data):
         """The pre-chat form, or an email left while waiting."""
@@ -226,7 +214,7 @@ class VisitorConsumer(_LivechatConsumer):
             "protocol": protocol.PROTOCOL_VERSION,
             "visitor": _profile(self.visitor),
             "conversation": conversation and protocol.conversation_state(conversation),
-            "queue": visitors.queue_frame_for(conversation),
+            "queue": queue.queue_frame_for(conversation),
             "availability": availability.availability(),
             "max_message_length": app_settings.MAX_MESSAGE_LENGTH,
         }
@@ -249,18 +237,7 @@ class VisitorConsumer(_LivechatConsumer):
             raise FrameError("forbidden", _("That conversation is not yours."))
         return conversation
 
-    @db_call
-    def _post(self, body, client_id, topic):
-        def limit(opened):
-            hit("message", self.visitor.pk, self.ip)
-            if opened:
-                hit("conversation", self.visitor.pk, self.ip)
-
-        return services.post_visitor_message(
-            self.visitor, body, client_id, topic, limit=limit
-        )
-
     def _offline(self, data, client_id):
         if not services.is_duplicate(self.visitor, client_id):
             hit("offline", self.visitor.pk, self.ip)
-        return visitors.post_offline_message(self.visitor, data, client_id)
+        return offline.post_offline_message(self.visitor, data, client_id)

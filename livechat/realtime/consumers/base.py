@@ -11,16 +11,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
-from .. import (
-    protocol,
-    services,
-)
-from ..conf import app_settings
-from ..errors import ServiceError
-from ..protocol import FrameError
-from ..ratelimit import RateLimited, client_ip
-from ..realtime.publishing import db_call
-from ..visitors import InvalidProfile
+from ... import protocol, services
+from ...conf import app_settings
+from ...errors import ServiceError
+from ...protocol import FrameError
+from ...ratelimit import RateLimited, client_ip
+from ...services.visitors import InvalidProfile
+from ..publishing import db_call
 from . import admission
 
 logger = logging.getLogger("livechat.consumers")

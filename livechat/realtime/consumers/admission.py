@@ -12,7 +12,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.utils.http import is_same_domain
 
-from ..conf import app_settings
+from ...conf import app_settings
 
 
 class _HandshakeRequest(HttpRequest):

@@ -1,0 +1,88 @@
+"""The one write path: every message and every change livechat stores.
+
+The faces (the sockets' consumers, the admin, the REST API, uploads, the
+management commands) call the functions below and nothing else of this
+package. Each persists first, inside a transaction, and publishes to the
+channel layer only once that transaction has committed: the database is the
+truth, the channel layer a notification path that may drop things (clients
+fill gaps by sequence number). Every change emits its typed event
+(``livechat.events``) after commit.
+
+Modules, from the bottom up (a module imports only those above it):
+
+- ``lookups``: reading conversations and messages;
+- ``statement_connections``: the event loop's PostgreSQL connections;
+- ``messages``: storing messages, by the statement or the ORM route;
+- ``conversations``: claim, close, read, typing;
+- ``visit_history``, ``visitors``: shoppers, their sockets and profile;
+- ``offline``: offline messages and answers by email;
+- ``availability``, ``presence``: whether anyone answers, agents' consoles;
+- ``queue``, ``assignment``: the queue, routing, transfers, notes;
+- ``housekeeping``, ``privacy``: timers, retention and erasure.
+"""
+
+from ..errors import ServiceError
+from .conversations import (
+    claim_conversation,
+    close_conversation,
+    mark_read,
+    publish_typing,
+)
+from .lookups import (
+    inbox_conversations,
+    is_duplicate,
+    last_preview,
+    locked,
+    messages_after,
+    open_conversation_of,
+    others_activity,
+    visitor_language,
+)
+from .messages import (
+    Posted,
+    post_agent_message,
+    post_system_message,
+    post_visitor_message,
+    send_agent_message,
+    send_visitor_message,
+    store_message,
+)
+from .visitors import (
+    get_or_create_visitor,
+    touch_visitor,
+    visitor_context,
+    visitor_for_user,
+    visitor_session,
+    visitor_socket_closed,
+    visitor_socket_opened,
+)
+
+__all__ = [
+    "Posted",
+    "ServiceError",
+    "claim_conversation",
+    "close_conversation",
+    "get_or_create_visitor",
+    "inbox_conversations",
+    "is_duplicate",
+    "last_preview",
+    "locked",
+    "mark_read",
+    "messages_after",
+    "open_conversation_of",
+    "others_activity",
+    "post_agent_message",
+    "post_system_message",
+    "post_visitor_message",
+    "publish_typing",
+    "send_agent_message",
+    "send_visitor_message",
+    "store_message",
+    "touch_visitor",
+    "visitor_context",
+    "visitor_for_user",
+    "visitor_language",
+    "visitor_session",
+    "visitor_socket_closed",
+    "visitor_socket_opened",
+]

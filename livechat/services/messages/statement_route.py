@@ -1,0 +1,229 @@
+"""The statement route: a message in a quiet chat, in one statement.
+
+On PostgreSQL the sequence number, the sender's read marker, the chat's
+last activity and the message row are written by one autocommitted statement
+over the event loop's own connections (``statement_connections``): no
+database thread, no transaction left open. The statement is compiled once
+per database from the same rules and querysets the ORM route uses; a chat
+that is not quiet matches no row, and the message takes the ORM route.
+"""
+
+from django.db.models import DEFERRED, Expression, IntegerField, Subquery
+from django.utils import timezone
+
+from ... import events, protocol
+from ...models import Conversation, Message, Visitor
+from ...realtime import layer
+from ...realtime.publishing import db_call, send_inbox_activity_now
+from .. import lookups, statement_connections
+from .rules import (
+    QUIET_AGENT_REPLY,
+    QUIET_VISITOR_CHAT,
+    allocation,
+    deliveries,
+    echo_to_sender,
+)
+
+
+class _Parameter(Expression):
+    """A value of the statement, by name: compiled as a placeholder once,
+    filled on every call."""
+
+    def __init__(self, name):
+        super().__init__(output_field=IntegerField())
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return "%s", [self]
+
+
+# What the statement returns of the conversation, the message and the visitor.
+_CONVERSATION_COLUMNS = (
+    "id",
+    "last_seq",
+    "agent_read_seq",
+    "visitor_read_seq",
+    "visitor_id",
+    "assigned_agent_id",
+    "status",
+    "source",
+    "last_message_at",
+    "first_agent_reply_at",
+)
+_VISITOR_COLUMNS = ("live_sockets", "email")
+_statements = {}  # (kind, database alias) -> (sql, parameter slots)
+
+
+def _quiet_chats(kind):
+    """The conversation a ``kind`` message is stored in by the statement."""
+    if kind == "visitor":
+        newest = lookups.open_conversations(_Parameter("visitor")).values("pk")[:1]
+        return Conversation.objects.filter(pk=Subquery(newest), **QUIET_VISITOR_CHAT)
+    return Conversation.objects.filter(
+        pk=_Parameter("conversation"),
+        assigned_agent=_Parameter("agent"),
+        **QUIET_AGENT_REPLY,
+    )
+
+
+def _statement(kind):
+    """``(sql, slots)`` of the ``kind`` statement, compiled once per database."""
+    connection = statement_connections.connection()
+    key = (kind, connection.alias)
+    if key not in _statements:
+        _statements[key] = _build(kind, connection)
+    return _statements[key]
+
+
+def _build(kind, connection):
+    quote = connection.ops.quote_name
+    conv, msg, vis = Conversation._meta, Message._meta, Visitor._meta
+
+    def column(meta, name):
+        return quote(meta.get_field(name).column)
+
+    queryset = _quiet_chats(kind)
+    compiler = queryset.query.get_compiler(connection=connection)
+    where, where_params = queryset.query.where.as_sql(compiler, connection)
+    now = _Parameter("now")
+    sets, set_params = allocation(connection, None, read_by=kind)
+    set_params[0] = now  # last_message_at: the call's time
+    returning = ", ".join(
+        f"{quote(conv.get_field(name.removesuffix('_id')).column)}"
+        for name in _CONVERSATION_COLUMNS
+    )
+    inserted = ", ".join(
+        column(msg, name)
+        for name in ("conversation", "seq", "sender_kind", "author")
+        + ("body", "client_id", "created_at")
+    )
+    seq = column(conv, "last_seq")
+    visitor_columns = ", ".join(f"v.{column(vis, name)}" for name in _VISITOR_COLUMNS)
+    sql = (
+        f"WITH c AS (UPDATE {quote(conv.db_table)} SET {sets} "  # noqa: S608
+        f"WHERE {where} RETURNING {returning}), "
+        f"m AS (INSERT INTO {quote(msg.db_table)} ({inserted}) "
+        f"SELECT c.{column(conv, 'id')}, c.{seq}, %s, %s, %s, %s, %s FROM c "
+        f"RETURNING {column(msg, 'id')}) "
+        f"SELECT c.*, m.{column(msg, 'id')}, {visitor_columns} FROM c CROSS JOIN m "
+        f"JOIN {quote(vis.db_table)} v ON v.{column(vis, 'id')} = "
+        f"c.{column(conv, 'visitor')}"
+    )
+    author = _Parameter("agent") if kind == "agent" else None
+    slots = [
+        *set_params,
+        *where_params,
+        kind,
+        author,
+        _Parameter("body"),
+        _Parameter("client_id"),
+        now,
+    ]
+    return sql, slots
+
+
+def statement(kind, values):
+    """``(sql, params)``: the ``kind`` statement ("visitor" or "agent") with
+    ``values`` (visitor or conversation and agent, body, client_id, now)."""
+    sql, slots = _statement(kind)
+    return sql, [values[s.name] if isinstance(s, _Parameter) else s for s in slots]
+
+
+async def _run_statement(kind, values):
+    """The stored ``(conversation, message, visitor)``, or None: the ORM route."""
+    sql, params = statement(kind, values)
+    try:
+        row = await statement_connections.fetch_one(sql, params)
+    except statement_connections.Duplicate:
+        return None  # a retry: the ORM route finds the stored message
+    if row is None:
+        return None
+    alias = statement_connections.connection().alias
+    count = len(_CONVERSATION_COLUMNS)
+    conversation = _loaded(
+        Conversation, alias, dict(zip(_CONVERSATION_COLUMNS, row, strict=False))
+    )
+    visitor = _loaded(
+        Visitor,
+        alias,
+        {"id": conversation.visitor_id}
+        | dict(zip(_VISITOR_COLUMNS, row[count + 1 :], strict=True)),
+    )
+    conversation._state.fields_cache["visitor"] = visitor
+    message = _loaded(
+        Message,
+        alias,
+        {
+            "id": row[count],
+            "conversation_id": conversation.pk,
+            "seq": conversation.last_seq,
+            "sender_kind": kind,
+            "author_id": values.get("agent"),
+            "body": values["body"],
+            "client_id": values["client_id"],
+            "created_at": values["now"],
+        },
+    )
+    message._state.fields_cache["attachment"] = None
+    message._state.fields_cache["conversation"] = conversation
+    return conversation, message, visitor
+
+
+def _loaded(model, alias, values):
+    """An instance of ``model`` as if loaded with only these fields (the
+    others load on first use, as with ``QuerySet.only``)."""
+    fields = model._meta.concrete_fields
+    return model.from_db(
+        alias,
+        [field.attname for field in fields],
+        [values.get(field.attname, DEFERRED) for field in fields],
+    )
+
+
+async def visitor_statement(visitor, body, client_id):
+    stored = await _run_statement(
+        "visitor",
+        {"visitor": visitor.pk, "body": body, "client_id": client_id, "now": _now()},
+    )
+    if stored is None:
+        return None
+    conversation, message, visitor_row = stored
+    data = protocol.message_data(message)
+    echo = echo_to_sender(visitor_row.live_sockets)
+    await _published(message, conversation, data, echo)
+    return data
+
+
+async def agent_statement(agent, conversation_id, body, client_id, author):
+    values = {
+        "conversation": conversation_id,
+        "agent": agent.pk,
+        "body": body,
+        "client_id": client_id,
+        "now": _now(),
+    }
+    stored = await _run_statement("agent", values)
+    if stored is None:
+        return None
+    conversation, message, _visitor = stored
+    message._state.fields_cache["author"] = agent
+    data = protocol.message_data(message, author)
+    await _published(message, conversation, data, echo=True)
+    return data
+
+
+def _now():
+    return timezone.now()
+
+
+async def _published(message, conversation, data, echo):
+    """The statement route's fan-out and event: it has committed already."""
+    pairs, activity = deliveries(data, conversation, echo)
+    for groups, frame in pairs:
+        await layer.send_to_groups(groups, frame)
+    if activity is not None:
+        send_inbox_activity_now(activity)
+    event = events.MessageStored(message, conversation)
+    if events.wanted(event):
+        # Listeners may read the database: on a database thread.
+        await db_call(events.deliver)(event)

@@ -116,6 +116,7 @@ class Client:
             self.comm.scope["user"] = user
         self.frames = []
         self.seen = []
+        self.log = []  # every frame received, in order
 
     async def connect(self):
         connected, _ = await self.comm.connect(timeout=TIMEOUT)
@@ -129,7 +130,9 @@ class Client:
         await self.comm.send_to(text_data=text, bytes_data=bytes_)
 
     async def receive(self):
-        return await self.comm.receive_json_from(timeout=TIMEOUT)
+        frame = await self.comm.receive_json_from(timeout=TIMEOUT)
+        self.log.append(frame)
+        return frame
 
     async def expect(self, kind, **match):
         """Return the first frame of ``kind`` matching ``match``.

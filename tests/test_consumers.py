@@ -9,9 +9,9 @@ from django.db import OperationalError
 from django.test import override_settings
 
 from livechat import services
-from livechat.services import messages
 from livechat.models import Conversation, Message, Visitor
 from livechat.realtime import coalescing
+from livechat.services import messages
 from livechat.tokens import make_visitor_token
 
 from .conftest import new_token

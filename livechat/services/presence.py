@@ -1,7 +1,7 @@
 """Agent presence: the write path behind "online" in the widget.
 
 A console socket counts itself in on hello, heartbeats on every ping and
-counts itself out on disconnect; ``livechat.availability`` reads the result.
+counts itself out on disconnect; ``services.availability`` reads the result.
 Every change is pushed to open widgets as an ``availability`` frame, and may
 let waiting chats be routed.
 """

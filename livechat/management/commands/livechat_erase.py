@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from livechat import privacy
+from livechat.services import privacy
 
 from .livechat_export import _account
 

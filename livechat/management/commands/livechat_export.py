@@ -3,7 +3,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from livechat import privacy
+from livechat.services import privacy
 
 
 class Command(BaseCommand):

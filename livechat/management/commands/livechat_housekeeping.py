@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from livechat import housekeeping
+from livechat.services import housekeeping
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from livechat import privacy
+from livechat.services import privacy
 
 
 class Command(BaseCommand):

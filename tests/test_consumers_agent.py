@@ -344,13 +344,14 @@ async def test_an_idle_agent_is_back_with_their_first_action_once_per_interval(
     monkeypatch.setattr(presence, "agent_active", agent_active)
     clock = [1000.0]
     monkeypatch.setattr(agent_consumer, "_clock", lambda: clock[0])
+    monkeypatch.setattr(agent_consumer, "_spread", lambda a, b: b)  # 60 s
     _shopper, conversation = await _waiting_chat(visitor_client)
     console = await agent_client(agent)
     await console.expect("welcome")
     long_ago = timezone.now() - timedelta(hours=1)
     await db(AgentProfile.objects.filter(user=agent).update)(last_active_at=long_ago)
-    # The first action counts at once; the next within half the minute does
-    # not (the gate is somewhere in its second half), one after it does.
+    # The first action counts at once; the next within the minute does not,
+    # one just after it does.
     for seconds in (0, 29, 61):
         clock[0] = 1000.0 + seconds
         await console.send(type="open", conversation=conversation)
@@ -396,6 +397,55 @@ async def test_consoles_that_start_together_record_activity_apart(
     for console in consoles:
         await act(console)
     assert recorded == [agent.pk, other.pk, agent.pk]
+
+
+@override_settings(LIVECHAT_AGENT_IDLE_AWAY_SECONDS=600)
+async def test_consoles_that_resume_together_after_a_quiet_spell_record_apart(
+    visitor_client, agent_client, agent, make_agent, monkeypatch
+):
+    """Quiet when their record fell due, consoles that act again together
+    each wait for a moment of their own (in the next 30 s); one quiet for
+    nearly the idle limit records at once."""
+    recorded = []
+    monkeypatch.setattr(presence, "agent_active", lambda user: recorded.append(user.pk))
+    clock = [1000.0]
+    monkeypatch.setattr(agent_consumer, "_clock", lambda: clock[0])
+    # Each console's gate: 60 s; after the quiet spell, the first waits 3 s
+    # and the second 12 s.
+    draws = iter([1.0, 1.0, 0.05, 0.2, 1.0, 1.0, 1.0])
+    monkeypatch.setattr(agent_consumer, "_spread", lambda a, b: next(draws))
+    other = await db(make_agent)("other")
+    _shopper, conversation = await _waiting_chat(visitor_client)
+    consoles = []
+    for user in (agent, other):
+        console = await agent_client(user)
+        await console.expect("welcome")
+        consoles.append(console)
+
+    async def act(console):
+        await console.send(type="open", conversation=conversation)
+        await console.expect("opened")
+        await console.send(type="ping")
+        await console.expect("pong")
+
+    async def all_act():
+        for console in consoles:
+            await act(console)
+
+    await all_act()
+    assert recorded == [agent.pk, other.pk]
+    clock[0] += 100  # both quiet past their minute, then busy again together
+    await all_act()
+    assert recorded == [agent.pk, other.pk]
+    clock[0] += 5
+    await all_act()
+    assert recorded == [agent.pk, other.pk, agent.pk]
+    clock[0] += 10
+    await all_act()
+    assert recorded == [agent.pk, other.pk, agent.pk, other.pk]
+    clock[0] += 545  # the first console: 560 s since its record, near idle
+    await act(consoles[0])
+    assert recorded == [agent.pk, other.pk, agent.pk, other.pk, agent.pk]
 
 
 async def test_watching_a_chat_reads_nothing_for_its_agent(

@@ -90,6 +90,13 @@ def parse_args(argv=None):
         choices=("livechat", "relay"),
         default=["livechat", "relay"],
     )
+    parser.add_argument(
+        "--lull",
+        type=float,
+        default=0,
+        help="seconds without messages before the headline step (a store's "
+        "quiet spell: what sockets do when traffic resumes together)",
+    )
     parser.add_argument("--drain-idle", type=float, default=3)
     parser.add_argument("--drain-max", type=float, default=20)
     parser.add_argument("--log-dir", help="keep daphne logs here")

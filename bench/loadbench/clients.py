@@ -82,6 +82,10 @@ class Peer:
                         frame = json.loads(text)
                         bench.on_reply(self, kind, frame, now)
                 self.types[kind] += 1
+                step = bench.active
+                if step is not None:
+                    tenth = int((now - step.first_send) * 10)
+                    step.frames[(tenth, self.side, kind)] += 1
                 if self.waiters:
                     if frame is None:
                         frame = json.loads(text)
@@ -122,6 +126,7 @@ class Bench:
         self.conversations = []  # [(conversation id, visitor Peer, agent Peer)]
         self.peers = []
         self.errors_without_id = Counter()
+        self.active = None  # the Step being measured
 
     # Frames from the reader tasks.
 

@@ -37,6 +37,9 @@ class Step:
         self.echoes = 0
         self.errors = Counter()
         self.lag = []  # actual send time - scheduled time, seconds
+        # (tenth of a second since the first send, side, frame type) -> frames
+        # received then: what the sockets got while messages were late.
+        self.frames = Counter()
         self.first_send = self.last_send = self.last_delivery = None
 
     def latencies(self, direction=None):
@@ -65,6 +68,7 @@ async def run_step(bench, tag, rate, seconds, detail=False):
     gc.disable()
     start = time.perf_counter()
     step.first_send = start
+    bench.active = step
     k = 0
     while k < total:
         now = time.perf_counter()
@@ -115,6 +119,7 @@ async def run_step(bench, tag, rate, seconds, detail=False):
     step.drained = settled >= total
     # Let the last frames of other types (inbox updates) arrive too.
     await asyncio.sleep(0.2)
+    bench.active = None
     step.resources = _resources_since(bench, snapshot, step)
     if isinstance(bench.stack, LivechatStack):
         step.stored, step.stored_distinct = bench.stack.stored(tag)

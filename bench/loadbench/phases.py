@@ -82,6 +82,9 @@ async def headline_phase(stack, args, bench, results):
         waited, quiet = await bench.settle()
         if not quiet:
             bench = await _restart(stack, args, bench, "still busy after the knee")
+    if args.lull:
+        print(f"  {stack.name}: {args.lull:g}s without messages", flush=True)
+        await asyncio.sleep(args.lull)
     sampling = "profile" in getattr(args, "patches", ())
     if sampling and isinstance(stack, LivechatStack):
         for server in stack.servers:

@@ -140,6 +140,53 @@ def print_late(stack, step, limit_s=0.1):
         + (f"; disk syncs over 50 ms at [{stalls}]" if stalls else ""),
         flush=True,
     )
+    print_timeline(stack, step, late, limit_s)
+
+
+# Frames every message brings: the timeline lists the others.
+_ROUTINE = frozenset({"message", "ack"})
+
+
+def print_timeline(stack, step, late, limit_s, most=20):
+    """Per 100 ms around the late messages: how many were late each way,
+    the worst latency, and the other frames the sockets received meanwhile.
+
+    A stall that a broadcast causes shows as a burst of one frame type to
+    every socket of a side; one the disk causes shows as none.
+    """
+    tenths = sorted({int(offset * 10) for offset, _cid in late})
+    shown = []
+    for tenth in tenths:  # each late tenth and the one before it
+        for t in (tenth - 1, tenth):
+            if t >= 0 and t not in shown:
+                shown.append(t)
+    by_tenth = {}
+    for cid, (sent_at, way) in step.sent.items():
+        tenth = int((sent_at - step.first_send) * 10)
+        if tenth not in shown:
+            continue
+        received = step.delivered.get(cid)
+        took = math.inf if received is None else received - sent_at
+        row = by_tenth.setdefault(tenth, {"sent": 0, "worst": 0.0, "late": Counter()})
+        row["sent"] += 1
+        row["worst"] = max(row["worst"], took)
+        if took > limit_s:
+            row["late"][way] += 1
+    others = {}
+    for (tenth, side, kind), count in step.frames.items():
+        if tenth in shown and kind not in _ROUTINE:
+            others.setdefault(tenth, Counter())[f"{side} {kind}"] += count
+    for tenth in shown[:most]:
+        row = by_tenth.get(tenth, {"sent": 0, "worst": 0.0, "late": Counter()})
+        frames = ", ".join(f"{k} {n}" for k, n in sorted(others.get(tenth, {}).items()))
+        print(
+            f"  {stack.name:8s}   {tenth / 10:5.1f}s sent {row['sent']:3d} late "
+            f"v2a {row['late']['v2a']:3d} a2v {row['late']['a2v']:3d} worst "
+            f"{ms(row['worst'])} ms; other frames received: {frames or '-'}",
+            flush=True,
+        )
+    if len(shown) > most:
+        print(f"  {stack.name:8s}   ... {len(shown) - most} more tenths", flush=True)
 
 
 def print_detail(stack, step):

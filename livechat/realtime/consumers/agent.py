@@ -92,6 +92,7 @@ class AgentConsumer(_LivechatConsumer):
     )
     _last_active = 0.0
     _active_gate = 0.0  # seconds from _last_active to the next record
+    _postponed = False  # the record after a quiet spell waits for its moment
     # Set by connect() only for a user the adapter accepts: "agent" (answers
     # chats, counts as present) or "supervisor" (watches, may act on any
     # chat, is never given chats). None: every frame is refused.
@@ -207,6 +208,22 @@ class AgentConsumer(_LivechatConsumer):
             kind = _peek_type(text_data)
             if kind in self.activity_types:
                 every = min(60.0, max(5.0, app_settings.AGENT_IDLE_AWAY_SECONDS / 10))
+                quiet = now - self._last_active
+                # The agent was quiet when the record fell due (a lull, a
+                # pause between rushes): it waits for a moment drawn in the
+                # next half interval. Consoles that resume together would
+                # otherwise all write on their first frame, in the same
+                # second. Near the idle limit it is written at once.
+                if (
+                    self._last_active
+                    and not self._postponed
+                    and quiet - self._active_gate > every / 10
+                    and quiet < app_settings.AGENT_IDLE_AWAY_SECONDS - every
+                ):
+                    self._postponed = True
+                    self._active_gate = quiet + every * _spread(0.0, 0.5)
+                    return
+                self._postponed = False
                 self._last_active = now
                 self._active_gate = every * _spread(0.5, 1.0)
                 await self._best_effort(presence.agent_active, self.user)

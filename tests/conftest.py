@@ -89,6 +89,22 @@ async def _fresh_channel_layer():
 
 
 @pytest.fixture
+def database_calls(monkeypatch):
+    """What ran on the database threads (every ``db_call``), by function name."""
+    from livechat.realtime import publishing
+
+    seen = []
+    real = publishing._collecting
+
+    def collecting(box, func, *args, **kwargs):
+        seen.append(getattr(func, "__name__", repr(func)))
+        return real(box, func, *args, **kwargs)
+
+    monkeypatch.setattr(publishing, "_collecting", collecting)
+    return seen
+
+
+@pytest.fixture
 async def sockets():
     """Sockets a live-server test opened; whatever it leaves open is closed after."""
     opened = []

@@ -17,7 +17,6 @@ from django.utils import timezone
 from livechat import protocol, ratelimit, services, signals
 from livechat.conf import app_settings
 from livechat.models import Conversation, Message, Visitor
-from livechat.realtime import publishing
 from livechat.services import offline, statement_connections
 from livechat.services.messages import statement_route
 
@@ -39,17 +38,8 @@ def _postgresql():
 
 
 @pytest.fixture
-def calls(monkeypatch):
-    """What ran on the database threads (every ``db_call``), by function name."""
-    seen = []
-    real = publishing._collecting
-
-    def collecting(box, func, *args, **kwargs):
-        seen.append(getattr(func, "__name__", repr(func)))
-        return real(box, func, *args, **kwargs)
-
-    monkeypatch.setattr(publishing, "_collecting", collecting)
-    return seen
+def calls(database_calls):
+    return database_calls
 
 
 async def _message(client, seq):

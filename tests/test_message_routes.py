@@ -21,7 +21,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from livechat.models import AgentConnection, AgentProfile, Conversation, Visitor
-from livechat.realtime import coalescing, publishing
+from livechat.realtime import coalescing
 
 from .conftest import new_token
 from .services_env import IN_CI
@@ -232,17 +232,8 @@ def people(make_agent, django_user_model):
 
 
 @pytest.fixture
-def threads(monkeypatch):
-    """What ran on the database threads, by function name."""
-    seen = []
-    real = publishing._collecting
-
-    def collecting(box, func, *args, **kwargs):
-        seen.append(getattr(func, "__name__", repr(func)))
-        return real(box, func, *args, **kwargs)
-
-    monkeypatch.setattr(publishing, "_collecting", collecting)
-    return seen
+def threads(database_calls):
+    return database_calls
 
 
 async def _run(

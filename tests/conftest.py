@@ -8,7 +8,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
-from django.db import connections
+from django.db import connection, connections
 
 from livechat import ratelimit
 from livechat.models import Attachment
@@ -86,6 +86,16 @@ async def _fresh_channel_layer():
     # Consumers ran ORM work in sync_to_async's thread; close its connection so
     # the test database can be dropped at the end.
     await database_sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
+def postgresql_only():
+    """Skips (fails in CI) a test of the statement route off PostgreSQL."""
+    if connection.vendor != "postgresql":
+        message = "the statement route runs on PostgreSQL only"
+        if IN_CI:
+            pytest.fail(f"CI=true and {message}: tests run on SQLite")
+        pytest.skip(f"*** SKIPPED: {message} ***")
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The chat over real sockets: example_shop under daphne, websockets as client.
 
-tests/test_consumers.py checks each protocol rule in process; these check that
+tests/consumers/test_protocol.py checks each protocol rule in process; these check that
 the deployed stack (daphne, origin validation, session auth, the real channel
 layer and database) keeps the protocol's promises across dropped connections.
 """

@@ -9,7 +9,7 @@ from livechat.models import Visitor
 from livechat.realtime.consumers import admission
 from livechat.tokens import make_visitor_token
 
-from .conftest import Client, _application, new_token
+from ..conftest import Client, _application, new_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

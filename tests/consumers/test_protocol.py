@@ -14,7 +14,7 @@ from livechat.realtime import coalescing
 from livechat.services import messages
 from livechat.tokens import make_visitor_token
 
-from .conftest import new_token
+from ..conftest import new_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,7 +108,7 @@ async def test_visitor_of_a_logged_in_user_needs_that_user(
 
 
 async def test_logged_in_shopper_is_linked_to_visitor(django_user_model):
-    from .conftest import Client
+    from ..conftest import Client
 
     user = await db(django_user_model.objects.create_user)(
         "carla", password="pw", email="carla@example.com", first_name="Carla"
@@ -575,7 +575,7 @@ async def test_agent_sees_context_from_the_shoppers_session(agent_client, agent)
 
     from django.conf import settings
 
-    from .conftest import Client
+    from ..conftest import Client
 
     def make_session():
         session = import_module(settings.SESSION_ENGINE).SessionStore()

@@ -18,7 +18,7 @@ from livechat.models import Message, Visitor
 from livechat.realtime import layer as realtime_layer
 from livechat.realtime.groups import visitor_group
 
-from .conftest import new_token
+from ..conftest import new_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -20,7 +20,7 @@ from livechat.ip_addresses import anonymize_ip
 from livechat.models import Conversation, Message, Visitor
 from livechat.services import privacy
 
-from .conftest import new_token, pdf_attachment
+from ..conftest import new_token, pdf_attachment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

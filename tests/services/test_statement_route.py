@@ -1,7 +1,7 @@
 """The statement route of livechat.services.messages: messages in quiet chats,
 stored by one statement from the event loop.
 
-On PostgreSQL only (the route's one database). tests/test_message_routes.py
+On PostgreSQL only (the route's one database). tests/services/test_message_routes.py
 runs every message scenario on both routes and compares the frames.
 """
 
@@ -20,21 +20,14 @@ from livechat.models import Conversation, Message, Visitor
 from livechat.services import offline, statement_connections
 from livechat.services.messages import statement_route
 
-from .conftest import answered_chat, new_token
-from .services_env import IN_CI
+from ..conftest import answered_chat, new_token
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgresql_only"),
+]
 
 db = database_sync_to_async
-
-
-@pytest.fixture(autouse=True)
-def _postgresql():
-    if connection.vendor != "postgresql":
-        message = "the fast path runs on PostgreSQL only"
-        if IN_CI:
-            pytest.fail(f"CI=true and {message}: tests run on SQLite")
-        pytest.skip(f"*** SKIPPED: {message} ***")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from livechat.models import AgentProfile, CannedReply, Conversation, InternalNot
 from livechat.realtime.consumers import agent as agent_consumer
 from livechat.services import presence
 
-from .conftest import new_token
+from ..conftest import new_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

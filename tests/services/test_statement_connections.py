@@ -11,28 +11,20 @@ import time
 import psycopg
 import pytest
 from channels.db import database_sync_to_async
-from django.db import connection
 
 from livechat.models import Message
 from livechat.services import statement_connections
 
-from .conftest import answered_chat
-from .services_env import IN_CI
+from ..conftest import answered_chat
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgresql_only"),
+]
 
 db = database_sync_to_async
 FRAMES = 10
 RECOVERY_SECONDS = 10  # how long a client may retry before the fast path is back
-
-
-@pytest.fixture(autouse=True)
-def _postgresql():
-    if connection.vendor != "postgresql":
-        message = "the fast path runs on PostgreSQL only"
-        if IN_CI:
-            pytest.fail(f"CI=true and {message}: tests run on SQLite")
-        pytest.skip(f"*** SKIPPED: {message} ***")
 
 
 async def _answered_chat(visitor_client, agent_client, agent):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from livechat.models import InternalNote, Message
 from livechat.realtime.consumers import AgentConsumer, VisitorConsumer
 
-from .conftest import Client, new_token
+from ..conftest import Client, new_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

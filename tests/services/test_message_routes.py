@@ -16,17 +16,18 @@ import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
-from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
 from livechat.models import AgentConnection, AgentProfile, Conversation, Visitor
 from livechat.realtime import coalescing
 
-from .conftest import new_token
-from .services_env import IN_CI
+from ..conftest import new_token
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgresql_only"),
+]
 
 db = database_sync_to_async
 ORM_STORES = {"_visitor_orm_route", "post_agent_message"}
@@ -35,15 +36,6 @@ TIMES = {"created", "last_message_at", "first_agent_reply_at", "closed_at"}
 # once per interval whatever changed, and whether a socket that joins during
 # the set-up gets one depends on the interval, not on a route: left out.
 STATE_FRAMES = {"availability", "agents", "queue"}
-
-
-@pytest.fixture(autouse=True)
-def _postgresql():
-    if connection.vendor != "postgresql":
-        message = "the statement route runs on PostgreSQL only"
-        if IN_CI:
-            pytest.fail(f"CI=true and {message}: tests run on SQLite")
-        pytest.skip(f"*** SKIPPED: {message} ***")
 
 
 class World:

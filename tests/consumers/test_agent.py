@@ -364,17 +364,17 @@ async def test_an_idle_agent_is_back_with_their_first_action_once_per_interval(
     assert profile.last_active_at > long_ago
 
 
-@override_settings(LIVECHAT_AGENT_IDLE_AWAY_SECONDS=600)
-async def test_consoles_that_start_together_record_activity_apart(
-    visitor_client, agent_client, agent, make_agent, monkeypatch
+async def _two_consoles(
+    visitor_client, agent_client, agent, make_agent, monkeypatch, draws
 ):
-    """Each console draws its own next moment (in the second half of the
-    minute): consoles acting together do not all write again together."""
+    """Two agents' consoles on a waiting chat, a clock the test moves, and
+    the activity records written: ``(recorded, clock, consoles, act, other)``.
+    ``draws``: the random fractions each console's next moment is drawn with."""
     recorded = []
     monkeypatch.setattr(presence, "agent_active", lambda user: recorded.append(user.pk))
     clock = [1000.0]
     monkeypatch.setattr(agent_consumer, "_clock", lambda: clock[0])
-    draws = iter([0.5, 1.0, 1.0])  # the first console's gate, the second's, ...
+    draws = iter(draws)
     monkeypatch.setattr(agent_consumer, "_spread", lambda a, b: next(draws))
     other = await db(make_agent)("other")
     _shopper, conversation = await _waiting_chat(visitor_client)
@@ -385,10 +385,25 @@ async def test_consoles_that_start_together_record_activity_apart(
         consoles.append(console)
 
     async def act(console):
+        """Open the chat (activity), then ping: noted once the pong comes."""
         await console.send(type="open", conversation=conversation)
         await console.expect("opened")
         await console.send(type="ping")
         await console.expect("pong")
+
+    return recorded, clock, consoles, act, other
+
+
+@override_settings(LIVECHAT_AGENT_IDLE_AWAY_SECONDS=600)
+async def test_consoles_that_start_together_record_activity_apart(
+    visitor_client, agent_client, agent, make_agent, monkeypatch
+):
+    """Each console draws its own next moment (in the second half of the
+    minute): consoles acting together do not all write again together."""
+    draws = [0.5, 1.0, 1.0]  # the first console's gate, the second's, ...
+    recorded, clock, consoles, act, other = await _two_consoles(
+        visitor_client, agent_client, agent, make_agent, monkeypatch, draws
+    )
 
     for console in consoles:
         await act(console)
@@ -406,27 +421,12 @@ async def test_consoles_that_resume_together_after_a_quiet_spell_record_apart(
     """Quiet when their record fell due, consoles that act again together
     each wait for a moment of their own (in the next 30 s); one quiet for
     nearly the idle limit records at once."""
-    recorded = []
-    monkeypatch.setattr(presence, "agent_active", lambda user: recorded.append(user.pk))
-    clock = [1000.0]
-    monkeypatch.setattr(agent_consumer, "_clock", lambda: clock[0])
     # Each console's gate: 60 s; after the quiet spell, the first waits 3 s
     # and the second 12 s.
-    draws = iter([1.0, 1.0, 0.05, 0.2, 1.0, 1.0, 1.0])
-    monkeypatch.setattr(agent_consumer, "_spread", lambda a, b: next(draws))
-    other = await db(make_agent)("other")
-    _shopper, conversation = await _waiting_chat(visitor_client)
-    consoles = []
-    for user in (agent, other):
-        console = await agent_client(user)
-        await console.expect("welcome")
-        consoles.append(console)
-
-    async def act(console):
-        await console.send(type="open", conversation=conversation)
-        await console.expect("opened")
-        await console.send(type="ping")
-        await console.expect("pong")
+    draws = [1.0, 1.0, 0.05, 0.2, 1.0, 1.0, 1.0]
+    recorded, clock, consoles, act, other = await _two_consoles(
+        visitor_client, agent_client, agent, make_agent, monkeypatch, draws
+    )
 
     async def all_act():
         for console in consoles:

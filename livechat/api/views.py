@@ -4,7 +4,6 @@ Reads conversations and transcripts and posts replies through the same
 ``livechat.services`` write path as the console.
 """
 
-from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from rest_framework import generics, status
 from rest_framework.authentication import SessionAuthentication
@@ -14,7 +13,7 @@ from rest_framework.response import Response
 
 from .. import protocol, services
 from ..errors import ServiceError
-from ..models import Conversation, Message
+from ..models import Conversation
 from .permissions import IsAgentOrSupervisor
 from .serializers import ConversationSerializer, MessageSerializer, ReplySerializer
 
@@ -61,19 +60,7 @@ class ConversationList(generics.ListAPIView):
     serializer_class = ConversationSerializer
 
     def get_queryset(self):
-        preview = Subquery(
-            Message.objects.filter(conversation=OuterRef("pk"))
-            .exclude(sender_kind=Message.Sender.SYSTEM)
-            .order_by("-seq")
-            .values("body")[:1]
-        )
-        queryset = (
-            Conversation.objects.select_related(
-                "visitor__user", "assigned_agent__livechat_profile"
-            )
-            .annotate(preview=preview)
-            .order_by("-created_at")
-        )
+        queryset = services.conversations_with_preview().order_by("-created_at")
         wanted = self.request.query_params.get("status")
         if wanted:
             if wanted not in Conversation.Status.values:

@@ -29,6 +29,7 @@ from .conversations import (
     publish_typing,
 )
 from .lookups import (
+    conversations_with_preview,
     inbox_conversations,
     is_duplicate,
     last_preview,
@@ -62,6 +63,7 @@ __all__ = [
     "ServiceError",
     "claim_conversation",
     "close_conversation",
+    "conversations_with_preview",
     "get_or_create_visitor",
     "inbox_conversations",
     "is_duplicate",

@@ -109,17 +109,23 @@ def last_preview(conversation):
     )
 
 
-def inbox_conversations(agent):
-    """What an agent's console lists: every open chat and the recently closed."""
+def conversations_with_preview():
+    """Conversations as lists show them: with the visitor, the agent and
+    ``preview``, the last visitor or agent message, in one query."""
     preview = Subquery(
         Message.objects.filter(conversation=OuterRef("pk"))
         .exclude(sender_kind=Message.Sender.SYSTEM)
         .order_by("-seq")
         .values("body")[:1]
     )
-    base = Conversation.objects.select_related(
+    return Conversation.objects.select_related(
         "visitor__user", "assigned_agent__livechat_profile"
     ).annotate(preview=preview)
+
+
+def inbox_conversations(agent):
+    """What an agent's console lists: every open chat and the recently closed."""
+    base = conversations_with_preview()
     open_ = list(
         base.filter(status__in=Conversation.OPEN_STATUSES).order_by("created_at")
     )

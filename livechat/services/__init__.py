@@ -1,8 +1,11 @@
 """The one write path: every message and every change livechat stores.
 
 The faces (the sockets' consumers, the admin, the REST API, uploads, the
-management commands) call the functions below and nothing else of this
-package. Each persists first, inside a transaction, and publishes to the
+management commands) call the functions below for messages, conversations
+and shoppers, and the public functions of ``visitors``, ``offline``,
+``availability``, ``presence``, ``queue``, ``assignment``, ``housekeeping``
+and ``privacy`` for those concerns; never ``lookups``, ``messages``' routes
+or ``statement_connections`` directly. Each persists first, inside a transaction, and publishes to the
 channel layer only once that transaction has committed: the database is the
 truth, the channel layer a notification path that may drop things (clients
 fill gaps by sequence number). Every change emits its typed event

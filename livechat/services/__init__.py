@@ -19,8 +19,9 @@ Modules, from the bottom up (a module imports only those above it):
 - ``conversations``: claim, close, read, typing;
 - ``visit_history``, ``visitors``: shoppers, their sockets and profile;
 - ``offline``: offline messages and answers by email;
-- ``availability``, ``presence``: whether anyone answers, agents' consoles;
+- ``availability``: whether anyone answers (what the widget is told);
 - ``queue``, ``assignment``: the queue, routing, transfers, notes;
+- ``presence``: agents' consoles connecting, beating and leaving;
 - ``housekeeping``, ``privacy``: timers, retention and erasure.
 """
 

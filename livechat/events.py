@@ -125,7 +125,18 @@ class _Listener:
     wanted: Callable[[Any], bool] | None = None
 
     def wants(self, event):
-        return self.wanted is None or self.wanted(event)
+        """Does it want ``event``? A predicate that fails is logged and the
+        listener skipped: like a failing listener, it never affects the change
+        or the other listeners."""
+        if self.wanted is None:
+            return True
+        try:
+            return bool(self.wanted(event))
+        except Exception:
+            logger.exception(
+                "livechat: a listener's wanted() of %s failed", type(event).__name__
+            )
+            return False
 
 
 _listeners = defaultdict(list)  # event type -> [_Listener]

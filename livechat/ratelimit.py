@@ -154,7 +154,7 @@ async def atake(action, *keys):
 
     Raises ``RateLimited`` (counting nothing) if one more ``action`` would
     pass a limit. A cache that cannot be reached limits nothing (as the
-    synchronous path, ``caching``).
+    synchronous path, ``shared_cache``).
     """
     windows = list(_windows(action, keys))
     if not windows:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from livechat import events, services, signals
 from livechat.errors import ServiceError
-from livechat.models import Conversation, Department, Visitor
+from livechat.models import Conversation, Department, Message, Visitor
 from livechat.services import assignment, housekeeping, presence, privacy
 from livechat.services.offline import post_offline_message
 from livechat.services.visitors import (
@@ -180,6 +180,24 @@ def test_a_failing_listener_is_logged_and_stops_nothing(sent, caplog):
         events._listeners[events.ConversationOpened].pop()
     assert "conversation_opened" in _names(sent)
     assert "a listener of ConversationOpened failed" in caplog.text
+
+
+def test_a_failing_wanted_predicate_is_logged_and_stops_nothing(sent, caplog):
+    called = []
+
+    def broken_predicate(event):
+        raise RuntimeError("a predicate bug")
+
+    events.listen(events.MessageStored, wanted=broken_predicate)(called.append)
+    try:
+        visitor = Visitor.objects.create()
+        message, created = services.post_visitor_message(visitor, "Hello?", "c1")
+    finally:
+        events._listeners[events.MessageStored].pop()
+    assert created and called == []
+    assert Message.objects.filter(pk=message.pk).exists()
+    assert _names(sent) == ["message_posted", "conversation_opened"]
+    assert "wanted() of MessageStored failed" in caplog.text
 
 
 def test_signals_import_before_the_app_registry_is_ready():

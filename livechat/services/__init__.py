@@ -5,10 +5,10 @@ management commands) call the functions below for messages, conversations
 and shoppers, and the public functions of ``visitors``, ``offline``,
 ``availability``, ``presence``, ``queue``, ``assignment``, ``housekeeping``
 and ``privacy`` for those concerns; never ``lookups``, ``messages``' routes
-or ``statement_connections`` directly. Each persists first, inside a transaction, and publishes to the
-channel layer only once that transaction has committed: the database is the
-truth, the channel layer a notification path that may drop things (clients
-fill gaps by sequence number). Every change emits its typed event
+or ``statement_connections`` directly. Each persists first, inside a
+transaction, and publishes to the channel layer only once that transaction
+has committed: the database is the truth, the channel layer a notification
+path that may drop things (clients fill gaps by sequence number). Every change emits its typed event
 (``livechat.events``) after commit.
 
 Modules, from the bottom up (a module imports only those above it):
@@ -35,7 +35,6 @@ from .conversations import (
 from .lookups import (
     conversations_with_preview,
     inbox_conversations,
-    is_duplicate,
     last_preview,
     locked,
     messages_after,
@@ -70,7 +69,6 @@ __all__ = [
     "conversations_with_preview",
     "get_or_create_visitor",
     "inbox_conversations",
-    "is_duplicate",
     "last_preview",
     "locked",
     "mark_read",

@@ -4,12 +4,18 @@ Nothing here changes anything. ``locked`` reads a conversation with its row
 locked for the transaction that is about to change it.
 """
 
+from django.db import connections, router
 from django.db.models import OuterRef, Subquery
 from django.utils import translation
 
 from .. import protocol
 from ..conf import app_settings
 from ..models import Conversation, Department, Message
+
+
+def messages_database():
+    """Django's connection of the database messages are written to."""
+    return connections[router.db_for_write(Message)]
 
 
 def open_conversations(visitor):

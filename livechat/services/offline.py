@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import events
+from .. import events, ratelimit
 from ..adapter import get_adapter
 from ..conf import app_settings
 from ..models import Conversation, Message
@@ -28,15 +28,17 @@ from .visitors import PROFILE_FIELDS, InvalidProfile, clean_profile, clean_topic
 logger = logging.getLogger(__name__)
 
 
-def post_offline_message(visitor, data, client_id):
+def post_offline_message(visitor, data, client_id, ip=None):
     """Leave a message while nobody is there; agents see it first when back.
 
     Returns ``(conversation, created)``; a repeated ``client_id`` creates
-    nothing and sends no second email.
+    nothing and sends no second email. The ``offline`` rate limit (per
+    visitor and per ``ip``) counts every other attempt, before it is stored.
     """
     existing = stored_message(client_id, conversation__visitor=visitor)
     if existing is not None:
         return existing.conversation, False
+    ratelimit.hit("offline", visitor.pk, ip)
     profile = {k: data.get(k) for k in PROFILE_FIELDS if k in data}
     clean = clean_profile(profile)
     errors = {}

@@ -12,11 +12,10 @@ import logging
 import weakref
 
 from django.conf import settings
-from django.db import DatabaseError, OperationalError, connections
-from django.db import router as db_router
+from django.db import DatabaseError, OperationalError
 
 from ..conf import app_settings
-from ..models import Message
+from .lookups import messages_database
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +33,7 @@ def enabled():
     """Is the statement route on here (PostgreSQL with psycopg 3, and the setting)?"""
     if not app_settings.FAST_MESSAGES or psycopg is None:
         return False
-    return connection().vendor == "postgresql"
-
-
-def connection():
-    """Django's connection of the database messages are written to."""
-    return connections[db_router.db_for_write(Message)]
+    return messages_database().vendor == "postgresql"
 
 
 class Duplicate(Exception):
@@ -120,7 +114,7 @@ _IDLE = psycopg.pq.TransactionStatus.IDLE if psycopg else None
 
 
 async def _connect():
-    params = connection().get_connection_params()
+    params = messages_database().get_connection_params()
     params.pop("cursor_factory", None)  # Django's is a synchronous cursor
     # Tells these connections apart in pg_stat_activity.
     params.setdefault("application_name", APPLICATION_NAME)

@@ -11,7 +11,7 @@ from django.test import override_settings
 from livechat import services
 from livechat.models import Conversation, Message, Visitor
 from livechat.realtime import coalescing
-from livechat.services import messages
+from livechat.services.messages import orm_route
 from livechat.tokens import make_visitor_token
 
 from ..conftest import new_token
@@ -257,17 +257,17 @@ async def test_database_failure_is_retriable_and_stores_once(
 ):
     client = await visitor_client()
     await client.expect("welcome")
-    real = messages.store_visitor_message
+    real = orm_route._store_visitor_message
 
     def broken(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(messages, "store_visitor_message", broken)
+    monkeypatch.setattr(orm_route, "_store_visitor_message", broken)
     await client.send(type="message", client_id="retry-me", body="hello")
     error = await client.expect("error")
     assert error["code"] == "unavailable" and error["retriable"] is True
     assert error["client_id"] == "retry-me"
-    monkeypatch.setattr(messages, "store_visitor_message", real)
+    monkeypatch.setattr(orm_route, "_store_visitor_message", real)
     ack = await _send_message(client, "hello", "retry-me")
     assert ack["duplicate"] is False
     await _send_message(client, "hello", "retry-me")
@@ -283,7 +283,7 @@ async def test_unexpected_error_is_answered_and_logged(
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(messages, "store_visitor_message", boom)
+    monkeypatch.setattr(orm_route, "_store_visitor_message", boom)
     await client.send(type="message", client_id="c", body="hello")
     error = await client.expect("error")
     assert error["code"] == "server_error" and error["retriable"]

@@ -30,7 +30,7 @@ pytestmark = [
 ]
 
 db = database_sync_to_async
-ORM_STORES = {"_visitor_orm_route", "post_agent_message"}
+ORM_STORES = {"post_visitor_message_from_socket", "post_agent_message"}
 TIMES = {"created", "last_message_at", "first_agent_reply_at", "closed_at"}
 # Coalesced frames of who is online, each agent's load and the queue: sent
 # once per interval whatever changed, and whether a socket that joins during

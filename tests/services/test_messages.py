@@ -45,6 +45,22 @@ def test_retry_after_its_conversation_closed_is_not_stored_again(visitor, agent)
     assert Conversation.objects.count() == 1
 
 
+def test_an_agents_retry_is_acked_after_the_chat_closed(visitor, agent, make_agent):
+    services.post_visitor_message(visitor, "Hi", "v1")
+    conversation = Conversation.objects.get()
+    first, created = services.post_agent_message(conversation, agent, "Hello!", "a1")
+    services.close_conversation(conversation, closed_by=agent)
+    again, created_again = services.post_agent_message(
+        conversation, agent, "Hello!", "a1"
+    )
+    assert created and not created_again and again.pk == first.pk
+    # Someone else's client id is no retry of theirs: refused as before.
+    bob = make_agent("bob")
+    with pytest.raises(ServiceError) as refused:
+        services.post_agent_message(conversation, bob, "Hello!", "a1")
+    assert refused.value.code == "conversation_closed"
+
+
 def test_agent_first_reply_assigns_and_activates(visitor, agent):
     message, _ = services.post_visitor_message(visitor, "Hi", "c1")
     reply, _ = services.post_agent_message(message.conversation, agent, "Hello", "a1")

@@ -265,10 +265,13 @@ async def test_listeners_and_absent_shoppers_are_still_served(
     shopper, console, conversation = await answered_chat(
         visitor_client, agent_client, agent
     )
-    heard = []
+    heard, deferred = [], []
 
     def listener(sender, message, conversation, **kwargs):
         heard.append((message.body, conversation.pk, message.seq))
+        # Loaded in full, as the ORM route's: a receiver reads any field.
+        loaded = (message, conversation, conversation.visitor)
+        deferred.append([sorted(m.get_deferred_fields()) for m in loaded])
 
     signals.message_posted.connect(listener)
     try:
@@ -277,6 +280,7 @@ async def test_listeners_and_absent_shoppers_are_still_served(
     finally:
         signals.message_posted.disconnect(listener)
     assert heard == [("Heard?", conversation, 3)]
+    assert deferred == [[[], [], []]]
 
     # The shopper left their email, then their widget: once she has been gone
     # a while, the reply follows by email.
@@ -303,7 +307,7 @@ async def test_the_setting_turns_it_off(visitor_client, agent_client, agent, cal
         calls.clear()
         await shopper.send(type="message", client_id="v2", body="The ORM way")
         ack = await shopper.expect("ack", client_id="v2")
-    assert calls == ["_visitor_orm_route"] and ack["seq"] == 3
+    assert calls == ["post_visitor_message_from_socket"] and ack["seq"] == 3
 
 
 async def test_a_failing_listener_never_costs_the_sender_their_ack(

@@ -7,7 +7,6 @@ from ...conf import app_settings
 from ...errors import ServiceError
 from ...models import Conversation
 from ...protocol import FrameError
-from ...ratelimit import hit
 from ...services import availability, offline, queue, visitors
 from ...tokens import InvalidToken, read_visitor_token
 from .. import groups
@@ -110,7 +109,9 @@ class VisitorConsumer(_LivechatConsumer):
     async def on_offline_message(self, data):
         """A message left while nobody is there (idempotent by client id)."""
         client_id = protocol.client_id_of(data)
-        conversation, _created = await db_call(self._offline)(data, client_id)
+        conversation, _created = await db_call(offline.post_offline_message)(
+            self.visitor, data, client_id, self.ip
+        )
         state = await db_call(availability.availability)()
         await self.send_json(
             {
@@ -236,8 +237,3 @@ class VisitorConsumer(_LivechatConsumer):
             # Same answer for "not yours" and "does not exist": nothing leaks.
             raise FrameError("forbidden", _("That conversation is not yours."))
         return conversation
-
-    def _offline(self, data, client_id):
-        if not services.is_duplicate(self.visitor, client_id):
-            hit("offline", self.visitor.pk, self.ip)
-        return offline.post_offline_message(self.visitor, data, client_id)

@@ -2,9 +2,9 @@
 
 Every message (a widget's, a console's, an upload, the REST API's, the
 store's own lines) is stored here and nowhere else. The sockets' entry points
-are ``send_visitor_message`` and ``send_agent_message``: they take the rate
-limit once, before the attempt and outside any transaction, choose the route,
-and return a ``Posted`` whatever route stored it.
+are ``send_visitor_message`` and ``send_agent_message``: they choose the
+route and return a ``Posted`` whatever route stored it; a shopper's message
+takes its rate limit once, before the attempt and outside any transaction.
 
 - **The statement route** (PostgreSQL, ``LIVECHAT_FAST_MESSAGES``): a message
   in a *quiet* chat, one whose state it does not change, is stored with one
@@ -30,8 +30,8 @@ from .orm_route import (
     post_agent_message,
     post_system_message,
     post_visitor_message,
+    post_visitor_message_from_socket,
     store_message,
-    store_visitor_message,
 )
 from .statement_route import agent_statement, visitor_statement
 
@@ -80,9 +80,10 @@ async def send_visitor_message(visitor, body, client_id, topic="", ip=None):
             if data is not None:
                 posted = Posted(data, created=True)
         if posted is None:
-            posted = await db_call(_visitor_orm_route)(
+            message, created = await db_call(post_visitor_message_from_socket)(
                 visitor, body, client_id, topic, ip
             )
+            posted = Posted(protocol.message_data(message), created)
     except Exception:
         await ratelimit.arefund(taken)  # not stored: the client retries it
         raise
@@ -91,39 +92,18 @@ async def send_visitor_message(visitor, body, client_id, topic="", ip=None):
     return posted
 
 
-async def send_agent_message(agent, conversation_id, body, client_id, author=None):
+async def send_agent_message(agent, conversation_id, body, client_id, author):
     """Store an agent's reply from their console; a first reply takes the chat.
 
     ``author``: the message's ``author`` frame (the name and avatar shoppers
-    see), if the caller has it; else the adapter is asked.
+    see), which the console has: no route asks the adapter per message, and
+    both send the same one.
     """
     if statement_connections.enabled():
         data = await agent_statement(agent, conversation_id, body, client_id, author)
         if data is not None:
             return Posted(data, created=True)
     message, created = await db_call(post_agent_message)(
-        conversation_id, agent, body, client_id
+        conversation_id, agent, body, client_id, author=author
     )
     return Posted(protocol.message_data(message, author), created)
-
-
-def _visitor_orm_route(visitor, body, client_id, topic, ip):
-    """The ORM route from a socket: the ``conversation`` limit is taken before
-    the transaction when the message would open one, and given back if it
-    did not after all."""
-    taken = None
-    if lookups.open_conversation_of(visitor) is None and not lookups.is_duplicate(
-        visitor, client_id
-    ):
-        taken = ratelimit.take("conversation", visitor.pk, ip)
-    try:
-        message, created, opened = store_visitor_message(
-            visitor, body, client_id, topic, from_socket=True
-        )
-    except Exception:
-        if taken is not None:
-            ratelimit.refund(taken)
-        raise
-    if taken is not None and not opened:
-        ratelimit.refund(taken)
-    return Posted(protocol.message_data(message), created)

@@ -7,13 +7,39 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ... import events, protocol
+from ... import events, protocol, ratelimit
 from ...access import Action, check_may_act, check_room
 from ...errors import ServiceError
 from ...models import Conversation, Message, Visitor
 from ...realtime.publishing import publish_conversation, send_inbox_activity, send_many
-from .. import lookups, statement_connections
+from .. import lookups
 from .rules import ACTIVE, allocation, deliveries, echo_to_sender
+
+
+def post_visitor_message_from_socket(visitor, body, client_id, topic, ip):
+    """``(message, created)`` of a shopper's message from their widget's socket.
+
+    The ``conversation`` rate limit is taken before the transaction when the
+    message would open one (it has no open chat and this is no retry), and
+    given back if it did not open one after all (a chat opened meanwhile).
+    """
+    taken = None
+    if not (
+        lookups.open_conversations(visitor).exists()
+        or lookups.is_duplicate(visitor, client_id)
+    ):
+        taken = ratelimit.take("conversation", visitor.pk, ip)
+    try:
+        message, created, opened = _store_visitor_message(
+            visitor, body, client_id, topic, from_socket=True
+        )
+    except Exception:
+        if taken is not None:
+            ratelimit.refund(taken)
+        raise
+    if taken is not None and not opened:
+        ratelimit.refund(taken)
+    return message, created
 
 
 def post_visitor_message(visitor, body, client_id, topic="", attachment=None):
@@ -23,13 +49,13 @@ def post_visitor_message(visitor, body, client_id, topic="", attachment=None):
     message with ``created=False`` and publishes nothing. For faces that are
     not the widget's socket (uploads, the admin): they count their own limits.
     """
-    message, created, _opened = store_visitor_message(
+    message, created, _opened = _store_visitor_message(
         visitor, body, client_id, topic, attachment
     )
     return message, created
 
 
-def store_visitor_message(
+def _store_visitor_message(
     visitor, body, client_id, topic="", attachment=None, from_socket=False
 ):
     """``(message, created, opened)``; ``from_socket``: the sender has the ack."""
@@ -83,11 +109,16 @@ def store_visitor_message(
     return message, True, opened
 
 
-def post_agent_message(conversation, agent, body, client_id, attachment=None):
+def post_agent_message(
+    conversation, agent, body, client_id, attachment=None, author=None
+):
     """Store an agent's reply; the first reply to a waiting chat takes it.
 
     ``conversation``: a Conversation or its id (it is read again, locked).
-    Returns ``(message, created)`` as ``post_visitor_message``.
+    ``author``: the author frame shoppers see, if the caller has it (else the
+    adapter is asked). Returns ``(message, created)`` as
+    ``post_visitor_message``; a retry of a stored reply is that reply, even
+    once the chat is closed or transferred.
     """
     conversation_id = getattr(conversation, "pk", conversation)
     try:
@@ -127,9 +158,12 @@ def post_agent_message(conversation, agent, body, client_id, attachment=None):
                 publish_conversation(conversation, body)
                 if assigned:
                     events.emit(events.ConversationAssigned(conversation, agent))
-            _after_message(message, conversation)
-    except IntegrityError:
-        existing = lookups.stored_message(client_id, conversation_id=conversation_id)
+            _after_message(message, conversation, author=author)
+    except (IntegrityError, ServiceError):
+        # A retry (its reply is stored) is acked whatever happened since.
+        existing = lookups.stored_message(
+            client_id, conversation_id=conversation_id, author=agent
+        )
         if existing is None:
             raise
         return existing, False
@@ -138,7 +172,7 @@ def post_agent_message(conversation, agent, body, client_id, attachment=None):
 
 def _locked_for_reply(conversation_id):
     """The conversation, its row locked, with what the reply's frames show."""
-    connection = statement_connections.connection()
+    connection = lookups.messages_database()
     of = ("self",) if connection.features.has_select_for_update_of else ()
     try:
         return (
@@ -208,7 +242,7 @@ def _insert_message(
 
 def _next_seq(conversation_id, now, read_by, changes):
     """The ORM route's allocation: one UPDATE ... RETURNING last_seq."""
-    connection = statement_connections.connection()
+    connection = lookups.messages_database()
     meta = Conversation._meta
     quote = connection.ops.quote_name
     table, seq = quote(meta.db_table), quote(meta.get_field("last_seq").column)
@@ -230,11 +264,12 @@ def _next_seq(conversation_id, now, read_by, changes):
     return row[0]
 
 
-def _after_message(message, conversation, echo=True):
+def _after_message(message, conversation, echo=True, author=None):
     """The ORM route's fan-out and event, on commit."""
     conversation.last_seq = message.seq
     conversation.last_message_at = message.created_at
-    pairs, activity = deliveries(protocol.message_data(message), conversation, echo)
+    data = protocol.message_data(message, author)
+    pairs, activity = deliveries(data, conversation, echo)
     transaction.on_commit(lambda: send_many(pairs))
     if activity is not None:
         transaction.on_commit(lambda: send_inbox_activity(activity))

@@ -66,9 +66,8 @@ def _quiet_chats(kind):
     )
 
 
-def _statement(kind):
+def _statement(kind, connection):
     """``(sql, slots)`` of the ``kind`` statement, compiled once per database."""
-    connection = statement_connections.connection()
     key = (kind, connection.alias)
     if key not in _statements:
         _statements[key] = _build(kind, connection)
@@ -125,7 +124,7 @@ def _build(kind, connection):
 def statement(kind, values):
     """``(sql, params)``: the ``kind`` statement ("visitor" or "agent") with
     ``values`` (visitor or conversation and agent, body, client_id, now)."""
-    sql, slots = _statement(kind)
+    sql, slots = _statement(kind, lookups.messages_database())
     return sql, [values[s.name] if isinstance(s, _Parameter) else s for s in slots]
 
 
@@ -138,7 +137,7 @@ async def _run_statement(kind, values):
         return None  # a retry: the ORM route finds the stored message
     if row is None:
         return None
-    alias = statement_connections.connection().alias
+    alias = lookups.messages_database().alias
     count = len(_CONVERSATION_COLUMNS)
     conversation = _loaded(
         Conversation, alias, dict(zip(_CONVERSATION_COLUMNS, row, strict=False))
@@ -169,15 +168,16 @@ async def _run_statement(kind, values):
     return conversation, message, visitor
 
 
+_attnames = {}  # model -> its concrete fields' attnames, in order
+
+
 def _loaded(model, alias, values):
     """An instance of ``model`` as if loaded with only these fields (the
     others load on first use, as with ``QuerySet.only``)."""
-    fields = model._meta.concrete_fields
-    return model.from_db(
-        alias,
-        [field.attname for field in fields],
-        [values.get(field.attname, DEFERRED) for field in fields],
-    )
+    names = _attnames.get(model)
+    if names is None:
+        names = _attnames[model] = [f.attname for f in model._meta.concrete_fields]
+    return model.from_db(alias, names, [values.get(name, DEFERRED) for name in names])
 
 
 async def visitor_statement(visitor, body, client_id):
@@ -223,7 +223,15 @@ async def _published(message, conversation, data, echo):
         await layer.send_to_groups(groups, frame)
     if activity is not None:
         send_inbox_activity_now(activity)
-    event = events.MessageStored(message, conversation)
-    if events.wanted(event):
-        # Listeners may read the database: on a database thread.
-        await db_call(events.deliver)(event)
+    if events.wanted(events.MessageStored(message, conversation)):
+        # Whether anyone wants it is read from the row's fields; listeners
+        # get the message and its chat loaded in full, as the ORM route's,
+        # on a database thread (they may read the database).
+        await db_call(_deliver_stored)(message.pk)
+
+
+def _deliver_stored(message_id):
+    message = Message.objects.select_related(
+        "conversation__visitor", "author", "attachment"
+    ).get(pk=message_id)
+    events.deliver(events.MessageStored(message, message.conversation))

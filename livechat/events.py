@@ -96,6 +96,14 @@ class VisitorProfileChanged:
 
 
 @dataclass(frozen=True)
+class AgentPresenceChanged:
+    """An agent came online, chose online, away or offline, or came back from
+    being idle: who can answer (and what the widget is told) may change."""
+
+    agent: Any  # the user
+
+
+@dataclass(frozen=True)
 class VisitorsErased:
     """Visitors were erased with everything stored about them."""
 
@@ -113,6 +121,7 @@ EVENT_TYPES = (
     ConversationRated,
     OfflineMessageLeft,
     VisitorProfileChanged,
+    AgentPresenceChanged,
     VisitorsErased,
 )
 

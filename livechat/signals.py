@@ -52,6 +52,10 @@ offline_message_left = Signal()
 #: ``fields`` (tuple of the changed field names). Sender: Visitor.
 visitor_profile_changed = Signal()
 
+#: An agent came online, chose online, away or offline, or came back from
+#: being idle. Arguments: ``agent`` (the user). Sender: AgentProfile.
+agent_presence_changed = Signal()
+
 #: Visitors were erased with all their data. Arguments: ``visitor_ids``
 #: (tuple), ``counts`` (dict: what was erased). Sender: Visitor.
 visitors_erased = Signal()
@@ -66,6 +70,7 @@ SIGNALS = {
     events.ConversationRated: (conversation_rated, "Conversation"),
     events.OfflineMessageLeft: (offline_message_left, "Conversation"),
     events.VisitorProfileChanged: (visitor_profile_changed, "Visitor"),
+    events.AgentPresenceChanged: (agent_presence_changed, "AgentProfile"),
     events.VisitorsErased: (visitors_erased, "Visitor"),
 }
 

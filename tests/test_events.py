@@ -182,6 +182,27 @@ def test_a_failing_listener_is_logged_and_stops_nothing(sent, caplog):
     assert "a listener of ConversationOpened failed" in caplog.text
 
 
+def test_an_agents_presence_changes_once_after_commit(sent, agent):
+    presence.set_presence(agent, "away")
+    assert _names(sent) == ["agent_presence_changed"]
+    assert sent[0][1]["agent"] == agent
+    with pytest.raises(RuntimeError), transaction.atomic():
+        presence.set_presence(agent, "online")
+        raise RuntimeError("rolled back")
+    assert _names(sent) == ["agent_presence_changed"]
+
+
+def test_a_waiting_chat_goes_to_the_agent_who_comes_online(sent, agent):
+    with override_settings(LIVECHAT_ROUTING="auto"):
+        visitor = Visitor.objects.create()
+        services.post_visitor_message(visitor, "Hello?", "c1")
+        presence.agent_connected(agent, "console-1")
+    conversation = Conversation.objects.get()
+    assert conversation.assigned_agent_id == agent.pk
+    names = _names(sent)
+    assert names.index("agent_presence_changed") < names.index("conversation_assigned")
+
+
 def test_a_failing_wanted_predicate_is_logged_and_stops_nothing(sent, caplog):
     called = []
 

@@ -8,8 +8,8 @@ and ``privacy`` for those concerns; never ``lookups``, ``messages``' routes
 or ``statement_connections`` directly. Each persists first, inside a
 transaction, and publishes to the channel layer only once that transaction
 has committed: the database is the truth, the channel layer a notification
-path that may drop things (clients fill gaps by sequence number). Every change emits its typed event
-(``livechat.events``) after commit.
+path that may drop things (clients fill gaps by sequence number). Every
+change emits its typed event (``livechat.events``) after commit.
 
 Modules, from the bottom up (a module imports only those above it):
 

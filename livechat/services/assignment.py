@@ -325,3 +325,11 @@ def _route_waiting_chats(event):
 def _report_loads(event):
     """Runs after an agent took a chat: the supervisors' board shows it."""
     publish_loads()
+
+
+@events.listen(events.AgentPresenceChanged)
+def _agent_came_or_went(event):
+    """Runs after an agent's presence changed: waiting chats may go to them,
+    and the supervisors' board shows who is there."""
+    auto_assign_waiting()
+    publish_loads()

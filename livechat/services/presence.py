@@ -2,8 +2,8 @@
 
 A console socket counts itself in on hello, heartbeats on every ping and
 counts itself out on disconnect; ``services.availability`` reads the result.
-Every change is pushed to open widgets as an ``availability`` frame, and may
-let waiting chats be routed.
+Every change is pushed to open widgets as an ``availability`` frame and
+emits ``AgentPresenceChanged`` (routing listens).
 """
 
 from datetime import timedelta
@@ -11,11 +11,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from .. import events
 from ..conf import app_settings
 from ..models import AgentConnection, AgentProfile
 from ..realtime.groups import WIDGETS_GROUP
 from ..realtime.publishing import send_latest, send_now
-from .assignment import auto_assign_waiting, publish_loads
 from .availability import compute_availability, forget_cached
 
 _HEARTBEAT_EVERY = timedelta(seconds=5)
@@ -41,12 +41,12 @@ def _availability_update():
     return [([WIDGETS_GROUP], availability_frame())]
 
 
-def _changed():
-    """Presence changed: forget the cached answer, tell widgets, route chats."""
+def _changed(agent):
+    """``agent``'s presence changed: forget the cached answer and tell the
+    widgets; the event lets routing give waiting chats to whoever is there."""
     forget_cached()
     transaction.on_commit(lambda: send_latest("availability", _availability_update))
-    transaction.on_commit(auto_assign_waiting)
-    transaction.on_commit(publish_loads)
+    events.emit(events.AgentPresenceChanged(agent))
 
 
 def agent_connected(agent, channel_name):
@@ -58,7 +58,7 @@ def agent_connected(agent, channel_name):
         defaults={"user": agent, "connected_at": now, "last_heartbeat_at": now},
     )
     AgentProfile.objects.filter(user=agent).update(last_seen_at=now, last_active_at=now)
-    _changed()
+    _changed(agent)
 
 
 def agent_heartbeat(agent, channel_name, active=False):
@@ -88,7 +88,7 @@ def agent_active(agent):
         user=agent, last_active_at__lt=now - _HEARTBEAT_EVERY
     ).update(last_active_at=now)
     if was_idle:
-        _changed()
+        _changed(agent)
 
 
 def agent_disconnected(agent, channel_name):
@@ -112,7 +112,7 @@ def set_presence(agent, presence):
     AgentProfile.objects.filter(user=agent).update(
         presence=presence, last_active_at=timezone.now()
     )
-    _changed()
+    _changed(agent)
 
 
 def set_preferences(agent, sound=None, desktop=None):

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import events, protocol
+from .. import events, presentation
 from ..access import may_chat_as
 from ..adapter import get_adapter
 from ..conf import app_settings
@@ -243,7 +243,7 @@ def email_transcript(conversation, email):
         conversation.messages.select_related("author__livechat_profile").order_by("seq")
     )
     with visitor_language(conversation):
-        lines = [protocol.transcript_line(m) for m in messages]
+        lines = presentation.transcript_lines(messages)
         body = render_to_string(
             "livechat/email/transcript.txt",
             {"conversation": conversation, "lines": lines},

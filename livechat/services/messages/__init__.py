@@ -23,7 +23,7 @@ a shopper's chat (``lookups.open_conversations``). The frames and the
 
 from dataclasses import dataclass
 
-from ... import protocol, ratelimit
+from ... import presentation, protocol, ratelimit
 from ...realtime.publishing import db_call
 from .. import lookups, statement_connections
 from .orm_route import (
@@ -72,7 +72,7 @@ async def send_visitor_message(visitor, body, client_id, topic="", ip=None):
         )
         if stored is None:
             raise
-        return Posted(protocol.message_data(stored), created=False)
+        return Posted(presentation.message_data(stored), created=False)
     try:
         posted = None
         if statement_connections.enabled():
@@ -104,7 +104,7 @@ async def send_agent_message(agent, conversation_id, body, client_id, author=Non
     message, created = await db_call(post_agent_message)(
         conversation_id, agent, body, client_id
     )
-    return Posted(protocol.message_data(message, author), created)
+    return Posted(presentation.message_data(message, author), created)
 
 
 def _visitor_orm_route(visitor, body, client_id, topic, ip):
@@ -126,4 +126,4 @@ def _visitor_orm_route(visitor, body, client_id, topic, ip):
         raise
     if taken is not None and not opened:
         ratelimit.refund(taken)
-    return Posted(protocol.message_data(message), created)
+    return Posted(presentation.message_data(message), created)

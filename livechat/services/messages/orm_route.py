@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ... import events, protocol
+from ... import events, presentation
 from ...access import Action, check_may_act, check_room
 from ...errors import ServiceError
 from ...models import Conversation, Message, Visitor
@@ -234,7 +234,7 @@ def _after_message(message, conversation, echo=True):
     """The ORM route's fan-out and event, on commit."""
     conversation.last_seq = message.seq
     conversation.last_message_at = message.created_at
-    pairs, activity = deliveries(protocol.message_data(message), conversation, echo)
+    pairs, activity = deliveries(presentation.message_data(message), conversation, echo)
     transaction.on_commit(lambda: send_many(pairs))
     if activity is not None:
         transaction.on_commit(lambda: send_inbox_activity(activity))

@@ -107,8 +107,8 @@ def check_visitor_middleware(app_configs, **kwargs):
     if VISITOR_MIDDLEWARE not in middleware:
         return [
             Warning(
-                "{% livechat_widget %} renders nothing without "
-                "LivechatVisitorMiddleware.",
+                "Without LivechatVisitorMiddleware, {% livechat_widget %} "
+                "writes the shopper's session and visitor while the page renders.",
                 hint=f"Add {VISITOR_MIDDLEWARE!r} to MIDDLEWARE after "
                 "AuthenticationMiddleware.",
                 id="livechat.W006",

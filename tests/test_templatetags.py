@@ -219,14 +219,17 @@ def test_the_middleware_keeps_nothing_when_no_widget_rendered():
     assert request.session.modified is False
 
 
-def test_without_the_middleware_the_tag_renders_nothing_and_warns(caplog, monkeypatch):
+def test_without_the_middleware_the_tag_keeps_the_shopper_itself_and_warns(
+    caplog, monkeypatch
+):
+    """A host who only added the tag still gets a working widget."""
     monkeypatch.setattr(livechat_tags, "_warned", set())
     request = _request()
     with caplog.at_level(logging.WARNING, logger="livechat.templatetags.livechat"):
         html = Template(TEMPLATE).render(Context({"request": request}))
-    assert html.strip() == ""
     assert "LivechatVisitorMiddleware" in caplog.text
-    assert request.session.modified is False
+    key = request.session["livechat_visitor"]
+    assert read_visitor_token(_attr(html, "data-token")) == uuid.UUID(key)
 
 
 def test_open_conversation_flag(django_user_model):

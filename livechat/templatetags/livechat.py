@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from ..branding import widget_face
 from ..conf import app_settings
 from ..invitations import invitation_for
+from ..middleware import WidgetVisit
 from ..models import Conversation, Department
 from ..services.availability import availability
 from ..tokens import make_visitor_token
@@ -231,14 +232,19 @@ def livechat_widget(context):
         return {"enabled": False}
 
     visit = getattr(request, "livechat_visit", None)
-    if visit is None:
+    keep_now = visit is None
+    if keep_now:
+        # No middleware to keep the shopper after the page: the tag keeps
+        # them itself, writing while the page renders (livechat.W006).
         _warn_once(
-            "livechat_widget rendered nothing: request.livechat_visit is "
-            "missing; add livechat.middleware.LivechatVisitorMiddleware to "
-            "MIDDLEWARE after AuthenticationMiddleware"
+            "livechat_widget writes while the page renders: add "
+            "livechat.middleware.LivechatVisitorMiddleware to MIDDLEWARE "
+            "after AuthenticationMiddleware"
         )
-        return {"enabled": False}
+        visit = WidgetVisit(request)
     key, visitor = visit.key, visit.visitor
+    if keep_now:
+        visit.keep()
     face = widget_face()
     # str() translates a title or greeting the host wrapped in gettext_lazy.
     face["title"], face["greeting"] = str(face["title"]), str(face["greeting"])

@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import protocol, services
+from . import presentation, protocol, services
 from .access import may_chat_as, staff_role
 from .adapter import get_adapter
 from .attachments import AttachmentRefused, build_attachment, open_stored
@@ -160,7 +160,7 @@ def upload(request):
             status=503,
         )
     return JsonResponse(
-        protocol.ack_frame(protocol.message_data(message), duplicate=not created),
+        protocol.ack_frame(presentation.message_data(message), duplicate=not created),
         status=201 if created else 200,
     )
 

@@ -93,6 +93,40 @@ def check_request_context_processor(app_configs, **kwargs):
     ]
 
 
+VISITOR_MIDDLEWARE = "livechat.middleware.LivechatVisitorMiddleware"
+MIDDLEWARE_BEFORE = (
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+)
+
+
+@register()
+def check_visitor_middleware(app_configs, **kwargs):
+    """W006: the widget tag only reads; the middleware keeps the shopper."""
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if VISITOR_MIDDLEWARE not in middleware:
+        return [
+            Warning(
+                "Without LivechatVisitorMiddleware, {% livechat_widget %} "
+                "writes the shopper's session and visitor while the page renders.",
+                hint=f"Add {VISITOR_MIDDLEWARE!r} to MIDDLEWARE after "
+                "AuthenticationMiddleware.",
+                id="livechat.W006",
+            )
+        ]
+    position = middleware.index(VISITOR_MIDDLEWARE)
+    if any(m in middleware[position:] for m in MIDDLEWARE_BEFORE):
+        return [
+            Warning(
+                "LivechatVisitorMiddleware is listed before SessionMiddleware or "
+                "AuthenticationMiddleware: shoppers' chats are not kept.",
+                hint="Move it after AuthenticationMiddleware.",
+                id="livechat.W006",
+            )
+        ]
+    return []
+
+
 @register(Tags.security, deploy=True)
 def check_attachment_storage(app_configs, **kwargs):
     """W003: attachments should live in a storage no web server serves."""

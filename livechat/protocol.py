@@ -1,16 +1,16 @@
 """The JSON frames of the WebSocket protocol (docs/protocol.md).
 
 Builders turn models into frames; ``parse_frame`` validates what a client
-sent. Nothing here touches the database or a socket.
+sent. Nothing here touches the database, a socket, the URLconf or the host's
+adapter: what those say (an agent's public name and avatar, an attachment's
+URL) comes in already resolved, from ``livechat.presentation``; related rows
+a builder reads (a conversation's visitor) are the caller's to have loaded.
 """
 
 import json
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .adapter import get_adapter
 from .conf import app_settings
 
 PROTOCOL_VERSION = 1
@@ -115,22 +115,15 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def author_frame(message):
-    """Who wrote a message, as shoppers may see it."""
-    if message.sender_kind == "agent" and message.author_id:
-        adapter = get_adapter()
-        return {
-            "name": adapter.agent_public_name(message.author),
-            "avatar": adapter.agent_avatar_url(message.author),
-        }
-    return None
+def author_frame(name, avatar):
+    """Who wrote a message, as shoppers may see it: the adapter's public name
+    and avatar URL of an agent."""
+    return {"name": name, "avatar": avatar}
 
 
-def attachment_frame(attachment):
-    """A file as clients see it: URLs that check who asks, never public ones."""
-    if attachment is None:
-        return None
-    url = reverse("livechat:attachment-download", kwargs={"key": attachment.key})
+def attachment_frame(attachment, url):
+    """A file as clients see it: ``url`` is the download view's, which checks
+    who asks, never a public one."""
     return {
         "url": url,
         "thumbnail": f"{url}?thumb=1" if attachment.thumbnail else None,
@@ -142,56 +135,43 @@ def attachment_frame(attachment):
     }
 
 
-def _attachment_of(message):
-    cache = message._state.fields_cache
-    if "attachment" in cache:
-        return cache["attachment"]
-    try:
-        return message.attachment
-    except ObjectDoesNotExist:
-        return None
-
-
-def message_data(message, author=None):
-    """A message as clients see it. ``author``: its author frame, if the
-    caller has it (else ``author_frame``)."""
+def message_data(message, author=None, attachment=None):
+    """A message as clients see it. ``author``: its ``author_frame`` (None for
+    a shopper's or the system's); ``attachment``: its ``attachment_frame``."""
     return {
         "id": message.pk,
         "conversation": message.conversation_id,
         "seq": message.seq,
         "sender": message.sender_kind,
-        "author": author or author_frame(message),
+        "author": author,
         "body": message.body,
         "client_id": message.client_id or None,
         "created": _iso(message.created_at),
-        "attachment": attachment_frame(_attachment_of(message)),
+        "attachment": attachment,
     }
 
 
-def transcript_line(message):
-    """One line of an emailed transcript: time, who, what."""
+def transcript_line(message, author_name=None, attachment=None):
+    """One line of an emailed transcript: time, who, what. ``author_name``:
+    an agent author's public name; ``attachment``: the message's file."""
     if message.sender_kind == "agent":
-        who = (author_frame(message) or {}).get("name") or _("Support")
+        who = author_name or _("Support")
     elif message.sender_kind == "visitor":
         who = _("You")
     else:
         who = "—"
     text = message.body
-    attachment = _attachment_of(message)
     if attachment is not None:
         text = _("[file] %(name)s") % {"name": attachment.original_name}
     return f"{message.created_at:%Y-%m-%d %H:%M} {who}: {text}"
 
 
-def message_frame(message):
-    return {"type": "message", "message": message_data(message)}
-
-
 def messages_frame(conversation_id, messages, more=False):
+    """A page of messages, each already ``message_data``."""
     return {
         "type": "messages",
         "conversation": conversation_id,
-        "messages": [message_data(m) for m in messages],
+        "messages": messages,
         "more": more,
     }
 
@@ -209,19 +189,14 @@ def ack_frame(data, duplicate=False):
     }
 
 
-def _agent_ref(user):
-    if user is None:
-        return None
-    adapter = get_adapter()
-    return {
-        "id": user.pk,
-        "name": adapter.agent_public_name(user),
-        "avatar": adapter.agent_avatar_url(user),
-    }
+def agent_ref(agent_id, author):
+    """An assigned agent: their id and their ``author_frame``."""
+    return {"id": agent_id, **author}
 
 
-def conversation_state(conversation):
-    """A conversation as the visitor sees it (no internal fields)."""
+def conversation_state(conversation, agent=None):
+    """A conversation as the visitor sees it (no internal fields). ``agent``:
+    the assigned agent's ``agent_ref``, None when unassigned."""
     status = conversation.status
     if status == "missed":
         # "Missed" is the store's bookkeeping; the shopper is still waiting.
@@ -229,7 +204,7 @@ def conversation_state(conversation):
     return {
         "id": conversation.pk,
         "status": status,
-        "agent": _agent_ref(conversation.assigned_agent),
+        "agent": agent,
         "last_seq": conversation.last_seq,
         "agent_read_seq": conversation.agent_read_seq,
         "created": _iso(conversation.created_at),
@@ -267,8 +242,9 @@ def conversation_activity(conversation, preview=""):
     }
 
 
-def conversation_summary(conversation, preview=""):
-    """A conversation as the agents' inbox sees it."""
+def conversation_summary(conversation, preview="", agent=None):
+    """A conversation as the agents' inbox sees it. ``agent``: the assigned
+    agent's ``agent_ref``; the visitor and their user must be loaded."""
     visitor = conversation.visitor
     return {
         "id": conversation.pk,
@@ -289,7 +265,7 @@ def conversation_summary(conversation, preview=""):
             "current_page": visitor.current_page,
             "locale": visitor.locale,
         },
-        "agent": _agent_ref(conversation.assigned_agent),
+        "agent": agent,
         "last_seq": conversation.last_seq,
         "agent_read_seq": conversation.agent_read_seq,
         "visitor_read_seq": conversation.visitor_read_seq,

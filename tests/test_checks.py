@@ -1,6 +1,8 @@
 from django.core.checks import run_checks
 from django.test import override_settings
 
+from livechat import checks
+
 IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
@@ -46,6 +48,24 @@ def test_missing_request_context_processor_warns(settings):
         }
     ]
     assert "livechat.W002" in _ids()
+
+
+def test_the_settings_have_the_visitor_middleware():
+    assert "livechat.W006" not in _ids()
+
+
+def test_a_missing_visitor_middleware_warns(settings):
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if m != checks.VISITOR_MIDDLEWARE
+    ]
+    assert "livechat.W006" in _ids()
+
+
+def test_a_visitor_middleware_before_the_session_warns(settings):
+    settings.MIDDLEWARE = [checks.VISITOR_MIDDLEWARE] + [
+        m for m in settings.MIDDLEWARE if m != checks.VISITOR_MIDDLEWARE
+    ]
+    assert "livechat.W006" in _ids()
 
 
 def test_attachments_in_the_default_storage_warn_on_deploy():

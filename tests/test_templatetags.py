@@ -12,10 +12,14 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse
 from django.template import Context, Template
 from django.test import RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from livechat.middleware import LivechatVisitorMiddleware, WidgetVisit
 from livechat.models import (
     AgentConnection,
     AgentProfile,
@@ -56,8 +60,26 @@ def _request(user=None, session_from=None, path="/"):
 
 
 def _render(request, template=TEMPLATE, **extra):
+    """Render as a page does: inside LivechatVisitorMiddleware, which keeps
+    the shopper once the page has rendered."""
     context = {"request": request, **extra} if request is not None else extra
-    return Template(template).render(Context(context))
+    html = []
+
+    def page(request):
+        html.append(Template(template).render(Context(context)))
+        return HttpResponse(html[0])
+
+    if request is None:
+        page(request)
+    else:
+        LivechatVisitorMiddleware(page)(request)
+    return html[0]
+
+
+def _render_only(request):
+    """Render the tag alone, with the middleware's visit but not its keeping."""
+    request.livechat_visit = WidgetVisit(request)
+    return Template(TEMPLATE).render(Context({"request": request}))
 
 
 def _attr(html, name):
@@ -139,6 +161,75 @@ def test_logging_in_keeps_the_anonymous_chat(django_user_model):
     assert _attr(html, "data-open-conversation") == "1"
     visitor.refresh_from_db()
     assert visitor.user == user
+
+
+def _writes(queries):
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")
+    ]
+
+
+def test_the_tag_writes_nothing_for_a_new_anonymous_shopper():
+    request = _request(path="/basket/")
+    with CaptureQueriesContext(connection) as queries:
+        html = _render_only(request)
+    assert _attr(html, "data-token")
+    assert request.session.modified is False
+    assert dict(request.session) == {}
+    assert _writes(queries) == []
+
+
+def test_the_tag_writes_nothing_for_a_new_customer(django_user_model):
+    user = django_user_model.objects.create_user(
+        "ann", password="pw", email="ann@example.com"
+    )
+    anonymous = _request()
+    _render(anonymous)
+    request = _request(user, session_from=anonymous, path="/basket/")
+    request.session.modified = False
+    with CaptureQueriesContext(connection) as queries:
+        html = _render_only(request)
+    assert request.session.modified is False
+    assert _writes(queries) == []
+    assert not Visitor.objects.filter(user=user).exists()
+    # What the page shows is what the middleware then keeps.
+    assert _config(html)["visitor"] == {"name": "", "email": "ann@example.com"}
+    request.livechat_visit.keep()
+    visitor = Visitor.objects.get(user=user)
+    assert str(visitor.key) == anonymous.session["livechat_visitor"]
+    assert read_visitor_token(_attr(html, "data-token")) == visitor.key
+    assert request.session["livechat_pages"][-1]["path"] == "/basket/"
+
+
+def test_a_known_customers_page_writes_only_its_history(django_user_model):
+    user = django_user_model.objects.create_user("ann", password="pw")
+    _render(_request(user))
+    request = _request(user, path="/account/")
+    with CaptureQueriesContext(connection) as queries:
+        _render(request)
+    assert _writes(queries) == []
+    assert [p["path"] for p in request.session["livechat_pages"]] == ["/account/"]
+
+
+def test_the_middleware_keeps_nothing_when_no_widget_rendered():
+    request = _request()
+    LivechatVisitorMiddleware(lambda r: HttpResponse("no widget"))(request)
+    assert request.session.modified is False
+
+
+def test_without_the_middleware_the_tag_keeps_the_shopper_itself_and_warns(
+    caplog, monkeypatch
+):
+    """A host who only added the tag still gets a working widget."""
+    monkeypatch.setattr(livechat_tags, "_warned", set())
+    request = _request()
+    with caplog.at_level(logging.WARNING, logger="livechat.templatetags.livechat"):
+        html = Template(TEMPLATE).render(Context({"request": request}))
+    assert "LivechatVisitorMiddleware" in caplog.text
+    key = request.session["livechat_visitor"]
+    assert read_visitor_token(_attr(html, "data-token")) == uuid.UUID(key)
 
 
 def test_open_conversation_flag(django_user_model):

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .. import protocol
+from .. import presentation
 from ..conf import app_settings
 from ..models import Conversation, Message
 
@@ -13,7 +13,7 @@ class MessageSerializer(serializers.ModelSerializer):
         fields = ["id"]
 
     def to_representation(self, instance):
-        return protocol.message_data(instance)
+        return presentation.message_data(instance)
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -22,7 +22,9 @@ class ConversationSerializer(serializers.ModelSerializer):
         fields = ["id"]
 
     def to_representation(self, instance):
-        return protocol.conversation_summary(instance, getattr(instance, "preview", ""))
+        return presentation.conversation_summary(
+            instance, getattr(instance, "preview", "")
+        )
 
 
 class ReplySerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from .. import protocol, services
+from .. import presentation, protocol, services
 from ..errors import ServiceError
 from ..models import Conversation
 from .permissions import IsAgentOrSupervisor
@@ -118,7 +118,9 @@ class ConversationMessages(generics.GenericAPIView):
         except ServiceError as exc:
             return _refused(exc)
         return Response(
-            protocol.ack_frame(protocol.message_data(message), duplicate=not created),
+            protocol.ack_frame(
+                presentation.message_data(message), duplicate=not created
+            ),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

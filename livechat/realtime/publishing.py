@@ -14,7 +14,7 @@ import threading
 from asgiref.sync import async_to_sync
 from django.db import transaction
 
-from .. import protocol
+from .. import presentation
 from . import coalescing, layer
 from .database_threads import on_database_thread
 from .groups import ACTIVITY_GROUP, AGENTS_GROUP, visitor_group
@@ -123,13 +123,13 @@ def publish_conversation(conversation, preview=""):
         [visitor_group(conversation.visitor_id)],
         {
             "type": "conversation",
-            "conversation": protocol.conversation_state(conversation),
+            "conversation": presentation.conversation_state(conversation),
         },
     )
     publish_on_commit(
         [AGENTS_GROUP],
         {
             "type": "conversation",
-            "conversation": protocol.conversation_summary(conversation, preview),
+            "conversation": presentation.conversation_summary(conversation, preview),
         },
     )

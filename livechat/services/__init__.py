@@ -52,6 +52,7 @@ from .messages import (
     store_message,
 )
 from .visitors import (
+    find_visitor_for_user,
     get_or_create_visitor,
     touch_visitor,
     visitor_context,
@@ -67,6 +68,7 @@ __all__ = [
     "claim_conversation",
     "close_conversation",
     "conversations_with_preview",
+    "find_visitor_for_user",
     "get_or_create_visitor",
     "inbox_conversations",
     "last_preview",

@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import events, protocol
+from .. import events, presentation
 from ..access import Action, check_may_act, check_room
 from ..adapter import DefaultLivechatAdapter, get_adapter, load_permissions
 from ..conf import app_settings
@@ -179,7 +179,7 @@ def transfer_conversation(conversation, by, to_agent=None, to_department=None, n
             publish_conversation(conversation)
             target_groups = [groups.AGENTS_GROUP]
             _publish_loads_on_commit()
-        summary = protocol.conversation_summary(conversation)
+        summary = presentation.conversation_summary(conversation)
         frame = {
             "type": "transferred",
             "conversation": summary,

@@ -8,7 +8,7 @@ from django.db import connections, router
 from django.db.models import OuterRef, Subquery
 from django.utils import translation
 
-from .. import protocol
+from .. import presentation, protocol
 from ..conf import app_settings
 from ..models import Conversation, Department, Message
 
@@ -140,7 +140,11 @@ def inbox_conversations(agent):
             "-closed_at", "-created_at"
         )[: app_settings.CONSOLE_RECENT_CLOSED]
     )
-    return [protocol.conversation_summary(c, c.preview or "") for c in open_ + closed]
+    faces = presentation.AgentFaces()
+    return [
+        presentation.conversation_summary(c, c.preview or "", faces)
+        for c in open_ + closed
+    ]
 
 
 def others_activity(agent):

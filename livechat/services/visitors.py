@@ -12,14 +12,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Greatest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import events, protocol
+from .. import events, presentation
 from ..access import may_chat_as
 from ..adapter import get_adapter
 from ..conf import app_settings
@@ -66,18 +66,40 @@ def visitor_for_user(user, anonymous_key=None):
 
     A shopper who chatted anonymously and then logged in keeps that
     conversation: with no visitor of their own yet, the anonymous visitor of
-    ``anonymous_key`` (from their session) becomes theirs.
+    ``anonymous_key`` (from their session) becomes theirs, or a new one with
+    that key. Saves only when the visitor is not theirs yet.
+    """
+    visitor, stored = find_visitor_for_user(user, anonymous_key)
+    if stored:
+        return visitor
+    try:
+        with transaction.atomic():
+            visitor.save()
+    except IntegrityError:
+        # Another request of this session saved the same key first.
+        visitor, _stored = find_visitor_for_user(user, anonymous_key)
+    return visitor
+
+
+def find_visitor_for_user(user, anonymous_key=None):
+    """``(visitor, stored)``: what ``visitor_for_user`` returns, reading only.
+
+    ``stored`` is False when the visitor is not the user's in the database
+    yet: it is linked in memory only, ``visitor_for_user`` saves it.
     """
     visitor = Visitor.objects.filter(user=user).order_by("-last_seen_at").first()
     if visitor is not None:
-        return visitor
+        return visitor, True
     if anonymous_key is not None:
-        visitor = Visitor.objects.filter(key=anonymous_key, user=None).first()
+        visitor = Visitor.objects.filter(key=anonymous_key).first()
+        if visitor is None:
+            visitor = Visitor(key=anonymous_key)
+        elif visitor.user_id is not None:
+            visitor = None  # another customer's: never theirs
     if visitor is None:
         visitor = Visitor()
     _link_to_user(visitor, user)
-    visitor.save()
-    return visitor
+    return visitor, False
 
 
 def visitor_socket_opened(visitor):
@@ -243,7 +265,7 @@ def email_transcript(conversation, email):
         conversation.messages.select_related("author__livechat_profile").order_by("seq")
     )
     with visitor_language(conversation):
-        lines = [protocol.transcript_line(m) for m in messages]
+        lines = presentation.transcript_lines(messages)
         body = render_to_string(
             "livechat/email/transcript.txt",
             {"conversation": conversation, "lines": lines},

@@ -7,8 +7,11 @@ Usage in a base template::
     {% livechat_widget %}
     </body>
 
-The tag needs ``request`` in the context (the ``request`` context processor)
-and sessions. It renders a signed visitor token and one ``json_script``
+The tag needs ``request`` in the context (the ``request`` context processor),
+sessions and ``livechat.middleware.LivechatVisitorMiddleware``. It only
+reads: the middleware keeps who the shopper is and the page they saw once
+the page has rendered, so a page view writes nothing while it renders. It
+renders a signed visitor token and one ``json_script``
 config: the first availability snapshot, the store's face, the forms'
 settings, the proactive invitation and every translated string;
 ``livechat/widget.js`` builds the UI from them and loads ``widget.css``
@@ -16,7 +19,6 @@ itself, so nothing blocks the page's rendering.
 """
 
 import logging
-import uuid
 
 from django import template
 from django.middleware.csrf import get_token
@@ -27,11 +29,10 @@ from django.utils.translation import gettext as _
 from ..branding import widget_face
 from ..conf import app_settings
 from ..invitations import invitation_for
+from ..middleware import WidgetVisit
 from ..models import Conversation, Department
-from ..services import visitor_for_user
 from ..services.availability import availability
-from ..services.visit_history import record_page
-from ..tokens import VISITOR_SESSION_KEY, make_visitor_token
+from ..tokens import make_visitor_token
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -46,31 +47,6 @@ def _warn_once(message):
     if message not in _warned:
         _warned.add(message)
         logger.warning(message)
-
-
-def _session_key(request):
-    try:
-        return uuid.UUID(str(request.session.get(VISITOR_SESSION_KEY)))
-    except ValueError:
-        return None
-
-
-def _visitor(request):
-    """``(key, visitor)`` of this shopper; ``visitor`` is None when anonymous.
-
-    Anonymous keys live in the session; the consumer creates their row on
-    the first hello, so an anonymous page view writes nothing.
-    """
-    anonymous_key = _session_key(request)
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        # A chat started before logging in carries over (login keeps the session).
-        visitor = visitor_for_user(user, anonymous_key=anonymous_key)
-        return str(visitor.key), visitor
-    if anonymous_key is None:
-        anonymous_key = uuid.uuid4()
-        request.session[VISITOR_SESSION_KEY] = str(anonymous_key)
-    return str(anonymous_key), None
 
 
 def _url(name):
@@ -255,9 +231,20 @@ def livechat_widget(context):
         )
         return {"enabled": False}
 
-    key, visitor = _visitor(request)
-    # Pages seen this visit, for the agents' context panel.
-    record_page(request.session, request.get_full_path())
+    visit = getattr(request, "livechat_visit", None)
+    keep_now = visit is None
+    if keep_now:
+        # No middleware to keep the shopper after the page: the tag keeps
+        # them itself, writing while the page renders (livechat.W006).
+        _warn_once(
+            "livechat_widget writes while the page renders: add "
+            "livechat.middleware.LivechatVisitorMiddleware to MIDDLEWARE "
+            "after AuthenticationMiddleware"
+        )
+        visit = WidgetVisit(request)
+    key, visitor = visit.key, visit.visitor
+    if keep_now:
+        visit.keep()
     face = widget_face()
     # str() translates a title or greeting the host wrapped in gettext_lazy.
     face["title"], face["greeting"] = str(face["title"]), str(face["greeting"])

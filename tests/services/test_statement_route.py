@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from livechat import protocol, ratelimit, services, signals
+from livechat import presentation, ratelimit, services, signals
 from livechat.conf import app_settings
 from livechat.models import Conversation, Message, Visitor
 from livechat.services import offline, statement_connections
@@ -47,7 +47,7 @@ def _stored_frame(message_id):
     message = Message.objects.select_related("author__livechat_profile").get(
         pk=message_id
     )
-    return protocol.message_frame(message)["message"]
+    return presentation.message_data(message)
 
 
 async def test_visitor_message_in_an_answered_chat_takes_one_statement(

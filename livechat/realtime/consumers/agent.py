@@ -12,7 +12,7 @@ from django.db import DatabaseError
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
-from ... import protocol, services
+from ... import presentation, protocol, services
 from ...access import Action, check_may_act, staff_role
 from ...adapter import get_adapter
 from ...conf import app_settings
@@ -470,11 +470,8 @@ class AgentConsumer(_LivechatConsumer):
             user=self.user
         )
         supervisor = adapter.is_supervisor(self.user)
-        # How shoppers see this agent's messages (as protocol.author_frame).
-        self.author = {
-            "name": adapter.agent_public_name(self.user),
-            "avatar": adapter.agent_avatar_url(self.user),
-        }
+        # How shoppers see this agent's messages: asked once, not per message.
+        self.author = presentation.agent_author(self.user)
         return {
             "presence": profile.presence,
             "preferences": {
@@ -531,7 +528,7 @@ class AgentConsumer(_LivechatConsumer):
         preview = services.last_preview(conversation)
         return {
             "type": "opened",
-            "conversation": protocol.conversation_summary(conversation, preview),
+            "conversation": presentation.conversation_summary(conversation, preview),
             "context": context,
             "visit": visit,
             "notes": [

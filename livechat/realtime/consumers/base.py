@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
-from ... import protocol, services
+from ... import presentation, protocol, services
 from ...conf import app_settings
 from ...errors import ServiceError
 from ...protocol import FrameError
@@ -372,4 +372,5 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
 
     @db_call
     def _messages_after(self, conversation, after_seq, before_seq):
-        return services.messages_after(conversation, after_seq, before_seq)
+        messages, more = services.messages_after(conversation, after_seq, before_seq)
+        return presentation.messages_data(messages), more

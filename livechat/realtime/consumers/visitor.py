@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from ... import protocol, ratelimit, services
+from ... import presentation, protocol, ratelimit, services
 from ...conf import app_settings
 from ...errors import ServiceError
 from ...models import Conversation
@@ -214,7 +214,8 @@ class VisitorConsumer(_LivechatConsumer):
             "type": "welcome",
             "protocol": protocol.PROTOCOL_VERSION,
             "visitor": _profile(self.visitor),
-            "conversation": conversation and protocol.conversation_state(conversation),
+            "conversation": conversation
+            and presentation.conversation_state(conversation),
             "queue": queue.queue_frame_for(conversation),
             "availability": availability.availability(),
             "max_message_length": app_settings.MAX_MESSAGE_LENGTH,

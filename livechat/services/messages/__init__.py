@@ -23,7 +23,7 @@ a shopper's chat (``lookups.open_conversations``). The frames and the
 
 from dataclasses import dataclass
 
-from ... import protocol, ratelimit
+from ... import presentation, protocol, ratelimit
 from ...realtime.publishing import db_call
 from .. import lookups, statement_connections
 from .orm_route import (
@@ -72,7 +72,7 @@ async def send_visitor_message(visitor, body, client_id, topic="", ip=None):
         )
         if stored is None:
             raise
-        return Posted(protocol.message_data(stored), created=False)
+        return Posted(presentation.message_data(stored), created=False)
     try:
         posted = None
         if statement_connections.enabled():
@@ -83,7 +83,7 @@ async def send_visitor_message(visitor, body, client_id, topic="", ip=None):
             message, created = await db_call(post_visitor_message_from_socket)(
                 visitor, body, client_id, topic, ip
             )
-            posted = Posted(protocol.message_data(message), created)
+            posted = Posted(presentation.message_data(message), created)
     except Exception:
         await ratelimit.arefund(taken)  # not stored: the client retries it
         raise
@@ -106,4 +106,4 @@ async def send_agent_message(agent, conversation_id, body, client_id, author):
     message, created = await db_call(post_agent_message)(
         conversation_id, agent, body, client_id, author=author
     )
-    return Posted(protocol.message_data(message, author), created)
+    return Posted(presentation.message_data(message, author), created)

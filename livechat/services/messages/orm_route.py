@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ... import events, protocol, ratelimit
+from ... import events, presentation, ratelimit
 from ...access import Action, check_may_act, check_room
 from ...errors import ServiceError
 from ...models import Conversation, Message, Visitor
@@ -268,7 +268,7 @@ def _after_message(message, conversation, echo=True, author=None):
     """The ORM route's fan-out and event, on commit."""
     conversation.last_seq = message.seq
     conversation.last_message_at = message.created_at
-    data = protocol.message_data(message, author)
+    data = presentation.message_data(message, author)
     pairs, activity = deliveries(data, conversation, echo)
     transaction.on_commit(lambda: send_many(pairs))
     if activity is not None:

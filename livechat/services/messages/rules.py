@@ -3,7 +3,7 @@ message, and how its sequence number is allocated. Written once, here."""
 
 from django.db.models import Model
 
-from ... import protocol
+from ... import presentation, protocol
 from ...models import Conversation, Message
 from ...realtime.groups import AGENTS_GROUP, conversation_group, visitor_group
 
@@ -67,6 +67,6 @@ def deliveries(data, conversation, echo=True):
         # the activity coalesced (one frame per interval, not per message).
         return pairs, protocol.conversation_activity(conversation, preview)
     # Waiting or missed: every console's queue shows it, at once.
-    summary = protocol.conversation_summary(conversation, preview)
+    summary = presentation.conversation_summary(conversation, preview)
     pairs.append(([AGENTS_GROUP], {"type": "conversation", "conversation": summary}))
     return pairs, None

@@ -11,7 +11,7 @@ that is not quiet matches no row, and the message takes the ORM route.
 from django.db.models import DEFERRED, Expression, IntegerField, Subquery
 from django.utils import timezone
 
-from ... import events, protocol
+from ... import events, presentation
 from ...models import Conversation, Message, Visitor
 from ...realtime import layer
 from ...realtime.publishing import db_call, send_inbox_activity_now
@@ -188,7 +188,7 @@ async def visitor_statement(visitor, body, client_id):
     if stored is None:
         return None
     conversation, message, visitor_row = stored
-    data = protocol.message_data(message)
+    data = presentation.message_data(message)
     echo = echo_to_sender(visitor_row.live_sockets)
     await _published(message, conversation, data, echo)
     return data
@@ -207,7 +207,7 @@ async def agent_statement(agent, conversation_id, body, client_id, author):
         return None
     conversation, message, _visitor = stored
     message._state.fields_cache["author"] = agent
-    data = protocol.message_data(message, author)
+    data = presentation.message_data(message, author)
     await _published(message, conversation, data, echo=True)
     return data
 

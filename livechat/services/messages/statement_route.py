@@ -8,10 +8,12 @@ per database from the same rules and querysets the ORM route uses; a chat
 that is not quiet matches no row, and the message takes the ORM route.
 """
 
-from django.db.models import DEFERRED, Expression, IntegerField, Subquery
+from types import SimpleNamespace
+
+from django.db.models import Expression, IntegerField, Subquery
 from django.utils import timezone
 
-from ... import events, presentation
+from ... import events, protocol
 from ...models import Conversation, Message, Visitor
 from ...realtime import layer
 from ...realtime.publishing import db_call, send_inbox_activity_now
@@ -118,18 +120,51 @@ def _build(kind, connection):
         _Parameter("client_id"),
         now,
     ]
-    return sql, slots
+    return _inline_constants(sql, slots)
+
+
+def _literal(value):
+    """A constant of the model's own (a status, a kind) as SQL: never a
+    value from a request, which stays a parameter."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _inline_constants(sql, slots):
+    """``(sql, slots)`` with the constant slots written into the SQL: fewer
+    parameters to send and adapt per message."""
+    pieces = sql.split("%s")
+    assert len(pieces) == len(slots) + 1, "one slot per placeholder"
+    out, kept = [pieces[0]], []
+    for slot, piece in zip(slots, pieces[1:], strict=True):
+        if isinstance(slot, _Parameter):
+            out.append("%s")
+            kept.append(slot)
+        else:
+            out.append(_literal(slot))
+        out.append(piece)
+    return "".join(out), kept
 
 
 def statement(kind, values):
     """``(sql, params)``: the ``kind`` statement ("visitor" or "agent") with
     ``values`` (visitor or conversation and agent, body, client_id, now)."""
     sql, slots = _statement(kind, lookups.messages_database())
-    return sql, [values[s.name] if isinstance(s, _Parameter) else s for s in slots]
+    return sql, [values[slot.name] for slot in slots]
 
 
 async def _run_statement(kind, values):
-    """The stored ``(conversation, message, visitor)``, or None: the ORM route."""
+    """The stored ``(conversation, message)`` as rows, or None: the ORM route.
+
+    Rows, not model instances: the frames and the listeners' ``wanted`` read
+    a few fields, and building three models per message was most of the
+    route's own cost. Listeners get models (``_deliver_stored``).
+    """
     sql, params = statement(kind, values)
     try:
         row = await statement_connections.fetch_one(sql, params)
@@ -137,47 +172,28 @@ async def _run_statement(kind, values):
         return None  # a retry: the ORM route finds the stored message
     if row is None:
         return None
-    alias = lookups.messages_database().alias
     count = len(_CONVERSATION_COLUMNS)
-    conversation = _loaded(
-        Conversation, alias, dict(zip(_CONVERSATION_COLUMNS, row, strict=False))
+    conversation = Row(**dict(zip(_CONVERSATION_COLUMNS, row, strict=False)))
+    conversation.pk = conversation.id
+    conversation.visitor = Row(
+        pk=conversation.visitor_id,
+        **dict(zip(_VISITOR_COLUMNS, row[count + 1 :], strict=True)),
     )
-    visitor = _loaded(
-        Visitor,
-        alias,
-        {"id": conversation.visitor_id}
-        | dict(zip(_VISITOR_COLUMNS, row[count + 1 :], strict=True)),
+    message = Row(
+        pk=row[count],
+        conversation_id=conversation.pk,
+        seq=conversation.last_seq,
+        sender_kind=kind,
+        author_id=values.get("agent"),
+        body=values["body"],
+        client_id=values["client_id"],
+        created_at=values["now"],
     )
-    conversation._state.fields_cache["visitor"] = visitor
-    message = _loaded(
-        Message,
-        alias,
-        {
-            "id": row[count],
-            "conversation_id": conversation.pk,
-            "seq": conversation.last_seq,
-            "sender_kind": kind,
-            "author_id": values.get("agent"),
-            "body": values["body"],
-            "client_id": values["client_id"],
-            "created_at": values["now"],
-        },
-    )
-    message._state.fields_cache["attachment"] = None
-    message._state.fields_cache["conversation"] = conversation
-    return conversation, message, visitor
+    return conversation, message
 
 
-_attnames = {}  # model -> its concrete fields' attnames, in order
-
-
-def _loaded(model, alias, values):
-    """An instance of ``model`` as if loaded with only these fields (the
-    others load on first use, as with ``QuerySet.only``)."""
-    names = _attnames.get(model)
-    if names is None:
-        names = _attnames[model] = [f.attname for f in model._meta.concrete_fields]
-    return model.from_db(alias, names, [values.get(name, DEFERRED) for name in names])
+class Row(SimpleNamespace):
+    """A stored row's fields, read by attribute as a model's."""
 
 
 async def visitor_statement(visitor, body, client_id):
@@ -187,9 +203,9 @@ async def visitor_statement(visitor, body, client_id):
     )
     if stored is None:
         return None
-    conversation, message, visitor_row = stored
-    data = presentation.message_data(message)
-    echo = echo_to_sender(visitor_row.live_sockets)
+    conversation, message = stored
+    data = protocol.message_data(message)
+    echo = echo_to_sender(conversation.visitor.live_sockets)
     await _published(message, conversation, data, echo)
     return data
 
@@ -205,9 +221,8 @@ async def agent_statement(agent, conversation_id, body, client_id, author):
     stored = await _run_statement("agent", values)
     if stored is None:
         return None
-    conversation, message, _visitor = stored
-    message._state.fields_cache["author"] = agent
-    data = presentation.message_data(message, author)
+    conversation, message = stored
+    data = protocol.message_data(message, author)
     await _published(message, conversation, data, echo=True)
     return data
 
@@ -224,8 +239,8 @@ async def _published(message, conversation, data, echo):
     if activity is not None:
         send_inbox_activity_now(activity)
     if events.wanted(events.MessageStored(message, conversation)):
-        # Whether anyone wants it is read from the row's fields; listeners
-        # get the message and its chat loaded in full, as the ORM route's,
+        # Whether anyone wants it is read from the rows; listeners get the
+        # message and its chat as models loaded in full, as the ORM route's,
         # on a database thread (they may read the database).
         await db_call(_deliver_stored)(message.pk)
 

@@ -39,6 +39,10 @@ DEFAULTS = {
     "MAX_CONCURRENT_CHATS": 4,
     # Conversations shown in the console's "recently closed" list.
     "CONSOLE_RECENT_CLOSED": 20,
+    # Conversations per page of each section of the console's inbox.
+    "CONSOLE_PAGE_SIZE": 50,
+    # The largest frame the server sends, in bytes; a larger one goes in parts.
+    "MAX_SENT_FRAME_BYTES": 256 * 1024,
     # Time zone of the business hours (None: the WidgetProfile's, else TIME_ZONE).
     "TIMEZONE": None,
     # How often the widget asks /status/ whether anyone is there, in seconds.

@@ -176,6 +176,40 @@ def messages_frame(conversation_id, messages, more=False):
     }
 
 
+def inbox_page_frame(section, summaries, cursor, counts):
+    """A page of an inbox section; ``next``: the cursor of the page after."""
+    return {
+        "type": "inbox_page",
+        "section": section,
+        "conversations": summaries,
+        "next": cursor,
+        "counts": counts,
+    }
+
+
+def frame_parts(text, limit, part_id):
+    """``text`` (an encoded frame) as ``part`` frames of at most ``limit`` bytes.
+
+    Each part carries a slice of the text; the client joins the ``data`` of
+    parts ``0`` to ``count - 1`` of one ``id`` and reads the frame they make.
+    The text is ASCII (JSON with every other character escaped), and quoted
+    again in a part each of its characters takes at most 2 bytes, so a slice
+    of ``(limit - 100) // 2`` characters keeps every part under the limit.
+    """
+    size = max(1, (limit - 100) // 2)
+    chunks = [text[i : i + size] for i in range(0, len(text), size)]
+    return [
+        {
+            "type": "part",
+            "id": part_id,
+            "index": index,
+            "count": len(chunks),
+            "data": chunk,
+        }
+        for index, chunk in enumerate(chunks)
+    ]
+
+
 def ack_frame(data, duplicate=False):
     """The sender's receipt of a message (``message_data``)."""
     return {

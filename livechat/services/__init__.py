@@ -14,6 +14,7 @@ change emits its typed event (``livechat.events``) after commit.
 Modules, from the bottom up (a module imports only those above it):
 
 - ``lookups``: reading conversations and messages;
+- ``inbox``: the console's inbox, in sections and pages;
 - ``statement_connections``: the event loop's PostgreSQL connections;
 - ``messages``: storing messages, by the statement or the ORM route;
 - ``conversations``: claim, close, read, typing;
@@ -32,14 +33,19 @@ from .conversations import (
     mark_read,
     publish_typing,
 )
+from .inbox import (
+    followed_ids,
+    inbox_counts,
+    inbox_page,
+    inbox_welcome,
+    others_activity,
+)
 from .lookups import (
     conversations_with_preview,
-    inbox_conversations,
     last_preview,
     locked,
     messages_after,
     open_conversation_of,
-    others_activity,
     visitor_language,
 )
 from .messages import (
@@ -70,7 +76,10 @@ __all__ = [
     "conversations_with_preview",
     "find_visitor_for_user",
     "get_or_create_visitor",
-    "inbox_conversations",
+    "followed_ids",
+    "inbox_counts",
+    "inbox_page",
+    "inbox_welcome",
     "last_preview",
     "locked",
     "mark_read",

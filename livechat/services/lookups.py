@@ -8,7 +8,6 @@ from django.db import connections, router
 from django.db.models import OuterRef, Subquery
 from django.utils import translation
 
-from .. import presentation, protocol
 from ..conf import app_settings
 from ..models import Conversation, Department, Message
 
@@ -127,32 +126,3 @@ def conversations_with_preview():
     return Conversation.objects.select_related(
         "visitor__user", "assigned_agent__livechat_profile"
     ).annotate(preview=preview)
-
-
-def inbox_conversations(agent):
-    """What an agent's console lists: every open chat and the recently closed."""
-    base = conversations_with_preview()
-    open_ = list(
-        base.filter(status__in=Conversation.OPEN_STATUSES).order_by("created_at")
-    )
-    closed = list(
-        base.exclude(status__in=Conversation.OPEN_STATUSES).order_by(
-            "-closed_at", "-created_at"
-        )[: app_settings.CONSOLE_RECENT_CLOSED]
-    )
-    faces = presentation.AgentFaces()
-    return [
-        presentation.conversation_summary(c, c.preview or "", faces)
-        for c in open_ + closed
-    ]
-
-
-def others_activity(agent):
-    """Activity of the open chats other agents have (``watch`` answers it)."""
-    return [
-        protocol.activity_summary(summary)
-        for summary in inbox_conversations(agent)
-        if summary["status"] == Conversation.Status.ACTIVE
-        and summary["agent"] is not None
-        and summary["agent"]["id"] != agent.pk
-    ]

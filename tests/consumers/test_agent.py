@@ -257,9 +257,11 @@ async def test_assigned_chats_news_reaches_its_agent_and_watchers_only(
 
     # Watching: what is there now, then the activity coalesced.
     await bob.send(type="watch", others=True)
-    now = await bob.expect("conversations")
+    now = await bob.expect("inbox_page")
+    assert now["section"] == "others" and now["next"] is None
     assert [a["id"] for a in now["conversations"]] == [conversation]
     assert now["conversations"][0]["last_seq"] == 3
+    assert now["counts"]["others"] == 1
     await shopper.send(type="message", client_id="v3", body="It was due Monday")
     await shopper.expect("ack")
     batch = await bob.expect("conversations")

@@ -18,7 +18,7 @@ from ...adapter import get_adapter
 from ...conf import app_settings
 from ...models import AgentProfile, CannedReply, Conversation, Department
 from ...protocol import FrameError
-from ...services import assignment, housekeeping, presence
+from ...services import assignment, housekeeping, inbox, presence
 from .. import groups, layer
 from ..publishing import db_call
 from .base import _LivechatConsumer, _peek_type, _Refused, logger
@@ -84,6 +84,7 @@ class AgentConsumer(_LivechatConsumer):
             "note",
             "preferences",
             "watch",
+            "inbox",
         }
     )
     # Frames that show the agent is at work (an idle agent counts as away).
@@ -104,6 +105,8 @@ class AgentConsumer(_LivechatConsumer):
         super().__init__(*args, **kwargs)
         self.following = set()  # open chats assigned to this agent
         self.watching = set()  # chats open in the console's tabs
+        self._paged = False  # a section of the inbox has pages not sent yet
+        self._recount = None  # the pending send of the sections' counts
 
     async def connect(self):
         """Runs on the handshake: refuse anyone who is not an agent or supervisor."""
@@ -143,12 +146,13 @@ class AgentConsumer(_LivechatConsumer):
         # Join before reading the inbox so no change falls between the two.
         await self._join(groups.AGENTS_GROUP)
         await self._join(groups.agent_group(self.user.pk))
-        welcome = await self._welcome()
+        welcome, followed = await self._welcome()
         self.supervisor = welcome["supervisor"]
         if self.supervisor:
             await self._join(groups.ACTIVITY_GROUP)
-        for summary in welcome["inbox"]:
-            await self._follow(summary)
+        for conversation_id in followed:
+            await self._follow_id(conversation_id)
+        self._paged = any(s["next"] for s in welcome["sections"].values())
         await self.send_json(welcome)
 
     async def livechat_event(self, event):
@@ -156,7 +160,28 @@ class AgentConsumer(_LivechatConsumer):
         frame = event.get("frame")
         if frame is not None and frame.get("type") in ("conversation", "transferred"):
             await self._follow(frame["conversation"])
+            if self._paged:
+                self._recount_soon()
         await super().livechat_event(event)
+
+    def _recount_soon(self):
+        """Send the sections' counts again, at most once a second.
+
+        Only while a section is not wholly loaded: the console counts the
+        conversations it holds itself, but not those on pages it has not
+        asked for.
+        """
+        if self._recount is None or self._recount.done():
+            self._recount = asyncio.ensure_future(self._send_counts_later())
+
+    async def _send_counts_later(self):
+        await asyncio.sleep(1.0)
+        try:
+            counts = await db_call(services.inbox_counts)(self.user)
+        except DatabaseError:
+            logger.warning("livechat: could not count the inbox", exc_info=True)
+            return
+        await self.send_json({"type": "inbox_counts", "counts": counts})
 
     async def _follow(self, summary):
         """Be in the group of every open chat assigned to this agent.
@@ -168,13 +193,17 @@ class AgentConsumer(_LivechatConsumer):
         mine = (summary.get("agent") or {}).get("id") == self.user.pk and summary.get(
             "status"
         ) in Conversation.OPEN_STATUSES
-        if mine and conversation_id not in self.following:
-            self.following.add(conversation_id)
-            await self._join(groups.conversation_group(conversation_id))
-        elif not mine and conversation_id in self.following:
+        if mine:
+            await self._follow_id(conversation_id)
+        elif conversation_id in self.following:
             self.following.discard(conversation_id)
             if conversation_id not in self.watching:
                 await self._leave(groups.conversation_group(conversation_id))
+
+    async def _follow_id(self, conversation_id):
+        if conversation_id not in self.following:
+            self.following.add(conversation_id)
+            await self._join(groups.conversation_group(conversation_id))
 
     @_staff_frame
     async def on_watch(self, data):
@@ -185,10 +214,31 @@ class AgentConsumer(_LivechatConsumer):
         if others:
             await self._join(groups.ACTIVITY_GROUP)
             # What changed while not watching, then the live stream.
-            activity = await db_call(services.others_activity)(self.user)
-            await self.send_json({"type": "conversations", "conversations": activity})
+            await self._send_page("others", None)
         elif not self.supervisor:
             await self._leave(groups.ACTIVITY_GROUP)
+
+    @_staff_frame
+    async def on_inbox(self, data):
+        """Send a page of an inbox section: the one after the ``after`` cursor."""
+        section = data.get("section")
+        if section not in inbox.SECTIONS:
+            raise FrameError("bad_frame", _("No such inbox section."))
+        after = data.get("after")
+        if after is not None and not isinstance(after, str):
+            raise FrameError("bad_frame", _("'after' must be a page's cursor."))
+        limit = data.get("limit")
+        if limit is not None:
+            limit = protocol.int_of(data, "limit")
+        await self._send_page(section, after, limit)
+
+    async def _send_page(self, section, after, limit=None):
+        summaries, cursor, counts = await self._page(section, after, limit)
+        if cursor:
+            self._paged = True
+        await self.send_json(
+            protocol.inbox_page_frame(section, summaries, cursor, counts)
+        )
 
     async def receive(self, text_data=None, bytes_data=None):
         """Runs for every frame: as for visitors, and notes the agent is active."""
@@ -362,6 +412,8 @@ class AgentConsumer(_LivechatConsumer):
     async def disconnect(self, code):
         """Runs when the console closes: count the agent out after a grace."""
         await super().disconnect(code)
+        if self._recount is not None:
+            self._recount.cancel()
         if self.greeted and self.role == "agent":
             await self._best_effort(
                 presence.agent_disconnected, self.user, self.channel_name
@@ -461,6 +513,11 @@ class AgentConsumer(_LivechatConsumer):
         return get_adapter().agent_public_name(self.user)
 
     @db_call
+    def _page(self, section, after, limit):
+        summaries, cursor = services.inbox_page(self.user, section, after, limit)
+        return summaries, cursor, services.inbox_counts(self.user)
+
+    @db_call
     def _welcome(self):
         adapter = get_adapter()
         if self.role == "agent":
@@ -472,6 +529,7 @@ class AgentConsumer(_LivechatConsumer):
         supervisor = adapter.is_supervisor(self.user)
         # How shoppers see this agent's messages: asked once, not per message.
         self.author = presentation.agent_author(self.user)
+        summaries, sections = services.inbox_welcome(self.user)
         return {
             "presence": profile.presence,
             "preferences": {
@@ -505,8 +563,9 @@ class AgentConsumer(_LivechatConsumer):
             "supervisor": supervisor,
             "role": self.role,
             "max_message_length": app_settings.MAX_MESSAGE_LENGTH,
-            "inbox": services.inbox_conversations(self.user),
-        }
+            "inbox": summaries,
+            "sections": sections,
+        }, services.followed_ids(self.user)
 
     @db_call
     def _conversation(self, data, action=None):

@@ -115,6 +115,32 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
     # not even the frames a client pipelined behind its handshake.
     refused = False
     _ip_counted = False
+    _parts_sent = 0  # frames sent in parts on this socket: each one's id
+
+    async def send_json(self, content, close=False):
+        """Send a frame; one over LIVECHAT_MAX_SENT_FRAME_BYTES goes in parts.
+
+        WebSocket servers refuse to send a message over their limit (daphne:
+        1 MiB) and the client would never learn of it. The text is ASCII
+        (``encode_json`` escapes the rest), so its length is its size.
+        """
+        text = await self.encode_json(content)
+        limit = app_settings.MAX_SENT_FRAME_BYTES
+        if not limit or len(text) <= limit:
+            await self.send(text_data=text, close=close)
+            return
+        self._parts_sent += 1
+        parts = protocol.frame_parts(text, limit, self._parts_sent)
+        logger.info(
+            "livechat: a %s frame of %d bytes sent in %d parts",
+            content.get("type"),
+            len(text),
+            len(parts),
+        )
+        for part in parts:
+            await self.send(text_data=await self.encode_json(part))
+        if close:
+            await self.close()
 
     async def connect(self):
         """Runs when the WebSocket handshake arrives: check it, accept, await hello.

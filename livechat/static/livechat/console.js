@@ -38,6 +38,8 @@
   var STALE_MS = 60000;
   var BACKOFF_MIN_MS = 1000;
   var BACKOFF_MAX_MS = 30000;
+  var WELCOME_TIMEOUT_MS = 15000; // no welcome by then: tell the agent, retry
+  var MORE_PAGE_SIZE = 100; // conversations per page after the welcome's first
   var TYPING_THROTTLE_MS = 3000;
   var TYPING_IDLE_MS = 4000;
   var VISITOR_TYPING_TIMEOUT_MS = 8000;
@@ -319,6 +321,11 @@
     drafts: load("drafts", {}),
     inboxEntries: new Map(),
     inboxTimer: null,
+    // Per inbox section: {count, next (the cursor of the page not yet loaded),
+    // boundary (the sort key that page starts after), loading}.
+    sectionInfo: {},
+    parts: null, // a frame arriving in parts: {id, data: []}
+    welcomeTimer: null,
     baseTitle: document.title,
     presence: (els.presence && els.presence.getAttribute("data-presence")) || "online", // confirmed
     presencePending: null, // asked for, not yet confirmed
@@ -491,6 +498,15 @@
       state.lastFrameAt = Date.now();
       state.pingSentAt = 0;
       send({ type: "hello", v: PROTOCOL_VERSION });
+      // No welcome in time (it could not be built or sent): say so, try again.
+      clearTimeout(state.welcomeTimer);
+      state.welcomeTimer = setTimeout(function () {
+        if (ws === state.ws && !state.ready) {
+          showBanner(S.load_failed, "error");
+          state.loadFailed = true;
+          dropSocket();
+        }
+      }, WELCOME_TIMEOUT_MS);
     };
     ws.onmessage = function (event) {
       if (ws !== state.ws) {
@@ -503,6 +519,7 @@
       } catch (e) {
         return;
       }
+      frame = joinParts(frame);
       if (frame && typeof frame.type === "string") {
         handleFrame(frame);
       }
@@ -512,6 +529,31 @@
         socketLost(event.code);
       }
     };
+  }
+
+  // A frame too big for one WebSocket message comes in parts (docs/protocol.md).
+  function joinParts(frame) {
+    if (!frame || frame.type !== "part") {
+      return frame;
+    }
+    if (frame.index === 0) {
+      state.parts = { id: frame.id, data: [] };
+    }
+    var parts = state.parts;
+    if (!parts || parts.id !== frame.id || parts.data.length !== frame.index || typeof frame.data !== "string") {
+      state.parts = null; // a part missing: the frame is lost, as a dropped one would be
+      return null;
+    }
+    parts.data.push(frame.data);
+    if (parts.data.length < frame.count) {
+      return null;
+    }
+    state.parts = null;
+    try {
+      return JSON.parse(parts.data.join(""));
+    } catch (e) {
+      return null;
+    }
   }
 
   function dropSocket() {
@@ -530,6 +572,11 @@
   function socketLost(code) {
     state.ws = null;
     state.ready = false;
+    state.parts = null;
+    clearTimeout(state.welcomeTimer);
+    Object.keys(state.sectionInfo).forEach(function (key) {
+      state.sectionInfo[key].loading = false;
+    });
     state.pendingOpens = [];
     state.claimPending = null;
     state.presencePending = null;
@@ -582,7 +629,11 @@
     // "Equal jitter": never hammer the server in step with every other console.
     var delay = ceiling / 2 + Math.random() * (ceiling / 2);
     state.attempt += 1;
-    showBanner(state.everWelcomed ? S.reconnecting : S.connecting, "warning");
+    if (state.loadFailed) {
+      state.loadFailed = false; // the error stays up until the next attempt
+    } else {
+      showBanner(state.everWelcomed ? S.reconnecting : S.connecting, "warning");
+    }
     state.reconnectTimer = setTimeout(connect, delay);
   }
 
@@ -747,6 +798,13 @@
         // Other agents' chats' new messages, coalesced: activity fields only.
         (Array.isArray(frame.conversations) ? frame.conversations : []).forEach(onConversation);
         break;
+      case "inbox_page":
+        onInboxPage(frame);
+        break;
+      case "inbox_counts":
+        applyCounts(frame.counts);
+        scheduleInboxRender();
+        break;
       case "opened":
         onOpened(frame);
         break;
@@ -797,6 +855,8 @@
 
   function onWelcome(frame) {
     var reconnected = state.everWelcomed;
+    clearTimeout(state.welcomeTimer);
+    state.loadFailed = false;
     state.ready = true;
     state.attempt = 0;
     state.everWelcomed = true;
@@ -855,6 +915,17 @@
     });
     var previous = state.summaries;
     state.summaries = fresh;
+    state.sectionInfo = {};
+    var sectionsOf = frame.sections && typeof frame.sections === "object" ? frame.sections : {};
+    Object.keys(sections).forEach(function (key) {
+      setSectionPage(key, sectionsOf[key] ? sectionsOf[key].next : null);
+    });
+    applyCounts(
+      Object.keys(sectionsOf).reduce(function (counts, key) {
+        counts[key] = sectionsOf[key] && sectionsOf[key].count;
+        return counts;
+      }, {})
+    );
     if (!reconnected) {
       // What was there before the page opened is in the inbox, not news.
       fresh.forEach(function (summary) {
@@ -3680,6 +3751,16 @@
     var count = el("span", { className: "livechat-inbox__count" });
     var list = el("ul", { className: "livechat-inbox__list" });
     var empty = el("p", { className: "livechat-inbox__empty", text: spec[2] });
+    // The next page of a long section: loads by itself once scrolled into
+    // view, and is a button for keyboards and screen readers.
+    var more = el("button", {
+      type: "button",
+      className: "livechat-inbox__more",
+      hidden: true,
+      onclick: function () {
+        loadMore(key);
+      },
+    });
     var heading = el("h2", { id: headingId, className: "livechat-inbox__heading" }, spec[1], " ", count);
     var toggle = null;
     if (key === "others") {
@@ -3708,11 +3789,117 @@
       { className: "livechat-inbox__section livechat-inbox__section--" + key, "aria-labelledby": headingId },
       heading,
       list,
-      empty
+      empty,
+      more
     );
     els.inbox.appendChild(section);
-    sections[key] = { list: list, count: count, empty: empty, toggle: toggle };
+    sections[key] = { list: list, count: count, empty: empty, toggle: toggle, more: more };
   });
+
+  var moreObserver =
+    "IntersectionObserver" in window
+      ? new IntersectionObserver(
+          function (entries) {
+            entries.forEach(function (entry) {
+              if (entry.isIntersecting) {
+                loadMore(entry.target.getAttribute("data-section"));
+              }
+            });
+          },
+          { rootMargin: "200px" }
+        )
+      : null;
+  Object.keys(sections).forEach(function (key) {
+    sections[key].more.setAttribute("data-section", key);
+    if (moreObserver) {
+      moreObserver.observe(sections[key].more);
+    }
+  });
+
+  // Pages of the inbox ------------------------------------------------------------
+
+  // A cursor is "<created>|<id>": the sort key of the last conversation of the
+  // pages loaded. Conversations after it are counted, not listed, until the
+  // agent scrolls to them: a live change there must not show them out of turn.
+  function setSectionPage(key, cursor) {
+    var info = state.sectionInfo[key] || (state.sectionInfo[key] = { count: 0 });
+    info.loading = false;
+    info.next = typeof cursor === "string" && cursor ? cursor : null;
+    info.boundary = null;
+    if (info.next) {
+      var cut = info.next.lastIndexOf("|");
+      var when = parseDate(info.next.slice(0, cut));
+      info.boundary = { time: when ? when.getTime() : 0, id: Number(info.next.slice(cut + 1)) };
+    }
+  }
+
+  function applyCounts(counts) {
+    if (!counts || typeof counts !== "object") {
+      return;
+    }
+    Object.keys(sections).forEach(function (key) {
+      if (typeof counts[key] === "number") {
+        (state.sectionInfo[key] || (state.sectionInfo[key] = { count: 0 })).count = counts[key];
+      }
+    });
+  }
+
+  function inWindow(key, summary) {
+    var info = state.sectionInfo[key];
+    if (!info || !info.boundary) {
+      return true;
+    }
+    var time = timeOf(summary, "created");
+    return time < info.boundary.time || (time === info.boundary.time && summary.id <= info.boundary.id);
+  }
+
+  function loadMore(key) {
+    var info = state.sectionInfo[key];
+    if (!info || !info.next || info.loading || !state.ready) {
+      return;
+    }
+    if (key === "others" && !state.othersShown) {
+      return;
+    }
+    info.loading = true;
+    renderMore(key);
+    send({ type: "inbox", section: key, after: info.next, limit: MORE_PAGE_SIZE });
+  }
+
+  function onInboxPage(frame) {
+    var key = frame.section;
+    if (!sections[key] || !Array.isArray(frame.conversations)) {
+      return;
+    }
+    frame.conversations.forEach(function (incoming) {
+      var old = (incoming && state.summaries.get(incoming.id)) || null;
+      var summary = mergeSummary(incoming);
+      if (summary && !old && isUnanswered(summary)) {
+        state.knownWaiting.add(summary.id); // listed, not news
+        state.notifiedSeq.set(summary.id, summary.last_seq || 0);
+      }
+    });
+    setSectionPage(key, frame.next);
+    applyCounts(frame.counts);
+    renderInbox();
+  }
+
+  function renderMore(key) {
+    var info = state.sectionInfo[key] || {};
+    var more = sections[key].more;
+    var collapsed = key === "others" && !state.othersShown;
+    var waiting = !!info.next && !collapsed && !info.loading;
+    more.hidden = !info.next || collapsed;
+    more.disabled = !!info.loading;
+    more.textContent = info.loading ? S.loading_more : S.show_more;
+    if (moreObserver && waiting && !more.observed) {
+      // Observing anew reports whether it is in view now: a page that did not
+      // push it out of view (a short one, a tall window) loads the next.
+      moreObserver.unobserve(more);
+      moreObserver.observe(more);
+    }
+    more.observed = waiting;
+  }
 
   // Shown or not: remembered per agent in this browser; supervisors see
   // them by default, agents focus on their own chats until they ask.
@@ -3751,11 +3938,25 @@
     }
   }
 
+  // A summary's time in milliseconds, parsed once per summary object (a
+  // change stores a new one): sorting thousands of chats parses no date twice.
+  var parsedTimes = new WeakMap();
+  function timeOf(summary, key) {
+    var times = parsedTimes.get(summary);
+    if (!times) {
+      times = {};
+      parsedTimes.set(summary, times);
+    }
+    if (!(key in times)) {
+      var date = parseDate(summary[key]);
+      times[key] = date ? date.getTime() : 0;
+    }
+    return times[key];
+  }
+
   function byTime(key, descending) {
     return function (a, b) {
-      var x = parseDate(a[key]);
-      var y = parseDate(b[key]);
-      var diff = (x ? x.getTime() : 0) - (y ? y.getTime() : 0);
+      var diff = timeOf(a, key) - timeOf(b, key) || a.id - b.id;
       return descending ? -diff : diff;
     };
   }
@@ -3779,7 +3980,7 @@
     var grouped = { waiting: [], missed: [], mine: [], others: [], closed: [] };
     state.summaries.forEach(function (summary) {
       var key = groupOf(summary);
-      if (key) {
+      if (key && inWindow(key, summary)) {
         grouped[key].push(summary);
       }
     });
@@ -3831,6 +4032,14 @@
   }
 
   function updateEntry(entry, summary, group) {
+    // A change stores a new summary object: the same one, in the same place,
+    // shows the same (the waiting times tick on their own).
+    var stamp = group + "|" + (state.active === summary.id) + "|" + state.transferred.has(summary.id);
+    if (entry.summary === summary && entry.stamp === stamp && entry.tags === state.closeTags) {
+      return;
+    }
+    entry.stamp = stamp;
+    entry.tags = state.closeTags;
     var visitor = summary.visitor || {};
     entry.name.textContent = visitor.name || "#" + summary.id;
     entry.summary = summary;
@@ -3935,7 +4144,8 @@
       });
       var collapsed = key === "others" && !state.othersShown;
       section.list.hidden = collapsed;
-      section.empty.hidden = collapsed || summaries.length > 0;
+      section.empty.hidden = collapsed || summaries.length > 0 || sectionCount(key, grouped) > 0;
+      renderMore(key);
     });
     state.inboxEntries.forEach(function (entry, id) {
       if (!seen.has(id)) {
@@ -3954,7 +4164,7 @@
       grouped[key].forEach(function (summary) {
         unread += key === "closed" ? 0 : unreadOf(summary);
       });
-      var text = "(" + grouped[key].length + ")";
+      var text = "(" + sectionCount(key, grouped) + ")";
       if (unread && (key === "mine" || (key === "others" && state.othersShown))) {
         text += " · " + fmt(S.unread_total, { count: unread });
       }
@@ -3966,10 +4176,18 @@
     });
   }
 
+  // How many a section lists: those loaded when it is all loaded, else the
+  // server's count (kept fresh by inbox_counts) of them all.
+  function sectionCount(key, grouped) {
+    var info = state.sectionInfo[key];
+    var shown = grouped[key].length;
+    return info && info.next ? Math.max(info.count || 0, shown) : shown;
+  }
+
   // "(3) Live console": shoppers waiting for anyone, plus unread messages in
   // this agent's own chats, so a background tab still says something is up.
   function updateTitle(grouped) {
-    var count = grouped.waiting.length + grouped.missed.length;
+    var count = sectionCount("waiting", grouped) + sectionCount("missed", grouped);
     grouped.mine.forEach(function (summary) {
       count += unreadOf(summary);
     });

@@ -1,0 +1,142 @@
+"""The console with thousands of waiting chats, in Chromium.
+
+A shop of its own (its own database and daphne), so the 5,000 chats seeded
+here are in no other test's inbox.
+"""
+
+import re
+import sys
+import time
+
+import pytest
+from playwright.async_api import expect
+
+from tests.e2e.live import LiveShopUnavailable, run_manage, start_live_shop
+from tests.e2e.live import stop_live_shop as _stop
+from tests.services_env import IN_CI
+
+from .test_console_workspace import (
+    ALICE,
+    CONSOLE,
+    _inbox_section,
+    _log_in,
+    _shopper_socket,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.asyncio(loop_scope="session"),
+    pytest.mark.timeout(240),
+]
+
+WAITING = 5000
+
+SEED = """
+from datetime import timedelta
+from django.utils import timezone
+from livechat.models import Conversation, Message, Visitor
+start = timezone.now() - timedelta(hours=3)
+visitors = Visitor.objects.bulk_create(
+    [Visitor(name=f"Scale {i:04d}") for i in range(%(count)d)])
+chats = Conversation.objects.bulk_create([
+    Conversation(visitor=v, status="waiting", last_seq=1,
+                 created_at=start + timedelta(seconds=i))
+    for i, v in enumerate(visitors)])
+Message.objects.bulk_create([
+    Message(conversation=c, seq=1, sender_kind="visitor", body=f"Question {i:04d}")
+    for i, c in enumerate(chats)])
+"""
+
+
+@pytest.fixture(scope="module")
+def crowded_shop(tmp_path_factory):
+    """example_shop with 5,000 chats waiting, under a daphne of its own."""
+    tmp_dir = tmp_path_factory.mktemp("crowded_shop")
+    try:
+        # Waiting for hours without being missed or closed: the chats stay put.
+        shop = start_live_shop(
+            tmp_dir,
+            extra_env={
+                "LIVECHAT_MISSED_AFTER_SECONDS": "86400",
+                "LIVECHAT_AUTO_CLOSE_AFTER_SECONDS": "86400",
+            },
+        )
+    except LiveShopUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"crowded shop: {exc}", pytrace=False)
+        pytest.skip(f"*** SKIPPED: crowded shop unavailable: {exc} ***")
+    try:
+        run_manage(shop.env, "shell", "-c", SEED % {"count": WAITING})
+        yield shop
+    except BaseException:
+        print(f"\ncrowded shop log:\n{shop.log_tail()}", file=sys.stderr)
+        raise
+    finally:
+        _stop(shop)
+
+
+async def test_the_console_lists_5000_waiting_chats_page_by_page(
+    browser, crowded_shop, sockets
+):
+    context = await browser.new_context(
+        base_url=crowded_shop.base_url, viewport={"width": 1280, "height": 800}
+    )
+    try:
+        page = await context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(error))
+        await _log_in(page, *ALICE)
+        started = time.monotonic()
+        await page.goto(CONSOLE)
+        waiting = _inbox_section(page, "Waiting")
+        entries = waiting.get_by_role("button", name=re.compile(r"^Scale \d{4}"))
+        # The first page, oldest first, and the count of them all.
+        await expect(entries.first).to_contain_text("Scale 0000")
+        print(f"\nfirst page of {WAITING} shown in {time.monotonic() - started:.2f} s")
+        await expect(waiting.get_by_role("heading")).to_contain_text(f"({WAITING})")
+        assert await waiting.get_by_role("listitem").count() < 200
+
+        # A new chat while the list is on its first page: counted at once,
+        # listed in its turn (the last), not in the middle of the first page.
+        shopper = await _shopper_socket(crowded_shop, sockets, "Late question")
+        await shopper.send(type="profile", name="Scale 5000", email="late@example.com")
+        await shopper.expect("profile")
+        await expect(waiting.get_by_role("heading")).to_contain_text(f"({WAITING + 1})")
+        assert await waiting.get_by_role("listitem").count() < 200
+
+        # Scrolling to the end of the list loads the next pages by itself:
+        # the page scrolls its last entry into view until no page is left.
+        started = time.monotonic()
+        pages = await page.evaluate(
+            """async (section) => {
+              const more = [...document.querySelectorAll(".livechat-inbox__more")]
+                .find((button) => button.closest("section").matches(section));
+              let scrolls = 0;
+              while (!more.hidden && scrolls < 1000) {
+                const items = more.closest("section").querySelectorAll("li");
+                items[items.length - 1].scrollIntoView();
+                scrolls += 1;
+                await new Promise((resolve) => setTimeout(resolve, 100));
+              }
+              return scrolls;
+            }""",
+            ".livechat-inbox__section--waiting",
+        )
+        print(
+            f"scrolled through all in {time.monotonic() - started:.2f} s,",
+            f"{pages} scrolls",
+        )
+        # (List items: a role without names to compute, for 5,000 of them.)
+        items = waiting.get_by_role("listitem")
+        await expect(items).to_have_count(WAITING + 1, timeout=30_000)
+        await expect(
+            waiting.get_by_role("button", name=re.compile("^Show more"))
+        ).to_be_hidden()
+        names = await items.evaluate_all(
+            "items => items.map(i => i.querySelector('.livechat-entry__name')"
+            ".textContent)"
+        )
+        assert names == [f"Scale {i:04d}" for i in range(WAITING + 1)]
+        assert not errors
+    finally:
+        await context.close()

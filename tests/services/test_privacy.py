@@ -18,7 +18,7 @@ from django.utils import timezone
 from livechat import services
 from livechat.ip_addresses import anonymize_ip
 from livechat.models import Conversation, Message, Visitor
-from livechat.services import privacy
+from livechat.services import privacy, retention
 
 from ..conftest import new_token, pdf_attachment
 
@@ -57,7 +57,7 @@ def test_retention_deletes_old_closed_chats_and_their_files(media):
     old = _chat(days_ago=40)
     recent = _chat(email="bob@example.com")
     stored = _attach(old, media)
-    assert privacy.apply_retention(days=30)["conversations"] == 1
+    assert retention.apply_retention(days=30)["conversations"] == 1
     assert not Conversation.objects.filter(pk=old.pk).exists()
     assert Conversation.objects.filter(pk=recent.pk).exists()
     assert not stored.exists()
@@ -66,7 +66,7 @@ def test_retention_deletes_old_closed_chats_and_their_files(media):
 
 def test_retention_can_anonymise_instead(media):
     old = _chat(days_ago=40)
-    privacy.apply_retention(days=30, anonymise=True)
+    retention.apply_retention(days=30, anonymise=True)
     conversation = Conversation.objects.get(pk=old.pk)
     assert conversation.messages.filter(sender_kind="visitor").get().body == "[removed]"
     visitor = conversation.visitor
@@ -79,7 +79,7 @@ def test_open_conversations_are_never_removed():
     Conversation.objects.filter(pk=message.conversation_id).update(
         created_at=timezone.now() - timedelta(days=400)
     )
-    assert privacy.apply_retention(days=30)["conversations"] == 0
+    assert retention.apply_retention(days=30)["conversations"] == 0
     assert Message.objects.filter(pk=message.pk).exists()
 
 
@@ -251,7 +251,7 @@ def test_retention_never_touches_open_chats_or_their_visitors(anonymise):
 def test_retention_deletes_in_bounded_batches():
     old = [_chat(email=f"s{n}@example.com", days_ago=40) for n in range(5)]
     with CaptureQueriesContext(connection) as queries:
-        counts = privacy.apply_retention(days=30, batch_size=2)
+        counts = retention.apply_retention(days=30, batch_size=2)
     assert counts["conversations"] == 5
     assert not Conversation.objects.filter(pk__in=[c.pk for c in old]).exists()
     deletes = [

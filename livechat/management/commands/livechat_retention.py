@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from livechat.services import privacy
+from livechat.services import retention
 
 
 class Command(BaseCommand):
@@ -40,8 +40,8 @@ class Command(BaseCommand):
                 "conversation, whatever its age."
             )
         try:
-            days, anonymise = privacy.retention_policy(days, anonymise)
-        except privacy.RetentionRefused as exc:
+            days, anonymise = retention.retention_policy(days, anonymise)
+        except retention.RetentionRefused as exc:
             raise CommandError(str(exc)) from exc
         if days is None:
             self.stdout.write(
@@ -51,13 +51,13 @@ class Command(BaseCommand):
             return
         # One cutoff for the count and the change, so both speak of the same rows.
         now = timezone.now()
-        cutoff = timezone.localtime(privacy.retention_cutoff(days, now))
+        cutoff = timezone.localtime(retention.retention_cutoff(days, now))
         verb = "anonymise" if anonymise else "delete"
         if apply:
-            counts = privacy.apply_retention(days, anonymise, now=now)
+            counts = retention.apply_retention(days, anonymise, now=now)
             heading = f"{verb.capitalize()}d"
         else:
-            counts = privacy.count_retention(days, anonymise, now=now)
+            counts = retention.count_retention(days, anonymise, now=now)
             heading = f"Dry run, nothing changed. Would {verb}"
         self.stdout.write(
             f"{heading}: closed conversations older than {days} days "

@@ -4,11 +4,13 @@ Used by the management commands ``livechat_export`` and ``livechat_erase``
 and by the Visitor admin's export and erase (retention is ``retention``).
 """
 
+import json
 import logging
+from collections.abc import Iterator
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -21,6 +23,9 @@ from .conversations import close_conversation
 logger = logging.getLogger(__name__)
 
 OPEN = Conversation.OPEN_STATUSES
+# Conversations read (with their messages and attachments) per query while
+# exporting: memory holds this many at a time, whatever the history.
+EXPORT_CHUNK_SIZE = 100
 
 
 @receiver(post_delete, sender=Attachment)
@@ -49,31 +54,131 @@ def find_visitors(email=None, user=None):
     return Visitor.objects.filter(query).distinct()
 
 
-def export_visitors(visitors) -> dict:
-    """Everything stored about ``visitors`` (a queryset), ready for JSON."""
-    data = {"exported_at": timezone.now().isoformat(), "visitors": []}
-    for visitor in visitors.order_by("pk"):
-        conversations = visitor.conversations.order_by("created_at")
-        data["visitors"].append(
-            {
-                "key": str(visitor.key),
-                "name": visitor.name,
-                "email": visitor.email,
-                "phone": visitor.phone,
-                "locale": visitor.locale,
-                "ip_address": visitor.ip_address,
-                "user_agent": visitor.user_agent,
-                "current_page": visitor.current_page,
-                "created": visitor.created_at.isoformat(),
-                "last_seen": visitor.last_seen_at.isoformat(),
-                "conversations": [_conversation_export(c) for c in conversations],
-            }
-        )
+def export_visitors(visitors, chunk_size=EXPORT_CHUNK_SIZE) -> dict:
+    """Everything stored about ``visitors`` (a queryset), ready for JSON.
+
+    Holds it all in memory; ``export_visitors_json`` streams the same.
+    """
+    data = _export(visitors, chunk_size)
+    data["visitors"] = [
+        {**visitor, "conversations": list(visitor["conversations"])}
+        for visitor in data["visitors"]
+    ]
     return data
 
 
+def export_visitors_json(visitors, chunk_size=EXPORT_CHUNK_SIZE) -> Iterator[str]:
+    """``export_visitors`` as JSON text (indented by 2), in pieces: one
+    conversation at a time, read ``chunk_size`` conversations per query, so
+    memory does not grow with a shopper's history.
+
+    The pieces joined are the text of
+    ``json.dumps(export_visitors(visitors), indent=2, ensure_ascii=False)``.
+    The number of queries depends on the number of chunks, not of
+    conversations.
+    """
+    return _json_pieces(_export(visitors, chunk_size))
+
+
+def _export(visitors, chunk_size):
+    """The export, its lists of visitors and conversations lazy iterators."""
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "visitors": _visitor_exports(visitors, chunk_size),
+    }
+
+
+def _visitor_exports(visitors, chunk_size):
+    conversations = _Peekable(
+        Conversation.objects.filter(visitor__in=visitors.values("pk"))
+        .order_by("visitor_id", "created_at", "pk")
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=Message.objects.select_related("attachment").order_by("seq"),
+            ),
+            Prefetch("attachments", queryset=Attachment.objects.order_by("pk")),
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+    for visitor in visitors.order_by("pk").iterator(chunk_size=chunk_size):
+        yield {
+            "key": str(visitor.key),
+            "name": visitor.name,
+            "email": visitor.email,
+            "phone": visitor.phone,
+            "locale": visitor.locale,
+            "ip_address": visitor.ip_address,
+            "user_agent": visitor.user_agent,
+            "current_page": visitor.current_page,
+            "created": visitor.created_at.isoformat(),
+            "last_seen": visitor.last_seen_at.isoformat(),
+            "conversations": _conversations_of(visitor.pk, conversations),
+        }
+
+
+class _Peekable:
+    """An iterator whose next item can be looked at without taking it."""
+
+    _END = object()
+
+    def __init__(self, iterator):
+        self._iterator = iterator
+        self._next = self._END
+
+    def peek(self):
+        """The next item without taking it; None at the end."""
+        if self._next is self._END:
+            self._next = next(self._iterator, None)
+        return self._next
+
+    def take(self):
+        item = self.peek()
+        self._next = self._END
+        return item
+
+
+def _conversations_of(visitor_pk, conversations):
+    """The exports of ``visitor_pk``'s conversations, taken from the shared
+    iterator of every exported visitor's, ordered by visitor."""
+    while (conversation := conversations.peek()) is not None:
+        if conversation.visitor_id > visitor_pk:
+            return
+        conversations.take()
+        # One of an earlier visitor's (whose list a reader left unfinished)
+        # is skipped.
+        if conversation.visitor_id == visitor_pk:
+            yield _conversation_export(conversation)
+
+
+def _json_pieces(value, level=0):
+    """``value`` as indented JSON text, in pieces; an iterator inside it
+    becomes a list written one item at a time."""
+    if isinstance(value, dict):
+        if not value:
+            yield "{}"
+            return
+        inner = "\n" + "  " * (level + 1)
+        for position, (key, item) in enumerate(value.items()):
+            yield ("{" if position == 0 else ",") + inner
+            yield json.dumps(key, ensure_ascii=False) + ": "
+            yield from _json_pieces(item, level + 1)
+        yield "\n" + "  " * level + "}"
+    elif isinstance(value, Iterator):
+        empty = True
+        for item in value:
+            yield ("[" if empty else ",") + "\n" + "  " * (level + 1)
+            yield from _json_pieces(item, level + 1)
+            empty = False
+        yield "[]" if empty else "\n" + "  " * level + "]"
+    else:
+        # A string never holds a raw newline in JSON: re-indenting is safe.
+        text = json.dumps(value, indent=2, ensure_ascii=False)
+        yield text.replace("\n", "\n" + "  " * level)
+
+
 def _conversation_export(conversation):
-    messages = conversation.messages.select_related("attachment").order_by("seq")
+    """One conversation, from its prefetched messages and attachments."""
     return {
         "id": conversation.pk,
         "created": conversation.created_at.isoformat(),
@@ -81,7 +186,7 @@ def _conversation_export(conversation):
         "topic": conversation.topic,
         "rating": conversation.rating,
         "rating_comment": conversation.rating_comment,
-        "messages": [_message_export(m) for m in messages],
+        "messages": [_message_export(m) for m in conversation.messages.all()],
         "attachments": [
             {
                 "name": attachment.original_name,
@@ -89,7 +194,7 @@ def _conversation_export(conversation):
                 "size": attachment.size,
                 "created": attachment.created_at.isoformat(),
             }
-            for attachment in conversation.attachments.order_by("pk")
+            for attachment in conversation.attachments.all()
         ],
     }
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from livechat import services
 from livechat.ip_addresses import anonymize_ip
-from livechat.models import Conversation, Message, Visitor
+from livechat.models import Conversation, InternalNote, Message, Visitor
 from livechat.services import privacy, retention
 
 from ..conftest import new_token, pdf_attachment
@@ -308,3 +308,82 @@ def test_erase_command_says_what_it_will_erase_before_asking(media, monkeypatch)
     ):
         assert line in out.getvalue()
     assert Visitor.objects.filter(email="ann@example.com").count() == 2
+
+
+# Export: queries by the chunk, not by the conversation; streamed -------------
+
+
+def _history(conversations, email="long@example.com"):
+    """A visitor with this many closed conversations, each with two messages
+    (one carrying a file) and a note."""
+    visitor = Visitor.objects.create(key=uuid.uuid4(), name="Lou", email=email)
+    for n in range(conversations):
+        conversation = Conversation.objects.create(
+            visitor=visitor, status=Conversation.Status.CLOSED, topic=f"t{n}"
+        )
+        Message.objects.create(
+            conversation=conversation, seq=1, sender_kind="visitor", body=f"hi {n}"
+        )
+        answer = Message.objects.create(
+            conversation=conversation, seq=2, sender_kind="agent", body="here"
+        )
+        attachment = pdf_attachment(conversation)
+        attachment.message = answer
+        attachment.save(update_fields=["message"])
+        InternalNote.objects.create(conversation=conversation, body="a note")
+    return visitor
+
+
+def _export_queries(visitor, export):
+    with CaptureQueriesContext(connection) as queries:
+        export(Visitor.objects.filter(pk=visitor.pk))
+    return len(queries.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "export",
+    [privacy.export_visitors, lambda v: "".join(privacy.export_visitors_json(v))],
+    ids=["dict", "streamed"],
+)
+def test_export_queries_do_not_grow_with_the_conversations(media, export):
+    few = _history(2, email="few@example.com")
+    many = _history(20, email="many@example.com")
+    assert _export_queries(few, export) == _export_queries(many, export)
+    exported = privacy.export_visitors(Visitor.objects.filter(pk=many.pk))
+    conversations = exported["visitors"][0]["conversations"]
+    assert [c["topic"] for c in conversations] == [f"t{n}" for n in range(20)]
+    assert all(
+        [m["attachment"] for m in c["messages"]] == [None, "receipt.pdf"]
+        for c in conversations
+    )
+
+
+def test_streamed_export_is_the_json_of_the_export(media, monkeypatch):
+    _history(7, email="lou@example.com")
+    Visitor.objects.create(key=uuid.uuid4(), email="lou@example.com")  # no chats
+    _history(3, email="lou@example.com")
+    _history(2, email="someone@example.com")
+    visitors = privacy.find_visitors("lou@example.com")
+    stamp = timezone.now()
+    monkeypatch.setattr(privacy.timezone, "now", lambda: stamp)
+    whole = json.dumps(privacy.export_visitors(visitors), indent=2, ensure_ascii=False)
+    # Chunks smaller than a visitor's history, and than all of it.
+    for chunk_size in (3, 100):
+        streamed = "".join(privacy.export_visitors_json(visitors, chunk_size))
+        assert streamed == whole
+    data = json.loads(whole)
+    assert [len(v["conversations"]) for v in data["visitors"]] == [7, 0, 3]
+    assert "".join(privacy.export_visitors_json(Visitor.objects.none())) == (
+        json.dumps({"exported_at": stamp.isoformat(), "visitors": []}, indent=2)
+    )
+
+
+def test_export_command_writes_the_export(media, monkeypatch):
+    visitor = _history(3, email="lou@example.com")
+    stamp = timezone.now()
+    monkeypatch.setattr(privacy.timezone, "now", lambda: stamp)
+    out = io.StringIO()
+    call_command("livechat_export", email="lou@example.com", stdout=out)
+    assert json.loads(out.getvalue()) == privacy.export_visitors(
+        Visitor.objects.filter(pk=visitor.pk)
+    )

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections
-from django.db.models.signals import post_init
+from django.db.models.signals import post_delete, post_init
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -257,6 +257,40 @@ def test_anonymising_in_batches_leaves_the_same_as_in_one(media):
         Message.objects.filter(conversation__in=old).values_list("body", flat=True)
     ) == {"[removed]"}
     assert retention.count_retention(days=30, anonymise=True)["conversations"] == 0
+
+
+def test_conversations_go_through_django_delete_when_someone_listens(media):
+    _backlog(3, media)
+    heard = []
+
+    def deleted(sender, instance, **kwargs):
+        heard.append(instance.pk)
+
+    post_delete.connect(deleted, sender=Conversation, weak=False)
+    try:
+        counts = retention.apply_retention(days=30, batch_size=2)
+    finally:
+        post_delete.disconnect(deleted, sender=Conversation)
+    assert counts["conversations"] == 3 and len(heard) == 3
+    assert not Message.objects.filter(conversation__in=heard).exists()
+
+
+def test_a_visitors_chat_closed_after_the_first_stage_goes_with_them(media):
+    visitor = closed_history(1, days_ago=40)
+    [stored] = [
+        media / name for name in Attachment.objects.values_list("file", flat=True)
+    ]
+    # As if the first stage had passed while it was open.
+    changed = retention._delete_visitors([visitor.pk])
+    assert changed == {
+        "conversations": 1,
+        "messages": 2,
+        "notes": 1,
+        "attachments": 1,
+        "visitors": 1,
+    }
+    assert not Visitor.objects.exists() and not Message.objects.exists()
+    assert not stored.exists()
 
 
 def _queries_per_batch(conversations, batch_size):

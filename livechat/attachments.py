@@ -53,6 +53,19 @@ def attachment_storage():
     return storages[app_settings.ATTACHMENT_STORAGE]
 
 
+def delete_stored_files(names):
+    """Remove these files from the attachment storage, each on its own: one
+    that cannot be removed is logged and left behind, the others still go."""
+    storage = attachment_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            # A storage error (a full disk, a cloud bucket's outage) must not
+            # undo or stop the change that already removed its rows.
+            logger.warning("livechat: could not delete %s", name, exc_info=True)
+
+
 def detect_type(head):
     """The kind of file ``head`` (its first bytes) starts, or None."""
     if head.startswith(b"\x89PNG\r\n\x1a\n"):

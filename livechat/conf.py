@@ -117,6 +117,8 @@ DEFAULTS = {
     "RETENTION_DAYS": None,
     # "delete" them, or "anonymise" (texts and personal fields removed).
     "RETENTION_MODE": "delete",
+    # Conversations (then visitors) retention changes per transaction.
+    "RETENTION_BATCH_SIZE": 500,
     # Header carrying the client IP behind your proxy (e.g. "x-forwarded-for").
     "TRUSTED_PROXY_HEADER": None,
     # Threads running the consumers' database calls, each with its own

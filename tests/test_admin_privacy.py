@@ -86,7 +86,8 @@ def test_export_action_downloads_the_selected_visitors_data(client, shopper, bys
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert response["Content-Disposition"].startswith("attachment; filename=")
-    data = json.loads(response.content)
+    assert response.streaming
+    data = json.loads(b"".join(response.streaming_content))
     assert [v["email"] for v in data["visitors"]] == ["ann@example.com"]
     bodies = [
         m["body"]

@@ -3,13 +3,14 @@
 The faces (the sockets' consumers, the admin, the REST API, uploads, the
 management commands) call the functions below for messages, conversations
 and shoppers, and the public functions of ``visitors``, ``offline``,
-``availability``, ``presence``, ``queue``, ``assignment``, ``housekeeping``
-and ``privacy`` for those concerns; never ``lookups``, ``messages``' routes
-or ``statement_connections`` directly. Each persists first, inside a
-transaction, and publishes to the channel layer only once that transaction
-has committed: the database is the truth, the channel layer a notification
-path that may drop things (clients fill gaps by sequence number). Every
-change emits its typed event (``livechat.events``) after commit.
+``availability``, ``presence``, ``queue``, ``assignment``, ``housekeeping``,
+``privacy`` and ``retention`` for those concerns; never ``lookups``,
+``messages``' routes or ``statement_connections`` directly. Each persists
+first, inside a transaction, and publishes to the channel layer only once
+that transaction has committed: the database is the truth, the channel layer
+a notification path that may drop things (clients fill gaps by sequence
+number). Every change emits its typed event (``livechat.events``) after
+commit.
 
 Modules, from the bottom up (a module imports only those above it):
 
@@ -23,7 +24,8 @@ Modules, from the bottom up (a module imports only those above it):
 - ``availability``: whether anyone answers (what the widget is told);
 - ``queue``, ``assignment``: the queue, routing, transfers, notes;
 - ``presence``: agents' consoles connecting, beating and leaving;
-- ``housekeeping``, ``privacy``: timers, retention and erasure.
+- ``housekeeping``: timers (missed, inactive, follow-up emails);
+- ``privacy``, ``retention``: a shopper's export and erasure; retention.
 """
 
 from ..errors import ServiceError

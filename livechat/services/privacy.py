@@ -1,44 +1,31 @@
-"""Data protection: retention, a shopper's export and erasure, stored files.
+"""Data protection: a shopper's export and erasure, stored files.
 
-Used by the management commands ``livechat_retention``, ``livechat_export``
-and ``livechat_erase`` and by the Visitor admin's export and erase.
+Used by the management commands ``livechat_export`` and ``livechat_erase``
+and by the Visitor admin's export and erase (retention is ``retention``).
 """
 
+import json
 import logging
-from datetime import timedelta
+from collections.abc import Iterator
+from functools import partial
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Prefetch, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
 from .. import events
-from ..attachments import attachment_storage
-from ..conf import app_settings
+from ..attachments import delete_stored_files
 from ..models import Attachment, Conversation, InternalNote, Message, Visitor
 from .conversations import close_conversation
 
 logger = logging.getLogger(__name__)
 
-REMOVED = "[removed]"
-RETENTION_MODES = ("delete", "anonymise")
-# Conversations per transaction: each batch's messages are loaded (to delete
-# their attachments' files), so memory and lock time stay bounded at any size.
-RETENTION_BATCH_SIZE = 200
-
 OPEN = Conversation.OPEN_STATUSES
-# What identifies a visitor; anonymising empties these and keeps the timings.
-_IDENTIFYING = {
-    "user": None,
-    "name": "",
-    "email": "",
-    "phone": "",
-    "ip_address": None,
-    "user_agent": "",
-    "current_page": "",
-    "session_key": "",
-}
+# Conversations read (with their messages and attachments) per query while
+# exporting: memory holds this many at a time, whatever the history.
+EXPORT_CHUNK_SIZE = 100
 
 
 @receiver(post_delete, sender=Attachment)
@@ -47,16 +34,7 @@ def _delete_stored_files(sender, instance, **kwargs):
     names = [f.name for f in (instance.file, instance.thumbnail) if f and f.name]
     if names:
         # A rolled-back deletion keeps its rows, so it must keep their files.
-        transaction.on_commit(lambda: _delete_files(names))
-
-
-def _delete_files(names):
-    storage = attachment_storage()
-    for name in names:
-        try:
-            storage.delete(name)
-        except OSError:
-            logger.warning("livechat: could not delete %s", name)
+        transaction.on_commit(partial(delete_stored_files, names))
 
 
 # A shopper's request ----------------------------------------------------------
@@ -76,31 +54,131 @@ def find_visitors(email=None, user=None):
     return Visitor.objects.filter(query).distinct()
 
 
-def export_visitors(visitors) -> dict:
-    """Everything stored about ``visitors`` (a queryset), ready for JSON."""
-    data = {"exported_at": timezone.now().isoformat(), "visitors": []}
-    for visitor in visitors.order_by("pk"):
-        conversations = visitor.conversations.order_by("created_at")
-        data["visitors"].append(
-            {
-                "key": str(visitor.key),
-                "name": visitor.name,
-                "email": visitor.email,
-                "phone": visitor.phone,
-                "locale": visitor.locale,
-                "ip_address": visitor.ip_address,
-                "user_agent": visitor.user_agent,
-                "current_page": visitor.current_page,
-                "created": visitor.created_at.isoformat(),
-                "last_seen": visitor.last_seen_at.isoformat(),
-                "conversations": [_conversation_export(c) for c in conversations],
-            }
-        )
+def export_visitors(visitors, chunk_size=EXPORT_CHUNK_SIZE) -> dict:
+    """Everything stored about ``visitors`` (a queryset), ready for JSON.
+
+    Holds it all in memory; ``export_visitors_json`` streams the same.
+    """
+    data = _export(visitors, chunk_size)
+    data["visitors"] = [
+        {**visitor, "conversations": list(visitor["conversations"])}
+        for visitor in data["visitors"]
+    ]
     return data
 
 
+def export_visitors_json(visitors, chunk_size=EXPORT_CHUNK_SIZE) -> Iterator[str]:
+    """``export_visitors`` as JSON text (indented by 2), in pieces: one
+    conversation at a time, read ``chunk_size`` conversations per query, so
+    memory does not grow with a shopper's history.
+
+    The pieces joined are the text of
+    ``json.dumps(export_visitors(visitors), indent=2, ensure_ascii=False)``.
+    The number of queries depends on the number of chunks, not of
+    conversations.
+    """
+    return _json_pieces(_export(visitors, chunk_size))
+
+
+def _export(visitors, chunk_size):
+    """The export, its lists of visitors and conversations lazy iterators."""
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "visitors": _visitor_exports(visitors, chunk_size),
+    }
+
+
+def _visitor_exports(visitors, chunk_size):
+    conversations = _Peekable(
+        Conversation.objects.filter(visitor__in=visitors.values("pk"))
+        .order_by("visitor_id", "created_at", "pk")
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=Message.objects.select_related("attachment").order_by("seq"),
+            ),
+            Prefetch("attachments", queryset=Attachment.objects.order_by("pk")),
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+    for visitor in visitors.order_by("pk").iterator(chunk_size=chunk_size):
+        yield {
+            "key": str(visitor.key),
+            "name": visitor.name,
+            "email": visitor.email,
+            "phone": visitor.phone,
+            "locale": visitor.locale,
+            "ip_address": visitor.ip_address,
+            "user_agent": visitor.user_agent,
+            "current_page": visitor.current_page,
+            "created": visitor.created_at.isoformat(),
+            "last_seen": visitor.last_seen_at.isoformat(),
+            "conversations": _conversations_of(visitor.pk, conversations),
+        }
+
+
+class _Peekable:
+    """An iterator whose next item can be looked at without taking it."""
+
+    _END = object()
+
+    def __init__(self, iterator):
+        self._iterator = iterator
+        self._next = self._END
+
+    def peek(self):
+        """The next item without taking it; None at the end."""
+        if self._next is self._END:
+            self._next = next(self._iterator, None)
+        return self._next
+
+    def take(self):
+        item = self.peek()
+        self._next = self._END
+        return item
+
+
+def _conversations_of(visitor_pk, conversations):
+    """The exports of ``visitor_pk``'s conversations, taken from the shared
+    iterator of every exported visitor's, ordered by visitor."""
+    while (conversation := conversations.peek()) is not None:
+        if conversation.visitor_id > visitor_pk:
+            return
+        conversations.take()
+        # One of an earlier visitor's (whose list a reader left unfinished)
+        # is skipped.
+        if conversation.visitor_id == visitor_pk:
+            yield _conversation_export(conversation)
+
+
+def _json_pieces(value, level=0):
+    """``value`` as indented JSON text, in pieces; an iterator inside it
+    becomes a list written one item at a time."""
+    if isinstance(value, dict):
+        if not value:
+            yield "{}"
+            return
+        inner = "\n" + "  " * (level + 1)
+        for position, (key, item) in enumerate(value.items()):
+            yield ("{" if position == 0 else ",") + inner
+            yield json.dumps(key, ensure_ascii=False) + ": "
+            yield from _json_pieces(item, level + 1)
+        yield "\n" + "  " * level + "}"
+    elif isinstance(value, Iterator):
+        empty = True
+        for item in value:
+            yield ("[" if empty else ",") + "\n" + "  " * (level + 1)
+            yield from _json_pieces(item, level + 1)
+            empty = False
+        yield "[]" if empty else "\n" + "  " * level + "]"
+    else:
+        # A string never holds a raw newline in JSON: re-indenting is safe.
+        text = json.dumps(value, indent=2, ensure_ascii=False)
+        yield text.replace("\n", "\n" + "  " * level)
+
+
 def _conversation_export(conversation):
-    messages = conversation.messages.select_related("attachment").order_by("seq")
+    """One conversation, from its prefetched messages and attachments."""
     return {
         "id": conversation.pk,
         "created": conversation.created_at.isoformat(),
@@ -108,7 +186,7 @@ def _conversation_export(conversation):
         "topic": conversation.topic,
         "rating": conversation.rating,
         "rating_comment": conversation.rating_comment,
-        "messages": [_message_export(m) for m in messages],
+        "messages": [_message_export(m) for m in conversation.messages.all()],
         "attachments": [
             {
                 "name": attachment.original_name,
@@ -116,7 +194,7 @@ def _conversation_export(conversation):
                 "size": attachment.size,
                 "created": attachment.created_at.isoformat(),
             }
-            for attachment in conversation.attachments.order_by("pk")
+            for attachment in conversation.attachments.all()
         ],
     }
 
@@ -186,201 +264,3 @@ def _close_open_conversations(visitor_pks):
         # Closed by the store, not as an agent: the erasure's own permission
         # (deleting visitors and conversations) is what allows it.
         close_conversation(conversation)
-
-
-# Retention --------------------------------------------------------------------
-
-
-class RetentionRefused(ValueError):
-    """A retention period or mode that cannot be applied; says which and why."""
-
-
-def retention_policy(days=None, anonymise=None):
-    """``(days, anonymise)`` from the arguments, else from the settings.
-
-    ``days`` None means no retention period (keep everything); 0 means every
-    closed conversation, whatever its age. Raises RetentionRefused for a
-    negative or non-integer period or an unknown LIVECHAT_RETENTION_MODE.
-    """
-    source = "days"
-    if days is None:
-        days, source = app_settings.RETENTION_DAYS, "LIVECHAT_RETENTION_DAYS"
-    if days is not None and (
-        isinstance(days, bool) or not isinstance(days, int) or days < 0
-    ):
-        raise RetentionRefused(
-            f"{source} must be a whole number of days, 0 or more (got {days!r})."
-        )
-    if anonymise is None:
-        mode = app_settings.RETENTION_MODE
-        if mode not in RETENTION_MODES:
-            raise RetentionRefused(
-                f"LIVECHAT_RETENTION_MODE must be one of {', '.join(RETENTION_MODES)}"
-                f" (got {mode!r})."
-            )
-        anonymise = mode == "anonymise"
-    return days, anonymise
-
-
-def retention_cutoff(days, now=None):
-    """Closed conversations created before this are past the period."""
-    return (now or timezone.now()) - timedelta(days=days)
-
-
-def count_retention(days=None, anonymise=None, now=None) -> dict:
-    """What ``apply_retention`` would change now, counted, changing nothing.
-
-    Keys: conversations, messages, notes, attachments, visitors.
-    """
-    days, anonymise = retention_policy(days, anonymise)
-    if days is None:
-        return _no_counts()
-    conversations, visitors = _retention_scope(retention_cutoff(days, now), anonymise)
-    in_scope = {"conversation__in": conversations.values("pk")}
-    messages = Message.objects.filter(**in_scope)
-    notes = InternalNote.objects.filter(**in_scope)
-    if anonymise:
-        messages = messages.filter(_message_not_removed())
-        notes = notes.exclude(body=REMOVED)
-    return {
-        "conversations": conversations.count(),
-        "messages": messages.count(),
-        "notes": notes.count(),
-        "attachments": Attachment.objects.filter(**in_scope).count(),
-        "visitors": visitors.count(),
-    }
-
-
-def apply_retention(
-    days=None, anonymise=None, now=None, batch_size=RETENTION_BATCH_SIZE
-) -> dict:
-    """Delete (or anonymise) closed conversations older than ``days``.
-
-    Defaults from LIVECHAT_RETENTION_DAYS (None: keep) and
-    LIVECHAT_RETENTION_MODE ("delete" or "anonymise"). Open conversations and
-    the visitors who have one are never touched. Works in transactions of at
-    most ``batch_size`` conversations (or visitors). Returns the counts of
-    what changed, with the keys of ``count_retention``.
-    """
-    days, anonymise = retention_policy(days, anonymise)
-    counts = _no_counts()
-    if days is None:
-        return counts
-    conversations, visitors = _retention_scope(retention_cutoff(days, now), anonymise)
-    change_conversations = (
-        _anonymise_conversations if anonymise else _delete_conversations
-    )
-    change_visitors = _anonymise_visitors if anonymise else _delete_visitors
-    for queryset, change in (
-        (conversations, change_conversations),
-        (visitors, change_visitors),
-    ):
-        for changed in _in_batches(queryset, batch_size, change):
-            for key, value in changed.items():
-                counts[key] += value
-    return counts
-
-
-def _no_counts():
-    return dict.fromkeys(
-        ("conversations", "messages", "notes", "attachments", "visitors"), 0
-    )
-
-
-def _retention_scope(cutoff, anonymise):
-    """The conversations and the visitors retention changes, as querysets."""
-    conversations = Conversation.objects.exclude(status__in=OPEN).filter(
-        created_at__lt=cutoff
-    )
-    # A visitor goes (or is anonymised) only when nothing of theirs is kept:
-    # no open conversation (whatever its age) and no recent one.
-    kept = Conversation.objects.filter(visitor=OuterRef("pk")).filter(
-        Q(status__in=OPEN) | Q(created_at__gte=cutoff)
-    )
-    # Nor while a widget of theirs is connected (``--days 0`` reaches now).
-    visitors = (
-        Visitor.objects.filter(last_seen_at__lt=cutoff)
-        .exclude(Exists(kept))
-        .exclude(live_sockets__gt=0)
-    )
-    if anonymise:
-        # Only what still holds something to remove, so a second run changes
-        # (and counts) nothing.
-        of_conversation = {"conversation": OuterRef("pk")}
-        conversations = conversations.filter(
-            ~Q(rating_comment="")
-            | Exists(Message.objects.filter(_message_not_removed(), **of_conversation))
-            | Exists(
-                InternalNote.objects.filter(**of_conversation).exclude(body=REMOVED)
-            )
-            | Exists(Attachment.objects.filter(**of_conversation))
-        )
-        identified = Q()
-        for field, empty in _IDENTIFYING.items():
-            if empty is None:
-                identified |= Q(**{f"{field}__isnull": False})
-            else:
-                identified |= ~Q(**{field: empty})
-        visitors = visitors.filter(identified)
-    return conversations, visitors
-
-
-def _message_not_removed():
-    """A shopper's or agent's message whose text or client id is still there."""
-    return ~Q(sender_kind=Message.Sender.SYSTEM) & (~Q(body=REMOVED) | ~Q(client_id=""))
-
-
-def _in_batches(queryset, size, change):
-    """Call ``change(ids)`` on ``size`` primary keys of ``queryset`` at a time,
-    each batch locked and changed in its own transaction; yield its results."""
-    last_pk = 0
-    while True:
-        with transaction.atomic():
-            ids = list(
-                queryset.filter(pk__gt=last_pk)
-                .order_by("pk")
-                .select_for_update()
-                .values_list("pk", flat=True)[:size]
-            )
-            if not ids:
-                return
-            changed = change(ids)
-        last_pk = ids[-1]
-        yield changed
-
-
-def _delete_conversations(ids):
-    # Attachments go through the cascade one by one, so their files go too.
-    _, deleted = Conversation.objects.filter(pk__in=ids).delete()
-    return {
-        "conversations": deleted.get(Conversation._meta.label, 0),
-        "messages": deleted.get(Message._meta.label, 0),
-        "notes": deleted.get(InternalNote._meta.label, 0),
-        "attachments": deleted.get(Attachment._meta.label, 0),
-    }
-
-
-def _anonymise_conversations(ids):
-    in_batch = {"conversation_id__in": ids}
-    _, deleted = Attachment.objects.filter(**in_batch).delete()
-    Conversation.objects.filter(pk__in=ids).update(rating_comment="")
-    return {
-        "conversations": len(ids),
-        "messages": Message.objects.filter(_message_not_removed(), **in_batch).update(
-            body=REMOVED, client_id=""
-        ),
-        "notes": InternalNote.objects.filter(**in_batch)
-        .exclude(body=REMOVED)
-        .update(body=REMOVED),
-        "attachments": deleted.get(Attachment._meta.label, 0),
-    }
-
-
-def _delete_visitors(ids):
-    Visitor.objects.filter(pk__in=ids).delete()
-    return {"visitors": len(ids)}
-
-
-def _anonymise_visitors(ids):
-    Visitor.objects.filter(pk__in=ids).update(**_IDENTIFYING)
-    return {"visitors": len(ids)}

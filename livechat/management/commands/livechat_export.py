@@ -1,5 +1,3 @@
-import json
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -17,8 +15,12 @@ class Command(BaseCommand):
         account = _account(user)
         if not email and account is None:
             raise CommandError("Give --email or --user.")
-        data = privacy.export_visitors(privacy.find_visitors(email, account))
-        self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+        visitors = privacy.find_visitors(email, account)
+        # Written as it is read, a conversation at a time: memory stays the
+        # same however long the shopper's history.
+        for piece in privacy.export_visitors_json(visitors):
+            self.stdout.write(piece, ending="")
+        self.stdout.write("")
 
 
 def _account(username):

@@ -165,9 +165,6 @@ class ConversationAdmin(admin.ModelAdmin):
             return public if public == username else f"{public} ({username})"
         return gettext("System")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("visitor")
-
     @admin.action(description=_("Close selected conversations"), permissions=["change"])
     def close_selected(self, request, queryset):
         closed = refused = 0
@@ -225,7 +222,8 @@ class MessageAdmin(admin.ModelAdmin):
         "read_at",
     )
     list_filter = ("sender_kind", "created_at")
-    list_select_related = ("conversation__visitor", "author")
+    # The conversation's name is its visitor's, which may be their user's.
+    list_select_related = ("conversation__visitor__user", "author")
     search_fields = ("body",)
     date_hierarchy = "created_at"
     ordering = ("-pk",)

@@ -250,3 +250,18 @@ def test_changelist_queries_do_not_grow_with_rows(client, model):
     seed(50, 450)
     large = {url: _queries(client, url) for url in urls}
     assert large == small
+
+
+def test_visitors_filter_by_the_sites_languages(client):
+    client.force_login(User.objects.create_superuser("boss", "b@example.com", "pw"))
+    for locale in ("es", "es-MX", "ES-es", "en-GB", "estonian", ""):
+        Visitor.objects.create(locale=locale, email=f"{locale or 'none'}@x.example")
+    response = client.get(_changelist_url(Visitor) + "?language=es")
+    shown = {v.locale for v in response.context_data["cl"].result_list}
+    assert shown == {"es", "es-MX", "ES-es"}
+    spec = next(
+        s
+        for s in response.context_data["cl"].filter_specs
+        if s.parameter_name == "language"
+    )
+    assert [c[0] for c in spec.lookup_choices] == ["en", "es", "ru", "zh"]

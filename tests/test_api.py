@@ -1,10 +1,15 @@
+import datetime
 import uuid
 
 import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from livechat import services
-from livechat.models import Message, Visitor
+from livechat import presentation, services
+from livechat.models import AgentProfile, Conversation, Message, Visitor
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +114,85 @@ def test_session_posts_need_csrf(conversation, agent):
     )
     assert response.status_code == 403
     assert Message.objects.count() == 1
+
+
+def _seed_conversations(start, n):
+    """``n`` conversations, each with its own visitor (named through their
+    user), agent (two in three with a profile) and a last system line."""
+    users = User.objects.bulk_create(
+        User(username=f"shopper{i}", first_name="Ann", last_name=f"No{i}")
+        for i in range(start, start + n)
+    )
+    visitors = Visitor.objects.bulk_create(Visitor(user=user) for user in users)
+    agents = User.objects.bulk_create(
+        User(username=f"agent{i}", first_name=f"Agent{i}", is_staff=True)
+        for i in range(start, start + n)
+    )
+    AgentProfile.objects.bulk_create(
+        AgentProfile(user=agent, display_name=f"Support {i}")
+        for i, agent in enumerate(agents)
+        if i % 3
+    )
+    now = timezone.now()
+    conversations = Conversation.objects.bulk_create(
+        Conversation(
+            visitor=visitor,
+            assigned_agent=agent,
+            status=("active", "closed")[i % 2],
+            created_at=now - datetime.timedelta(minutes=i),
+            last_seq=3,
+        )
+        for i, (visitor, agent) in enumerate(zip(visitors, agents, strict=True), start)
+    )
+    Message.objects.bulk_create(
+        Message(conversation=conversation, seq=seq, sender_kind=kind, body=body)
+        for conversation in conversations
+        for seq, kind, body in (
+            (1, "visitor", f"Where is order {conversation.pk}?"),
+            (2, "agent", f"Order {conversation.pk} ships today."),
+            (3, "system", "The chat was closed."),
+        )
+    )
+
+
+def _query_count(api, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def test_list_queries_do_not_grow_with_rows_or_pages(api):
+    _seed_conversations(0, 50)
+    api.get("/livechat/api/conversations/")  # the agent's permissions, cached
+    small = _query_count(api, "/livechat/api/conversations/?page_size=5")
+    _seed_conversations(50, 450)
+    first = _query_count(api, "/livechat/api/conversations/?page_size=5")
+    last = _query_count(api, "/livechat/api/conversations/?page_size=5&page=100")
+    assert small == first == last
+    closed = _query_count(
+        api, "/livechat/api/conversations/?status=closed&page_size=5&page=50"
+    )
+    assert closed == small
+
+
+def test_pages_hold_the_rows_of_the_whole_ordered_list(api):
+    _seed_conversations(0, 120)
+    expected = [
+        presentation.conversation_summary(c, c.preview or "")
+        for c in services.conversations_with_preview()
+        .filter(status="closed")
+        .order_by("-created_at")
+    ]
+    pages = []
+    for number in (1, 2, 3, 4, 5, 6):
+        data = api.get(
+            f"/livechat/api/conversations/?status=closed&page_size=10&page={number}"
+        ).json()
+        assert data["count"] == 60
+        pages += data["results"]
+    assert pages == expected
+    assert pages[0]["preview"].startswith("Order ")
+    assert pages[0]["visitor"]["name"].startswith("Ann No")
+    names = {p["agent"]["name"].split()[0].rstrip("0123456789") for p in pages}
+    assert names == {"Agent", "Support"}

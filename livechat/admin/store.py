@@ -5,6 +5,7 @@ Registered when Django autodiscovers ``livechat.admin``.
 """
 
 from django.contrib import admin
+from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -88,7 +89,8 @@ class AttachmentAdmin(admin.ModelAdmin):
     )
     list_filter = ("content_type",)
     search_fields = ("original_name", "=conversation__id")
-    list_select_related = ("conversation__visitor",)
+    # The conversation's name is its visitor's, which may be their user's.
+    list_select_related = ("conversation__visitor__user",)
     fields = (
         "original_name",
         "content_type",
@@ -117,6 +119,7 @@ class AttachmentAdmin(admin.ModelAdmin):
 class CannedReplyAdmin(admin.ModelAdmin):
     list_display = ("shortcut", "title", "language", "department")
     list_filter = ("language", "department")
+    list_select_related = ("department",)
     search_fields = ("shortcut", "title", "body")
     fields = ("title", "shortcut", "language", "department", "body")
 
@@ -127,9 +130,12 @@ class DepartmentAdmin(admin.ModelAdmin):
     search_fields = ("name", "topics")
     filter_horizontal = ("agents",)
 
-    @admin.display(description=_("agents"))
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(agents_count=Count("agents"))
+
+    @admin.display(description=_("agents"), ordering="agents_count")
     def agent_count(self, obj):
-        return obj.agents.count()
+        return obj.agents_count
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "agents":

@@ -1,0 +1,215 @@
+"""Searching conversations, messages and visitors, through their indexes.
+
+The admin's search boxes, the API's ``?q=`` and the console filter querysets
+with these; callers order the result. Like the admin's own search, the text
+is split into words (a quoted phrase is one word) and every word must match
+somewhere.
+
+On PostgreSQL a message's text is found through a GIN index over its
+``tsvector`` (migration 0010): the body in the text search configuration of
+the conversation's language (``Message.language``; "simple" when none is
+known), with Chinese, Japanese and Korean characters spaced apart, since
+PostgreSQL's parser does not split those runs into words. A word is
+searched as a phrase in every configuration at once, so a stemmed form
+("running" for "run") is found in English chats, and "鞋" in "我想买鞋子".
+Visitors' names and emails substrings use trigram indexes (``pg_trgm``), an
+email an index on ``UPPER(email)``. Other databases match substrings
+(``icontains``) without an index.
+"""
+
+import re
+import uuid
+
+from django.contrib.auth import get_user_model
+from django.db import connections
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.utils.text import smart_split, unescape_string_literal
+
+from ..models import Conversation, Message, Visitor
+
+# Stemming configurations by language code, among those every PostgreSQL
+# Django supports ships. The index (migration 0010) holds this same mapping:
+# change one, change both, or the index is no longer used.
+_CONFIGS = {
+    "da": "danish",
+    "de": "german",
+    "en": "english",
+    "es": "spanish",
+    "fi": "finnish",
+    "fr": "french",
+    "hu": "hungarian",
+    "it": "italian",
+    "nb": "norwegian",
+    "nl": "dutch",
+    "nn": "norwegian",
+    "no": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sv": "swedish",
+    "tr": "turkish",
+}
+# Han, kana and Hangul: spaced apart, each character a word of its own.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK_CHARACTER = re.compile(f"([{_CJK}])")
+_CJK_SQL = r"'([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])'"
+_QUERY_CONFIGS = (*sorted(set(_CONFIGS.values())), "simple")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ID = re.compile(r"^#?(\d{1,18})$")
+_KEY_PREFIX = re.compile(r"^[0-9a-f]{4,32}$")
+
+
+def conversation_language(visitor: Visitor) -> str:
+    """The language a new chat of ``visitor`` is indexed in: the primary
+    subtag of their locale ("pt" for "pt-BR"), or empty when unknown."""
+    primary = re.split(r"[-_]", (visitor.locale or "").strip(), maxsplit=1)[0]
+    primary = primary.lower()
+    return (
+        primary if primary.isascii() and primary.isalpha() and len(primary) <= 8 else ""
+    )
+
+
+def document_sql(language: str, body: str) -> str:
+    """The SQL of a message's indexed ``tsvector``, from the SQL of its
+    ``language`` and ``body`` columns: the expression of the index."""
+    whens = " ".join(
+        f"WHEN '{code}' THEN '{config}'::regconfig"
+        for code, config in sorted(_CONFIGS.items())
+    )
+    config = f"CASE {language} {whens} ELSE 'simple'::regconfig END"
+    return f"to_tsvector({config}, regexp_replace({body}, {_CJK_SQL}, ' \\1 ', 'g'))"
+
+
+class _TextMatches(Func):
+    """A message's body holds the phrase (PostgreSQL's ``@@`` on its index)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, phrase):
+        super().__init__(F("language"), F("body"), Value(_spaced(phrase)))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (language, _), (body, _), (phrase, params) = (
+            compiler.compile(expression) for expression in self.source_expressions
+        )
+        query = " || ".join(
+            f"phraseto_tsquery('{config}'::regconfig, {phrase})"
+            for config in _QUERY_CONFIGS
+        )
+        return f"{document_sql(language, body)} @@ ({query})", params * len(
+            _QUERY_CONFIGS
+        )
+
+
+def matching_messages(
+    text: str, queryset: QuerySet[Message] | None = None
+) -> QuerySet[Message]:
+    """Messages whose text holds every word of ``text`` (all when blank)."""
+    queryset = Message.objects.all() if queryset is None else queryset
+    for word in _words(text):
+        queryset = queryset.filter(_message_holds(word, queryset.db))
+    return queryset
+
+
+def matching_conversations(
+    text: str, queryset: QuerySet[Conversation] | None = None
+) -> QuerySet[Conversation]:
+    """Conversations where each word of ``text`` is the conversation's
+    number ("#123" or "123"), its topic, a word of one of its messages, or
+    part of its visitor's name or email (the whole email when it is one).
+
+    Subqueries, not joins: a conversation is in the result once however many
+    of its messages match.
+    """
+    queryset = Conversation.objects.all() if queryset is None else queryset
+    database = queryset.db
+    for word in _words(text):
+        number = _ID.match(word)
+        if number and word.startswith("#"):
+            queryset = queryset.filter(pk=int(number[1]))
+            continue
+        messages = Message.objects.using(database).filter(
+            _message_holds(word, database)
+        )
+        visitors = Visitor.objects.using(database).filter(_visitor_named(word))
+        found = (
+            Q(pk__in=messages.values("conversation_id"))
+            | Q(visitor__in=visitors.values("pk"))
+            | Q(topic__iexact=word)
+        )
+        if number:
+            found |= Q(pk=int(number[1]))
+        queryset = queryset.filter(found)
+    return queryset
+
+
+def matching_visitors(
+    text: str, queryset: QuerySet[Visitor] | None = None
+) -> QuerySet[Visitor]:
+    """Visitors where each word of ``text`` is part of their name or email
+    (the whole email when it is one), the start of their key, or their
+    customer's username."""
+    queryset = Visitor.objects.all() if queryset is None else queryset
+    for word in _words(text):
+        found = _visitor_named(word)
+        key = word.replace("-", "").lower()
+        if _KEY_PREFIX.match(key):
+            found |= Q(
+                key__gte=uuid.UUID(key.ljust(32, "0")),
+                key__lte=uuid.UUID(key.ljust(32, "f")),
+            )
+        users = _users_named(word, queryset.db)
+        if users:
+            found |= Q(user__in=users)
+        queryset = queryset.filter(found)
+    return queryset
+
+
+def _words(text):
+    """The words of a search, as the admin splits them: quotes keep a phrase."""
+    words = []
+    for bit in smart_split(text or ""):
+        if bit.startswith(('"', "'")) and bit[0] == bit[-1] and len(bit) > 1:
+            bit = unescape_string_literal(bit)
+        if bit.strip():
+            words.append(bit.strip())
+    return words
+
+
+def _spaced(text):
+    return _CJK_CHARACTER.sub(r" \1 ", text)
+
+
+def _message_holds(word, database):
+    if connections[database].vendor == "postgresql":
+        return _TextMatches(word)
+    return Q(body__icontains=word)
+
+
+def _visitor_named(word):
+    """A visitor's email is the word, or their name or email contains it.
+
+    Email: ``UPPER(email) =``, served by its index. Otherwise a substring
+    (trigram indexes on PostgreSQL), or a prefix for one or two letters,
+    which the trigram index serves where a substring it cannot.
+    """
+    if _EMAIL.match(word):
+        return Q(email__iexact=word)
+    if len(word) < 3:
+        return Q(name__istartswith=word) | Q(email__istartswith=word)
+    return Q(name__icontains=word) | Q(email__icontains=word)
+
+
+def _users_named(word, database):
+    """Ids of the customers whose username is ``word`` (or email, for an
+    email): read first, so the visitors' query stays on their indexes."""
+    user_model = get_user_model()
+    found = Q(**{user_model.USERNAME_FIELD: word})
+    email_field = user_model.get_email_field_name()
+    if _EMAIL.match(word) and email_field:
+        found |= Q(**{f"{email_field}__iexact": word})
+    return list(
+        user_model._default_manager.using(database)
+        .filter(found)
+        .values_list("pk", flat=True)[:100]
+    )

@@ -109,3 +109,23 @@ def test_session_posts_need_csrf(conversation, agent):
     )
     assert response.status_code == 403
     assert Message.objects.count() == 1
+
+
+def test_list_searches_with_q(api, conversation):
+    other = Visitor.objects.create(key=uuid.uuid4(), name="Li", locale="zh-Hans")
+    services.post_visitor_message(other, "我想买鞋子", "c2")
+    url = "/livechat/api/conversations/"
+
+    def ids(query):
+        return [c["id"] for c in api.get(url, {"q": query}).json()["results"]]
+
+    assert ids("order") == [conversation.pk]
+    assert ids("鞋") == [other.conversations.get().pk]
+    assert ids(f"#{conversation.pk}") == [conversation.pk]
+    assert ids("Ann order") == [conversation.pk]
+    assert ids("nothing-like-this") == []
+    assert len(ids("")) == 2
+    assert ids("order") == [
+        c["id"]
+        for c in api.get(url, {"q": "order", "status": "waiting"}).json()["results"]
+    ]

@@ -93,6 +93,11 @@ def test_a_stemmed_form_is_found_in_the_chats_language(chats, postgresql_only):
     assert _found("посылка") == {chats["ru"]}
 
 
+def test_a_word_no_configuration_parses_finds_no_message(chats):
+    assert _found("!!!") == set()
+    assert not services.matching_messages("!!!").exists()
+
+
 def test_every_word_must_match_somewhere(chats):
     assert _found("Ann delivery") == {chats["en"]}
     assert _found("Ann zapatos") == set()

@@ -25,6 +25,7 @@ from django.db import connections
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.utils.text import smart_split, unescape_string_literal
 
+from ..conf import app_settings
 from ..models import Conversation, Message, Visitor
 
 # Stemming configurations by language code, among those every PostgreSQL
@@ -130,32 +131,43 @@ def matching_conversations(
     text: str, queryset: QuerySet[Conversation] | None = None
 ) -> QuerySet[Conversation]:
     """Conversations where each word of ``text`` is the conversation's
-    number ("#123" or "123"), its topic, a word of one of its messages, or
-    part of its visitor's name or email (the whole email when it is one).
+    number ("#123" or "123"), its topic's key, a word of one of its
+    messages, or part of its visitor's name or email (the whole email when
+    it is one).
 
-    Subqueries, not joins: a conversation is in the result once however many
-    of its messages match.
+    Each word is one ``pk IN (... UNION ALL ...)`` of the ids each index
+    finds, not joins: a conversation is in the result once however many of
+    its messages match, and the database reads only the conversations found.
     """
     queryset = Conversation.objects.all() if queryset is None else queryset
-    database = queryset.db
     for word in _words(text):
         number = _ID.match(word)
         if number and word.startswith("#"):
             queryset = queryset.filter(pk=int(number[1]))
-            continue
-        messages = Message.objects.using(database).filter(
-            _message_holds(word, database)
-        )
-        visitors = Visitor.objects.using(database).filter(_visitor_named(word))
-        found = (
-            Q(pk__in=messages.values("conversation_id"))
-            | Q(visitor__in=visitors.values("pk"))
-            | Q(topic__iexact=word)
-        )
-        if number:
-            found |= Q(pk=int(number[1]))
-        queryset = queryset.filter(found)
+        else:
+            queryset = queryset.filter(pk__in=_conversation_ids(word, queryset.db))
     return queryset
+
+
+def _conversation_ids(word, database):
+    """The ids of the conversations ``word`` finds, one query per index."""
+    conversations = Conversation.objects.using(database).order_by()
+    visitors = Visitor.objects.using(database).filter(_visitor_named(word))
+    found = [
+        Message.objects.using(database)
+        .filter(_message_holds(word, database))
+        .order_by()
+        .values("conversation_id"),
+        conversations.filter(visitor__in=visitors.values("pk")).values("pk"),
+    ]
+    number = _ID.match(word)
+    if number:
+        found.append(conversations.filter(pk=int(number[1])).values("pk"))
+    topics = [key for key, _label in app_settings.TOPICS if key.lower() == word.lower()]
+    if topics:
+        found.append(conversations.filter(topic__in=topics).values("pk"))
+    first, *others = found
+    return first.union(*others, all=True)
 
 
 def matching_visitors(

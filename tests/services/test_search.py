@@ -114,6 +114,11 @@ def test_visitors_are_found_by_email_name_and_number(chats):
     assert _found("#99999999") == set()
 
 
+def test_a_topic_key_finds_the_chats_of_that_topic(chats):
+    Conversation.objects.filter(pk=chats["ru"].pk).update(topic="order")
+    assert _found("Order") == {chats["ru"]}
+
+
 def test_a_conversation_is_listed_once_however_many_messages_match():
     conversation = _chat("en", "shoes please", "more shoes", "shoes again")
     found = services.matching_conversations("shoes")

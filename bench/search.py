@@ -247,6 +247,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--conversations", type=int, default=20000)
     parser.add_argument("--messages", type=int, default=10, help="per conversation")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database (its name is printed)"
+    )
     options = parser.parse_args(argv)
     server = _server_connection()
     server.execute(f'CREATE DATABASE "{NAME}"')
@@ -259,7 +262,10 @@ def main(argv=None):
         from django.db import connections
 
         connections.close_all()
-        server.execute(f'DROP DATABASE IF EXISTS "{NAME}"')
+        if options.keep:
+            print(f"\nkept the database {NAME}")
+        else:
+            server.execute(f'DROP DATABASE IF EXISTS "{NAME}"')
         server.close()
 
 

@@ -26,6 +26,28 @@ except ImportError:  # no PostgreSQL driver installed: not a PostgreSQL database
     AddIndexConcurrently = TrigramExtension = None
 
 
+class CreateTrigramExtension(migrations.operations.base.Operation):
+    """TrigramExtension on PostgreSQL, kept when migrating back: other
+    applications of the database may use pg_trgm too."""
+
+    reversible = True
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if TrigramExtension is not None:  # a PostgreSQL driver is installed
+            TrigramExtension().database_forwards(
+                app_label, schema_editor, from_state, to_state
+            )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        pass
+
+    def describe(self):
+        return "Create the pg_trgm extension if missing (PostgreSQL only)"
+
+
 class AddIndexConcurrentlyOnPostgreSQL(migrations.AddIndex):
     """AddIndexConcurrently on PostgreSQL, AddIndex elsewhere (SQLite has no
     CONCURRENTLY, and Django's operation refuses other databases)."""
@@ -109,7 +131,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        *([TrigramExtension()] if TrigramExtension is not None else []),
+        CreateTrigramExtension(),
         AddIndexConcurrentlyOnPostgreSQL(
             model_name="conversation",
             index=models.Index(fields=["created_at"], name="livechat_conv_created"),

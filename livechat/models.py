@@ -10,6 +10,7 @@ import django
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,14 @@ class Visitor(models.Model):
         verbose_name = _("visitor")
         verbose_name_plural = _("visitors")
         ordering = ["-last_seen_at"]
+        # Searching visitors by name or email substring uses trigram indexes
+        # on PostgreSQL, created by migration 0010 and not declared here:
+        # see the note on Message.Meta.
+        indexes = [
+            models.Index(fields=["last_seen_at"], name="livechat_visitor_seen"),
+            # Search by email, case-insensitively (email__iexact).
+            models.Index(Upper("email"), name="livechat_visitor_email"),
+        ]
 
     def __str__(self):
         return self.display_name
@@ -159,6 +168,9 @@ class Conversation(models.Model):
         _("first agent reply"), null=True, blank=True
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The shopper's language when the chat began (the primary subtag of their
+    # locale: "es", "zh"), or empty: its messages are indexed for search in it.
+    language = models.CharField(_("language"), max_length=8, blank=True)
 
     class Meta:
         verbose_name = _("conversation")
@@ -174,6 +186,18 @@ class Conversation(models.Model):
         indexes = [
             # The console's inbox: open conversations, oldest first.
             models.Index(fields=["status", "created_at"], name="livechat_conv_status"),
+            # Whole-table lists, newest first (the admin, the API).
+            models.Index(fields=["created_at"], name="livechat_conv_created"),
+            models.Index(fields=["closed_at"], name="livechat_conv_closed"),
+            # The console's recently closed chats: the newest few read in
+            # index order, not every closed chat sorted. The condition is
+            # OPEN_STATUSES in their order: PostgreSQL uses a partial index
+            # only for a query whose condition it can prove implies it.
+            models.Index(
+                fields=["closed_at", "created_at"],
+                condition=~Q(status__in=["waiting", "active", "missed"]),
+                name="livechat_conv_recent_closed",
+            ),
             # A visitor's open conversation, looked up on every connect.
             models.Index(fields=["visitor", "status"], name="livechat_conv_visitor"),
             models.Index(
@@ -226,11 +250,21 @@ class Message(models.Model):
     client_id = models.CharField(_("client id"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # The conversation's language, copied by the same statement that stores
+    # the message: the text search configuration its body is indexed in.
+    language = models.CharField(max_length=8, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["conversation", "seq"]
+        # The body's full-text index (GIN over a tsvector) exists on
+        # PostgreSQL only, created by migration 0010 and not declared here:
+        # an index Django knows is recreated whenever SQLite rebuilds the
+        # table, and SQLite has no GIN.
+        indexes = [
+            models.Index(fields=["created_at"], name="livechat_message_created"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation", "seq"], name="livechat_message_seq_unique"

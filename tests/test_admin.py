@@ -141,6 +141,30 @@ def test_visitor_and_message_search(admin_client, conversation):
     assert [m.body for m in response.context["cl"].queryset] == ["Let me check & see."]
 
 
+def test_searches_read_the_search_service_without_distinct(admin_client, conversation):
+    other = Visitor.objects.create(name="Li", email="li@example.cn", locale="zh")
+    services.post_visitor_message(other, "我想买鞋子", "c-li")
+    services.post_visitor_message(other, "鞋子多少钱", "c-li-2")
+    url = reverse("admin:livechat_conversation_changelist")
+    response = admin_client.get(url, {"q": "鞋"})
+    changelist = response.context["cl"]
+    assert [c.visitor for c in changelist.queryset] == [other]
+    assert not changelist.queryset.query.distinct
+    response = admin_client.get(url, {"q": "LI@EXAMPLE.CN"})
+    assert [c.visitor for c in response.context["cl"].queryset] == [other]
+    response = admin_client.get(url, {"q": f"#{conversation.pk}"})
+    assert list(response.context["cl"].queryset) == [conversation]
+    response = admin_client.get(
+        reverse("admin:livechat_message_changelist"), {"q": "鞋子"}
+    )
+    bodies = {m.body for m in response.context["cl"].queryset}
+    assert bodies == {"我想买鞋子", "鞋子多少钱"}
+    response = admin_client.get(
+        reverse("admin:livechat_visitor_changelist"), {"q": "li@example.cn"}
+    )
+    assert list(response.context["cl"].queryset) == [other]
+
+
 def test_transcript_is_shown_escaped(admin_client, conversation):
     response = admin_client.get(
         reverse("admin:livechat_conversation_change", args=[conversation.pk])

@@ -196,3 +196,23 @@ def test_pages_hold_the_rows_of_the_whole_ordered_list(api):
     assert pages[0]["visitor"]["name"].startswith("Ann No")
     names = {p["agent"]["name"].split()[0].rstrip("0123456789") for p in pages}
     assert names == {"Agent", "Support"}
+
+
+def test_list_searches_with_q(api, conversation):
+    other = Visitor.objects.create(key=uuid.uuid4(), name="Li", locale="zh-Hans")
+    services.post_visitor_message(other, "我想买鞋子", "c2")
+    url = "/livechat/api/conversations/"
+
+    def ids(query):
+        return [c["id"] for c in api.get(url, {"q": query}).json()["results"]]
+
+    assert ids("order") == [conversation.pk]
+    assert ids("鞋") == [other.conversations.get().pk]
+    assert ids(f"#{conversation.pk}") == [conversation.pk]
+    assert ids("Ann order") == [conversation.pk]
+    assert ids("nothing-like-this") == []
+    assert len(ids("")) == 2
+    assert ids("order") == [
+        c["id"]
+        for c in api.get(url, {"q": "order", "status": "waiting"}).json()["results"]
+    ]

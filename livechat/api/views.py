@@ -50,7 +50,8 @@ class _Pages(PageNumberPagination):
 
 
 class ConversationList(generics.ListAPIView):
-    """GET conversations, newest first; ``?status=waiting`` filters."""
+    """GET conversations, newest first; ``?status=waiting`` filters, ``?q=``
+    searches (as the admin's search box: number, visitor, message text)."""
 
     # The admin's session only: no HTTP Basic, which would let passwords be
     # tried outside the admin's login form (and skip CSRF).
@@ -69,6 +70,9 @@ class ConversationList(generics.ListAPIView):
             if wanted not in Conversation.Status.values:
                 raise ValidationError({"status": "unknown status."})
             queryset = queryset.filter(status=wanted)
+        text = self.request.query_params.get("q", "").strip()
+        if text:
+            queryset = services.matching_conversations(text, queryset)
         return queryset
 
     def list(self, request, *args, **kwargs):

@@ -16,6 +16,9 @@ Modules, from the bottom up (a module imports only those above it):
 
 - ``lookups``: reading conversations and messages;
 - ``inbox``: the console's inbox, in sections and pages;
+- ``search``: conversations, messages and visitors matching a search, through
+  their indexes (``matching_conversations``, ``matching_messages``,
+  ``matching_visitors``), and the language a chat's text is indexed in;
 - ``statement_connections``: the event loop's PostgreSQL connections;
 - ``messages``: storing messages, by the statement or the ORM route;
 - ``conversations``: claim, close, read, typing;
@@ -59,6 +62,12 @@ from .messages import (
     send_visitor_message,
     store_message,
 )
+from .search import (
+    conversation_language,
+    matching_conversations,
+    matching_messages,
+    matching_visitors,
+)
 from .visitors import (
     find_visitor_for_user,
     get_or_create_visitor,
@@ -75,6 +84,7 @@ __all__ = [
     "ServiceError",
     "claim_conversation",
     "close_conversation",
+    "conversation_language",
     "conversations_with_preview",
     "find_visitor_for_user",
     "get_or_create_visitor",
@@ -85,6 +95,9 @@ __all__ = [
     "last_preview",
     "locked",
     "mark_read",
+    "matching_conversations",
+    "matching_messages",
+    "matching_visitors",
     "messages_after",
     "open_conversation_of",
     "others_activity",

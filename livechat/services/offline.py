@@ -23,6 +23,7 @@ from ..models import Conversation, Message
 from ..realtime.publishing import publish_conversation
 from .lookups import locked, stored_message, visitor_language
 from .messages import store_message
+from .search import conversation_language
 from .visitors import PROFILE_FIELDS, InvalidProfile, clean_profile, clean_topic
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def post_offline_message(visitor, data, client_id, ip=None):
             visitor.save(update_fields=list(clean))
             conversation = Conversation.objects.create(
                 visitor=visitor,
+                language=conversation_language(visitor),
                 source=Conversation.Source.OFFLINE,
                 topic=clean_topic(data.get("topic")),
             )

@@ -109,6 +109,33 @@ async def test_agent_reply_in_own_chat_takes_one_statement(
     assert (stored.last_seq, stored.agent_read_seq) == (3, 3)
 
 
+async def test_the_statement_stores_the_chats_language_with_the_message(
+    visitor_client, agent_client, agent, calls
+):
+    shopper, console, conversation = await answered_chat(
+        visitor_client, agent_client, agent
+    )
+    await db(Conversation.objects.filter(pk=conversation).update)(language="es")
+    calls.clear()
+    await shopper.send(type="message", client_id="v2", body="Mis zapatos rojos")
+    visitor_ack = await shopper.expect("ack", client_id="v2")
+    await console.send(
+        type="message", conversation=conversation, client_id="a2", body="Enviados"
+    )
+    agent_ack = await console.expect("ack", client_id="a2")
+    assert calls == [], "both took the statement"
+    stored = await db(
+        lambda: dict(
+            Message.objects.filter(
+                pk__in=[visitor_ack["id"], agent_ack["id"]]
+            ).values_list("body", "language")
+        )
+    )()
+    assert stored == {"Mis zapatos rojos": "es", "Enviados": "es"}
+    found = await db(lambda: list(services.matching_conversations("zapato")))()
+    assert [c.pk for c in found] == [conversation]
+
+
 async def test_a_retry_is_stored_once_and_acked_as_duplicate(
     visitor_client, agent_client, agent
 ):

@@ -13,6 +13,7 @@ from ...errors import ServiceError
 from ...models import Conversation, Message, Visitor
 from ...realtime.publishing import publish_conversation, send_inbox_activity, send_many
 from .. import lookups
+from ..search import conversation_language
 from .rules import ACTIVE, allocation, deliveries, echo_to_sender
 
 
@@ -72,6 +73,7 @@ def _store_visitor_message(
                     return existing, False, False
                 conversation = Conversation.objects.create(
                     visitor=visitor,
+                    language=conversation_language(visitor),
                     topic=topic[:50],
                     department=lookups.department_for_topic(topic),
                 )
@@ -219,10 +221,11 @@ def _insert_message(
     conversation fields, set in the same statement.
     """
     now = now or timezone.now()
-    seq = _next_seq(conversation_id, now, read_by, changes or {})
+    seq, language = _next_seq(conversation_id, now, read_by, changes or {})
     message = Message.objects.create(
         conversation_id=conversation_id,
         seq=seq,
+        language=language,
         sender_kind=sender_kind,
         author=author,
         body=body,
@@ -241,27 +244,31 @@ def _insert_message(
 
 
 def _next_seq(conversation_id, now, read_by, changes):
-    """The ORM route's allocation: one UPDATE ... RETURNING last_seq."""
+    """The ORM route's allocation: one UPDATE ... RETURNING the new last_seq
+    and the conversation's language (the message is indexed in it)."""
     connection = lookups.messages_database()
     meta = Conversation._meta
     quote = connection.ops.quote_name
-    table, seq = quote(meta.db_table), quote(meta.get_field("last_seq").column)
+    table = quote(meta.db_table)
+    returned = ", ".join(
+        quote(meta.get_field(name).column) for name in ("last_seq", "language")
+    )
     sets, params = allocation(connection, now, read_by, changes)
     where = f"{quote(meta.pk.column)} = %s"
     sql = f"UPDATE {table} SET {sets} WHERE {where}"  # noqa: S608
     with connection.cursor() as cursor:
         if connection.vendor in ("postgresql", "sqlite"):
-            cursor.execute(f"{sql} RETURNING {seq}", [*params, conversation_id])
+            cursor.execute(f"{sql} RETURNING {returned}", [*params, conversation_id])
         else:  # pragma: no cover - no UPDATE ... RETURNING (MySQL)
             cursor.execute(sql, [*params, conversation_id])
             cursor.execute(
-                f"SELECT {seq} FROM {table} WHERE {where}",  # noqa: S608
+                f"SELECT {returned} FROM {table} WHERE {where}",  # noqa: S608
                 [conversation_id],
             )
         row = cursor.fetchone()
     if row is None:
         raise Conversation.DoesNotExist(f"No conversation {conversation_id}.")
-    return row[0]
+    return row[0], row[1]
 
 
 def _after_message(message, conversation, echo=True, author=None):

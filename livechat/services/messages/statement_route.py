@@ -51,6 +51,7 @@ _CONVERSATION_COLUMNS = (
     "source",
     "last_message_at",
     "first_agent_reply_at",
+    "language",
 )
 _VISITOR_COLUMNS = ("live_sockets", "email")
 _statements = {}  # (kind, database alias) -> (sql, parameter slots)
@@ -96,7 +97,7 @@ def _build(kind, connection):
     inserted = ", ".join(
         column(msg, name)
         for name in ("conversation", "seq", "sender_kind", "author")
-        + ("body", "client_id", "created_at")
+        + ("body", "client_id", "created_at", "language")
     )
     seq = column(conv, "last_seq")
     visitor_columns = ", ".join(f"v.{column(vis, name)}" for name in _VISITOR_COLUMNS)
@@ -104,7 +105,8 @@ def _build(kind, connection):
         f"WITH c AS (UPDATE {quote(conv.db_table)} SET {sets} "  # noqa: S608
         f"WHERE {where} RETURNING {returning}), "
         f"m AS (INSERT INTO {quote(msg.db_table)} ({inserted}) "
-        f"SELECT c.{column(conv, 'id')}, c.{seq}, %s, %s, %s, %s, %s FROM c "
+        f"SELECT c.{column(conv, 'id')}, c.{seq}, %s, %s, %s, %s, %s, "
+        f"c.{column(conv, 'language')} FROM c "
         f"RETURNING {column(msg, 'id')}) "
         f"SELECT c.*, m.{column(msg, 'id')}, {visitor_columns} FROM c CROSS JOIN m "
         f"JOIN {quote(vis.db_table)} v ON v.{column(vis, 'id')} = "
@@ -188,6 +190,7 @@ async def _run_statement(kind, values):
         body=values["body"],
         client_id=values["client_id"],
         created_at=values["now"],
+        language=conversation.language,
     )
     return conversation, message
 

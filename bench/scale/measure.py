@@ -49,7 +49,11 @@ class Operation:
 
 
 OPERATIONS = [
-    Operation("console_waiting", f"live console, {SURGE:,} waiting chats", "console"),
+    Operation(
+        "console_waiting",
+        f"live console, {SURGE:,} waiting chats (+ the 600 open)",
+        "console",
+    ),
     Operation("console_open", "console connect, 600 open chats", "console"),
     Operation("search", "admin Conversation search, 1% word", "http"),
     Operation("search_closed", "same, status=closed", "http"),
@@ -174,7 +178,7 @@ def _console(seeded, server, session, runs):
         except Exception as exc:  # noqa: BLE001 - the reason is the result
             reason = str(exc) or type(exc).__name__
             return Result(
-                failure=f"{opened:,} open, {reason}{_server_error(server, log_size)}"
+                failure=f"{reason}{_server_error(server, log_size)} ({opened:,} open)"
             )
         if index:
             result.samples.append(elapsed)
@@ -228,10 +232,10 @@ def _server_error(server, since):
     if too_big:
         size, limit = (int(n) for n in too_big.groups())
         return (
-            f"; daphne refused to send a {size:,}-byte welcome "
-            f"(its limit: {limit:,} bytes, PayloadExceededError)"
+            f": daphne refused to send the {size:,}-byte welcome "
+            f"(PayloadExceededError, limit {limit:,})"
         )
-    return f"; daphne: {errors[-1].strip()[:160]}"
+    return f": daphne logged {errors[-1].strip()[:160]}"
 
 
 def _count_queries(seeded, results):

@@ -10,10 +10,11 @@ Usage (from the repository root):
 For each size it seeds its own database ``livechat_scale_<size>`` (S: 10,000
 conversations and 100,000 messages, L: ten times that; T: a tenth of S) with
 COPY (bench/scale/seed.py; ``--reuse`` keeps a database already seeded at
-that size), then serves it with daphne as in production and times each
-operation of ``bench/scale/measure.py``: the median of ``--runs`` after one
-warm-up. The statements of each page are counted once more in-process with
-Django's test client. It prints a Markdown table; pages over 300 ms at the
+that size). Then daphne serves every size at once, as in production, and
+each operation of ``bench/scale/measure.py`` runs ``--runs`` times after one
+warm-up, the sizes taking turns; the table gives the medians. The
+statements of each page are counted once more in-process with Django's
+test client. It prints a Markdown table; pages over 300 ms at the
 largest size and pages more than twice as slow there as at the smallest are
 marked. It never asserts.
 """
@@ -80,18 +81,17 @@ def main(argv=None):
     for line in report.header(report.server_version(with_database(server, "postgres"))):
         print(line)
     steal = report.Steal()
-    results, seeded = {}, {}
+    seeded = {}
     for size in args.sizes:
         conversations, messages = SIZES[size]
-        print(
-            f"\n{size}: seeding {conversations:,} conversations, {messages:,} messages"
-        )
+        print(f"{size}: seeding {conversations:,} conversations, {messages:,} messages")
         started = time.monotonic()
         seeded[size] = seed(dsns[size], conversations, messages, reuse=args.reuse)
         print(f"  ready in {time.monotonic() - started:,.1f} s")
-        started = time.monotonic()
-        results[size] = measure(seeded[size], wanted, args.runs)
-        print(f"  measured in {time.monotonic() - started:,.0f} s")
+    started = time.monotonic()
+    print(f"measuring {', '.join(args.sizes)} in turns")
+    results = measure(seeded, wanted, args.runs)
+    print(f"  measured in {time.monotonic() - started:,.0f} s")
     print(f"\n{steal}\n")
     for line in report.table(args.sizes, results):
         print(line)

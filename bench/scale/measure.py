@@ -8,6 +8,7 @@ warm-up and the median kept.
 """
 
 import asyncio
+import functools
 import json
 import re
 import statistics
@@ -94,97 +95,154 @@ class Result:
     samples: list = field(default_factory=list)
 
 
+class Failed(Exception):
+    """An operation that did not complete: its reason is the result."""
+
+
+@dataclass
+class Site:
+    """One size as the browser sees it: daphne on its database, two sessions."""
+
+    seeded: object
+    server: LiveShop
+    sessions: dict
+    http: requests.Session
+
+
 def measure(seeded, wanted, runs, log=print):
-    """Results of the ``wanted`` operation keys on one seeded database."""
-    results = {}
-    redis = choose_redis()
-    env = shop_environment(seeded.dsn, redis)
-    sessions = _sessions(env)
-    web = [op.key for op in OPERATIONS if op.key in wanted and op.kind != "command"]
+    """``{size: {operation key: Result}}`` for ``seeded`` (``{size: Seeded}``).
+
+    Every size is served at once and each operation's runs alternate between
+    them (S, L, then L, S...): a busy spell of a shared machine then falls on
+    both sides of a ratio rather than on one size's whole series.
+    """
+    results = {size: {} for size in seeded}
+    web = [op for op in OPERATIONS if op.key in wanted and op.kind != "command"]
     if web:
         with tempfile.TemporaryDirectory(prefix="livechat-scale-") as tmp:
-            server = LiveShop(free_port(), env, Path(tmp) / "daphne.log")
-            server.start()
+            sites = {}
             try:
-                _measure_web(seeded, server, sessions, wanted, runs, results, log)
+                for size, one in seeded.items():
+                    sites[size] = _start_site(one, Path(tmp) / f"daphne-{size}.log")
+                for op in web:
+                    _measure_web(op, sites, runs, results, log)
             finally:
-                server.stop()
-                remove_added(seeded)
-        _count_queries(seeded, results)
+                for site in sites.values():
+                    site.http.close()
+                    site.server.stop()
+                for one in seeded.values():
+                    remove_added(one)
+        for size, one in seeded.items():
+            _count_queries(one, results[size])
     if "retention" in wanted:
-        log("  livechat_retention on a copy of the database")
-        results["retention"] = _retention(seeded)
+        for size, one in seeded.items():
+            log(f"  {size}: livechat_retention on a copy of the database")
+            results[size]["retention"] = _retention(one)
     if "export" in wanted:
         log("  livechat_export")
-        results["export"] = _timed_command(
-            manage_env(seeded.dsn),
-            ["livechat_export", "--email", seeded.export_email],
-            runs,
-        )
+        samplers = {
+            size: functools.partial(
+                _without_output,
+                manage_env(one.dsn),
+                ["livechat_export", "--email", one.export_email],
+            )
+            for size, one in seeded.items()
+        }
+        for size, result in _interleaved(samplers, runs).items():
+            results[size]["export"] = result
     return results
 
 
-def _measure_web(seeded, server, sessions, wanted, runs, results, log):
-    if "console_open" in wanted:
-        log("  console, the seed's open chats")
-        results["console_open"] = _console(seeded, server, sessions["agent"], runs)
-    if "console_waiting" in wanted:
-        log(f"  console, {SURGE:,} more waiting chats")
-        add_waiting(seeded, SURGE)
+def _start_site(seeded, log_path):
+    env = shop_environment(seeded.dsn, choose_redis())
+    sessions = _sessions(env)
+    server = LiveShop(free_port(), env, log_path)
+    server.start()
+    http = requests.Session()
+    http.trust_env = False
+    http.cookies.set("sessionid", sessions["admin"])
+    return Site(seeded, server, sessions, http)
+
+
+def _measure_web(op, sites, runs, results, log):
+    if op.kind == "console":
+        log(f"  {op.label}")
+        if op.key == "console_waiting":
+            for site in sites.values():
+                add_waiting(site.seeded, SURGE)
         try:
-            results["console_waiting"] = _console(
-                seeded, server, sessions["agent"], runs
-            )
+            samplers = {
+                size: functools.partial(_console, site) for size, site in sites.items()
+            }
+            measured = _interleaved(samplers, runs)
         finally:
-            remove_added(seeded)
-    with requests.Session() as http:
-        http.trust_env = False
-        http.cookies.set("sessionid", sessions["admin"])
-        for key, path in paths(seeded).items():
-            if key in wanted:
-                log(f"  GET {path}")
-                results[key] = _http(http, server.url(path), runs)
+            for site in sites.values():
+                remove_added(site.seeded)
+    else:
+        log(f"  GET {paths(next(iter(sites.values())).seeded)[op.key]}")
+        samplers = {
+            size: functools.partial(
+                _http, site.http, site.server.url(paths(site.seeded)[op.key])
+            )
+            for size, site in sites.items()
+        }
+        measured = _interleaved(samplers, runs)
+    for size, result in measured.items():
+        results[size][op.key] = result
 
 
-def _http(http, url, runs):
-    result = Result()
+def _interleaved(samplers, runs):
+    """Each sampler ``runs`` times after a warm-up, sizes taking turns."""
+    results = {size: Result() for size in samplers}
+    order = list(samplers)
     for index in range(runs + 1):
-        started = time.perf_counter()
-        try:
-            response = http.get(url, timeout=120, allow_redirects=False)
-        except requests.RequestException as exc:
-            return Result(failure=f"{type(exc).__name__}")
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
-            return Result(failure=f"HTTP {response.status_code}")
-        if index:  # the first is the warm-up
-            result.samples.append(elapsed)
-        result.note = f"{len(response.content) / 1024:,.0f} KB"
-    result.ms = statistics.median(result.samples)
-    return result
+        for size in order if index % 2 == 0 else order[::-1]:
+            result = results[size]
+            if result.failure:
+                continue
+            try:
+                elapsed, result.note = samplers[size]()
+            except Failed as exc:
+                result.failure = str(exc)
+                continue
+            if index:  # the first is the warm-up
+                result.samples.append(elapsed)
+    for result in results.values():
+        if result.samples:
+            result.ms = statistics.median(result.samples)
+    return results
 
 
-def _console(seeded, server, session, runs):
-    result = Result()
+def _http(http, url):
+    started = time.perf_counter()
+    try:
+        response = http.get(url, timeout=120, allow_redirects=False)
+    except requests.RequestException as exc:
+        raise Failed(type(exc).__name__) from None
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise Failed(f"HTTP {response.status_code}")
+    return elapsed, f"{len(response.content) / 1024:,.0f} KB"
+
+
+def _open_chats(seeded):
     with psycopg.connect(seeded.dsn) as db:
-        opened = db.execute(
+        return db.execute(
             "SELECT count(*) FROM livechat_conversation WHERE status = ANY(%s)",
             [["waiting", "active", "missed"]],
         ).fetchone()[0]
-    for index in range(runs + 1):
-        log_size = server.log_path.stat().st_size
-        try:
-            elapsed, size = asyncio.run(_welcome(server, session))
-        except Exception as exc:  # noqa: BLE001 - the reason is the result
-            reason = str(exc) or type(exc).__name__
-            return Result(
-                failure=f"{reason}{_server_error(server, log_size)} ({opened:,} open)"
-            )
-        if index:
-            result.samples.append(elapsed)
-        result.note = f"{opened:,} open, welcome {size / 2**20:.2f} MiB"
-    result.ms = statistics.median(result.samples)
-    return result
+
+
+def _console(site):
+    opened = _open_chats(site.seeded)
+    log_size = site.server.log_path.stat().st_size
+    try:
+        elapsed, size = asyncio.run(_welcome(site.server, site.sessions["agent"]))
+    except Exception as exc:  # noqa: BLE001 - the reason is the result
+        reason = str(exc) or type(exc).__name__
+        error = _server_error(site.server, log_size)
+        raise Failed(f"{reason}{error} ({opened:,} open)") from None
+    return elapsed, f"{opened:,} open, welcome {size / 2**20:.2f} MiB"
 
 
 async def _welcome(server, session):
@@ -257,66 +315,51 @@ def _count_queries(seeded, results):
         results[key].queries = counts[path][0]
 
 
-def _timed_command(env, args, runs, once=False):
-    """Median wall time and the largest peak RSS of ``manage.py args``."""
-    result = Result()
-    peaks = []
-    for index in range(1 if once else runs + 1):
-        with tempfile.NamedTemporaryFile(mode="r") as rss:
-            started = time.perf_counter()
-            try:
-                done = subprocess.run(
-                    [
-                        "/usr/bin/time",
-                        "-f",
-                        "%M",
-                        "-o",
-                        rss.name,
-                        sys.executable,
-                        "manage.py",
-                        *args,
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=COMMAND_LIMIT,
-                )
-            except subprocess.TimeoutExpired:
-                return Result(failure=f"over {COMMAND_LIMIT} s")
-            elapsed = (time.perf_counter() - started) * 1000
-            if done.returncode:
-                tail = (done.stderr.strip().splitlines() or ["?"])[-1]
-                return Result(failure=f"exit {done.returncode}: {tail[:160]}")
-            peaks.append(int(rss.read().split()[-1]))
-        if index or once:
-            result.samples.append(elapsed)
-        result.output = done.stdout
-    result.ms = statistics.median(result.samples)
-    result.note = f"peak RSS {max(peaks) / 1024:,.0f} MB"
-    return result
+def _command(env, args):
+    """Milliseconds of ``manage.py args``, its peak RSS, and its output."""
+    with tempfile.NamedTemporaryFile(mode="r") as rss:
+        started = time.perf_counter()
+        try:
+            done = subprocess.run(
+                ["/usr/bin/time", "-f", "%M", "-o", rss.name, sys.executable]
+                + ["manage.py", *args],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=COMMAND_LIMIT,
+            )
+        except subprocess.TimeoutExpired:
+            raise Failed(f"over {COMMAND_LIMIT} s") from None
+        elapsed = (time.perf_counter() - started) * 1000
+        if done.returncode:
+            tail = (done.stderr.strip().splitlines() or ["?"])[-1]
+            raise Failed(f"exit {done.returncode}: {tail[:160]}")
+        peak = int(rss.read().split()[-1])
+    return elapsed, f"peak RSS {peak / 1024:,.0f} MB", done.stdout
+
+
+def _without_output(env, args):
+    return _command(env, args)[:2]
 
 
 def _retention(seeded):
     """One run on a copy: deleting is not repeatable on the same rows."""
     copy = copy_database(seeded, seeded.name + "_retention")
     try:
-        result = _timed_command(
-            manage_env(copy),
-            ["livechat_retention", "--days", "30", "--apply"],
-            1,
-            once=True,
+        elapsed, note, output = _command(
+            manage_env(copy), ["livechat_retention", "--days", "30", "--apply"]
         )
-        deleted = [
-            line.strip()
-            for line in getattr(result, "output", "").splitlines()
-            if line.strip().startswith(("conversations:", "messages:"))
-        ]
-        if deleted:
-            result.note += "; " + ", ".join(deleted)
-        return result
+    except Failed as exc:
+        return Result(failure=str(exc))
     finally:
         drop(copy)
+    deleted = [
+        line.strip()
+        for line in output.splitlines()
+        if line.strip().startswith(("conversations:", "messages:"))
+    ]
+    return Result(ms=elapsed, note="; ".join([note, *deleted]), samples=[elapsed])
 
 
 def _sessions(env):

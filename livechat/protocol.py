@@ -178,13 +178,15 @@ def messages_frame(conversation_id, messages, more=False):
 
 def inbox_page_frame(section, summaries, cursor, counts):
     """A page of an inbox section; ``next``: the cursor of the page after."""
-    return {
+    frame = {
         "type": "inbox_page",
         "section": section,
         "conversations": summaries,
         "next": cursor,
-        "counts": counts,
     }
+    if counts is not None:
+        frame["counts"] = counts
+    return frame
 
 
 def frame_parts(text, limit, part_id):

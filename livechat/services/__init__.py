@@ -15,10 +15,10 @@ commit.
 Modules, from the bottom up (a module imports only those above it):
 
 - ``lookups``: reading conversations and messages;
-- ``inbox``: the console's inbox, in sections and pages;
 - ``search``: conversations, messages and visitors matching a search, through
   their indexes (``matching_conversations``, ``matching_messages``,
   ``matching_visitors``), and the language a chat's text is indexed in;
+- ``inbox``: the console's inbox, in sections and pages, and its search;
 - ``statement_connections``: the event loop's PostgreSQL connections;
 - ``messages``: storing messages, by the statement or the ORM route;
 - ``conversations``: claim, close, read, typing;
@@ -44,6 +44,7 @@ from .inbox import (
     inbox_page,
     inbox_welcome,
     others_activity,
+    search_inbox,
 )
 from .lookups import (
     conversations_with_preview,
@@ -92,6 +93,7 @@ __all__ = [
     "inbox_counts",
     "inbox_page",
     "inbox_welcome",
+    "search_inbox",
     "last_preview",
     "locked",
     "mark_read",

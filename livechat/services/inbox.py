@@ -20,9 +20,11 @@ from ..conf import app_settings
 from ..errors import ServiceError
 from ..models import Conversation
 from .lookups import conversations_with_preview
+from .search import matching_conversations
 
 SECTIONS = ("waiting", "missed", "mine", "others", "closed")
 MAX_PAGE = 200  # the most conversations one page may ask for
+MAX_SEARCH_LENGTH = 200  # characters of a search
 
 _W = Conversation.Status.WAITING
 _A = Conversation.Status.ACTIVE
@@ -55,7 +57,7 @@ def _cursor_of(conversation):
     return f"{conversation.created_at.isoformat()}|{conversation.pk}"
 
 
-def _after(cursor):
+def _after(cursor, newest_first=False):
     """The filter for the conversations that follow ``cursor``."""
     when_text, _sep, id_text = (
         cursor.rpartition("|") if isinstance(cursor, str) else ("", "", "")
@@ -64,6 +66,8 @@ def _after(cursor):
     if when is None or not id_text.isdigit() or len(id_text) > 18:
         raise ServiceError("bad_frame", _("This page of the inbox does not exist."))
     pk = int(id_text)
+    if newest_first:
+        return Q(created_at__lt=when) | Q(created_at=when, id__lt=pk)
     return Q(created_at__gt=when) | Q(created_at=when, id__gt=pk)
 
 
@@ -155,3 +159,31 @@ def followed_ids(agent):
 def others_activity(agent):
     """The first page of other agents' chats (``watch`` answers it)."""
     return inbox_page(agent, "others")
+
+
+def search_inbox(agent, text, after=None, limit=None):
+    """A page of the conversations matching ``text``, newest first.
+
+    What the console's search box lists: open and closed chats alike, by
+    number, shopper (name, email) or message text (``matching_conversations``,
+    through the indexes). Returns ``(summaries, next_cursor)`` as
+    ``inbox_page`` does.
+    """
+    text = (text or "").strip()
+    if not text or len(text) > MAX_SEARCH_LENGTH:
+        raise ServiceError(
+            "bad_frame",
+            _("Search for 1 to %(most)d characters.") % {"most": MAX_SEARCH_LENGTH},
+        )
+    limit = _limit(limit)
+    query = matching_conversations(text, conversations_with_preview())
+    if after is not None:
+        query = query.filter(_after(after, newest_first=True))
+    rows = list(query.order_by("-created_at", "-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    faces = presentation.AgentFaces()
+    summaries = [
+        presentation.conversation_summary(c, c.preview or "", faces) for c in rows
+    ]
+    return summaries, (_cursor_of(rows[-1]) if more and rows else None)

@@ -137,6 +137,24 @@ async def test_the_console_lists_5000_waiting_chats_page_by_page(
             ".textContent)"
         )
         assert names == [f"Scale {i:04d}" for i in range(WAITING + 1)]
+
+        # The search box finds a chat among them by the words of its message,
+        # in place of the sections; clearing it brings the sections back.
+        inbox = page.get_by_role("navigation", name="Inbox")
+        await inbox.get_by_role("searchbox", name="Search chats").fill("late question")
+        results = inbox.get_by_role("region", name=re.compile("^Search results"))
+        await expect(results.get_by_role("listitem")).to_have_count(1)
+        await expect(results.get_by_role("button")).to_contain_text("Scale 5000")
+        await expect(waiting).to_be_hidden()
+        await inbox.get_by_role("searchbox", name="Search chats").fill(
+            "late@example.com"
+        )
+        await expect(results.get_by_role("listitem")).to_have_count(1)
+        await inbox.get_by_role("searchbox", name="Search chats").fill("no such words")
+        await expect(results.get_by_text("No chats match this search.")).to_be_visible()
+        await inbox.get_by_role("searchbox", name="Search chats").press("Escape")
+        await expect(results).to_be_hidden()
+        await expect(waiting).to_be_visible()
         assert not errors
     finally:
         await context.close()

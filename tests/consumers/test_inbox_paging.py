@@ -210,3 +210,37 @@ def test_parts_stay_under_the_limit_and_join_into_the_text(limit):
     assert "".join(p["data"] for p in parts) == text
     assert all(len(json.dumps(p)) <= limit for p in parts)
     assert {p["count"] for p in parts} == {len(parts)} and parts[0]["id"] == 7
+
+
+@override_settings(LIVECHAT_CONSOLE_PAGE_SIZE=2)
+async def test_the_search_lists_matching_chats_newest_first_in_pages(
+    agent_client, agent
+):
+    await db(_chats)(3, body="Where is my parcel")
+    closed = await db(_chats)(3, Conversation.Status.CLOSED, body="Parcel refund")
+    await db(_chats)(2, body="Do you sell gloves")
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="inbox", section="search", q="refund")
+    page = await console.expect("inbox_page", section="search")
+    assert page["q"] == "refund" and "counts" not in page
+    ids = [c["id"] for c in page["conversations"]]
+    while page["next"]:
+        await console.send(
+            type="inbox", section="search", q="refund", after=page["next"]
+        )
+        page = await console.expect("inbox_page", section="search")
+        ids += [c["id"] for c in page["conversations"]]
+    assert ids == closed[::-1]
+    await console.send(type="inbox", section="search", q="parcel", limit=50)
+    page = await console.expect("inbox_page", section="search")
+    assert len(page["conversations"]) == 6
+
+
+@pytest.mark.parametrize("q", [None, "", "   ", "x" * 201, ["refund"]])
+async def test_a_search_without_text_is_refused(agent_client, agent, q):
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    frame = {"section": "search"} if q is None else {"section": "search", "q": q}
+    await console.send(type="inbox", **frame)
+    assert (await console.expect("error"))["code"] == "bad_frame"

@@ -222,7 +222,7 @@ class AgentConsumer(_LivechatConsumer):
     async def on_inbox(self, data):
         """Send a page of an inbox section: the one after the ``after`` cursor."""
         section = data.get("section")
-        if section not in inbox.SECTIONS:
+        if section not in inbox.SECTIONS and section != "search":
             raise FrameError("bad_frame", _("No such inbox section."))
         after = data.get("after")
         if after is not None and not isinstance(after, str):
@@ -230,6 +230,17 @@ class AgentConsumer(_LivechatConsumer):
         limit = data.get("limit")
         if limit is not None:
             limit = protocol.int_of(data, "limit")
+        if section == "search":
+            text = data.get("q")
+            if not isinstance(text, str):
+                raise FrameError("bad_frame", _("'q' must be the text to search."))
+            summaries, cursor = await db_call(services.search_inbox)(
+                self.user, text, after, limit
+            )
+            frame = protocol.inbox_page_frame(section, summaries, cursor, None)
+            frame["q"] = text
+            await self.send_json(frame)
+            return
         await self._send_page(section, after, limit)
 
     async def _send_page(self, section, after, limit=None):

@@ -68,6 +68,13 @@
     banner: root.querySelector("[data-role=banner]"),
     alert: root.querySelector("[data-role=alert]"),
     inbox: root.querySelector("[data-role=inbox]"),
+    search: root.querySelector("[data-role=search]"),
+    searchInput: root.querySelector("[data-role=search-input]"),
+    results: root.querySelector("[data-role=results]"),
+    resultsCount: root.querySelector("[data-role=results-count]"),
+    resultsList: root.querySelector("[data-role=results-list]"),
+    resultsEmpty: root.querySelector("[data-role=results-empty]"),
+    resultsMore: root.querySelector("[data-role=results-more]"),
     tablist: root.querySelector("[data-role=tablist]"),
     empty: root.querySelector("[data-role=empty]"),
     panels: root.querySelector("[data-role=panels]"),
@@ -324,6 +331,8 @@
     // Per inbox section: {count, next (the cursor of the page not yet loaded),
     // boundary (the sort key that page starts after), loading}.
     sectionInfo: {},
+    // The search box's: {q, results (summaries), next, loading, entries}.
+    search: { q: "", results: [], next: null, loading: false, entries: new Map() },
     parts: null, // a frame arriving in parts: {id, data: []}
     welcomeTimer: null,
     baseTitle: document.title,
@@ -956,6 +965,11 @@
       fresh.forEach(function (summary) {
         noticeChanges(previous.get(summary.id) || null, summary, true);
       });
+    }
+    if (state.search.q) {
+      var q = state.search.q;
+      state.search.q = "";
+      startSearch(q);
     }
     state.views.forEach(updatePanel);
     renderInbox();
@@ -3793,7 +3807,7 @@
       more
     );
     els.inbox.appendChild(section);
-    sections[key] = { list: list, count: count, empty: empty, toggle: toggle, more: more };
+    sections[key] = { section: section, list: list, count: count, empty: empty, toggle: toggle, more: more };
   });
 
   var moreObserver =
@@ -3801,7 +3815,9 @@
       ? new IntersectionObserver(
           function (entries) {
             entries.forEach(function (entry) {
-              if (entry.isIntersecting) {
+              if (entry.isIntersecting && entry.target === els.resultsMore) {
+                moreResults();
+              } else if (entry.isIntersecting) {
                 loadMore(entry.target.getAttribute("data-section"));
               }
             });
@@ -3815,6 +3831,125 @@
       moreObserver.observe(sections[key].more);
     }
   });
+
+  // Search -------------------------------------------------------------------------
+
+  // The box lists, instead of the sections, the chats that match: newest
+  // first, a page at a time like the sections. A reply to an older search
+  // (the agent typed on) is dropped.
+  var searchTimer = null;
+  if (els.search) {
+    els.search.addEventListener("submit", function (event) {
+      event.preventDefault();
+      clearTimeout(searchTimer);
+      startSearch(els.searchInput.value);
+    });
+    els.searchInput.addEventListener("input", function () {
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(function () {
+        startSearch(els.searchInput.value);
+      }, 300);
+    });
+    els.searchInput.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && els.searchInput.value) {
+        event.preventDefault();
+        els.searchInput.value = "";
+        startSearch("");
+      }
+    });
+    els.resultsMore.addEventListener("click", function () {
+      moreResults();
+    });
+  }
+
+  function startSearch(text) {
+    var q = text.trim();
+    var search = state.search;
+    if (q === search.q && (q === "" || search.loading || search.results.length)) {
+      return;
+    }
+    search.q = q;
+    search.results = [];
+    search.next = null;
+    search.loading = !!q;
+    if (q && state.ready) {
+      send({ type: "inbox", section: "search", q: q });
+    }
+    renderSearch();
+  }
+
+  function moreResults() {
+    var search = state.search;
+    if (!search.q || !search.next || search.loading || !state.ready) {
+      return;
+    }
+    search.loading = true;
+    send({ type: "inbox", section: "search", q: search.q, after: search.next, limit: MORE_PAGE_SIZE });
+    renderSearch();
+  }
+
+  function onSearchPage(frame) {
+    var search = state.search;
+    if (frame.q !== search.q) {
+      return;
+    }
+    var known = new Set(
+      search.results.map(function (summary) {
+        return summary.id;
+      })
+    );
+    frame.conversations.forEach(function (summary) {
+      if (summary && typeof summary.id === "number" && !known.has(summary.id)) {
+        search.results.push(summary);
+      }
+    });
+    search.next = typeof frame.next === "string" && frame.next ? frame.next : null;
+    search.loading = false;
+    renderSearch();
+  }
+
+  function renderSearch() {
+    if (!els.results) {
+      return;
+    }
+    var search = state.search;
+    var searching = search.q !== "";
+    els.results.hidden = !searching;
+    Object.keys(sections).forEach(function (key) {
+      sections[key].section.hidden = searching;
+    });
+    var seen = new Set();
+    search.results.forEach(function (result, index) {
+      // The inbox's copy is the live one where it has one.
+      var summary = state.summaries.get(result.id) || result;
+      seen.add(summary.id);
+      var entry = search.entries.get(summary.id);
+      if (!entry) {
+        entry = buildEntry(summary.id);
+        search.entries.set(summary.id, entry);
+      }
+      updateEntry(entry, summary, groupOf(summary) || "closed");
+      if (els.resultsList.children[index] !== entry.item) {
+        els.resultsList.insertBefore(entry.item, els.resultsList.children[index] || null);
+      }
+    });
+    search.entries.forEach(function (entry, id) {
+      if (!seen.has(id)) {
+        entry.item.remove();
+        search.entries.delete(id);
+      }
+    });
+    var count = search.results.length;
+    els.resultsCount.textContent = search.loading && !count ? "" : "(" + count + (search.next ? "+" : "") + ")";
+    els.resultsEmpty.hidden = !searching || search.loading || count > 0;
+    els.resultsMore.hidden = !search.next;
+    els.resultsMore.disabled = search.loading;
+    els.resultsMore.textContent = search.loading ? S.loading_more : S.show_more;
+    if (moreObserver && search.next && !search.loading) {
+      moreObserver.unobserve(els.resultsMore);
+      moreObserver.observe(els.resultsMore);
+    }
+  }
 
   // Pages of the inbox ------------------------------------------------------------
 
@@ -3867,6 +4002,10 @@
   }
 
   function onInboxPage(frame) {
+    if (frame.section === "search") {
+      onSearchPage(frame);
+      return;
+    }
     var key = frame.section;
     if (!sections[key] || !Array.isArray(frame.conversations)) {
       return;
@@ -4171,6 +4310,9 @@
       sections[key].count.textContent = text;
     });
     updateTitle(grouped);
+    if (state.search.q) {
+      renderSearch();
+    }
     state.tabs.forEach(function (id) {
       updatePanel(state.views.get(id));
     });

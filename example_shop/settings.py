@@ -286,6 +286,7 @@ for _name, _cast in (
     ("LIVECHAT_RATE_LIMITS", json.loads),
     ("LIVECHAT_MAX_SOCKETS_PER_IP", int),
     ("LIVECHAT_MAX_SOCKETS_PER_VISITOR", int),
+    ("LIVECHAT_MAX_SENT_FRAME_BYTES", int),
 ):
     if os.environ.get(_name):
         globals()[_name] = _cast(os.environ[_name])

@@ -53,12 +53,14 @@ def crowded_shop(tmp_path_factory):
     """example_shop with 5,000 chats waiting, under a daphne of its own."""
     tmp_dir = tmp_path_factory.mktemp("crowded_shop")
     try:
-        # Waiting for hours without being missed or closed: the chats stay put.
+        # Waiting for hours without being missed or closed, the chats stay put.
         shop = start_live_shop(
             tmp_dir,
             extra_env={
                 "LIVECHAT_MISSED_AFTER_SECONDS": "86400",
                 "LIVECHAT_AUTO_CLOSE_AFTER_SECONDS": "86400",
+                # The welcome and every page then come in parts.
+                "LIVECHAT_MAX_SENT_FRAME_BYTES": "20000",
             },
         )
     except LiveShopUnavailable as exc:
@@ -86,6 +88,14 @@ async def test_the_console_lists_5000_waiting_chats_page_by_page(
         errors = []
         page.on("pageerror", lambda error: errors.append(error))
         await _log_in(page, *ALICE)
+        parts = []
+        page.on(
+            "websocket",
+            lambda ws: ws.on(
+                "framereceived",
+                lambda text: parts.append(text) if '"type": "part"' in text else None,
+            ),
+        )
         started = time.monotonic()
         await page.goto(CONSOLE)
         waiting = _inbox_section(page, "Waiting")
@@ -155,6 +165,7 @@ async def test_the_console_lists_5000_waiting_chats_page_by_page(
         await inbox.get_by_role("searchbox", name="Search chats").press("Escape")
         await expect(results).to_be_hidden()
         await expect(waiting).to_be_visible()
+        assert parts  # the console read the frames that came in parts
         assert not errors
     finally:
         await context.close()

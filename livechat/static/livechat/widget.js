@@ -345,7 +345,18 @@ const upload = (f) => {
 };
 
 let ws = null, ready = false, stopped = false, wanted = false, attempt = 0;
-let retryTimer, resendTimer, pingTimer, typingTimer, awaitingPong = false;
+let retryTimer, resendTimer, pingTimer, typingTimer, welcomeTimer, parts = null, awaitingPong = false;
+// A frame too big for one WebSocket message comes in parts (docs/protocol.md).
+const joined = (f) => {
+  if (f.type != "part") return f;
+  if (f.index === 0) parts = { id: f.id, data: [] };
+  if (!parts || parts.id !== f.id || parts.data.length !== f.index || typeof f.data != "string") return (parts = null);
+  parts.data.push(f.data);
+  if (parts.data.length < f.count) return null;
+  const text = parts.data.join("");
+  parts = null;
+  try { return JSON.parse(text) } catch (x) { return null }
+};
 const send = (f) => ready && ws.send(JSON.stringify(f));
 const offline = () => navigator.onLine === false;
 const connect = () => {
@@ -357,12 +368,17 @@ const connect = () => {
   let sock;
   try { sock = new WebSocket((location.protocol == "https:" ? "wss://" : "ws://") + location.host + D.wsPath + "visitor/") } catch (e) { return retry() }
   ws = sock;
-  sock.onopen = () => sock.send(JSON.stringify({ type: "hello", v: 1, token, conversation: S.conv, last_seq: S.seq, page: location.href, locale: D.lang }));
+  sock.onopen = () => {
+    sock.send(JSON.stringify({ type: "hello", v: 1, token, conversation: S.conv, last_seq: S.seq, page: location.href, locale: D.lang }));
+    // No welcome in time: try again, as after a lost connection.
+    clearTimeout(welcomeTimer);
+    welcomeTimer = setTimeout(() => ws == sock && !ready && drop(), 15000);
+  };
   sock.onmessage = (e) => {
     let f;
     try { f = JSON.parse(e.data) } catch (x) { return }
     awaitingPong = false;
-    if (ws == sock && f && typeof f == "object") handle(f);
+    if (ws == sock && f && typeof f == "object" && (f = joined(f))) handle(f);
   };
   sock.onclose = (e) => {
     if (ws != sock) return;
@@ -370,7 +386,7 @@ const connect = () => {
     if (FATAL[e.code]) { stopped = true; note(T[FATAL[e.code]], 1) } else retry();
   };
 };
-const down = () => { ws = null; ready = fetching = false; clearInterval(pingTimer); typing.hidden = true };
+const down = () => { ws = null; parts = null; ready = fetching = false; clearInterval(pingTimer); clearTimeout(welcomeTimer); typing.hidden = true };
 const retry = () => {
   if (stopped || retryTimer) return;
   const delay = Math.min(30000, 1000 * 2 ** attempt++);

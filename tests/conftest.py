@@ -1,5 +1,6 @@
 import asyncio
 import contextlib
+import json
 import uuid
 
 import pytest
@@ -155,10 +156,27 @@ class Client:
     async def send_raw(self, text=None, bytes_=None):
         await self.comm.send_to(text_data=text, bytes_data=bytes_)
 
-    async def receive(self):
+    async def receive_raw(self):
+        """The next frame as sent: a ``part`` stays a part."""
         frame = await self.comm.receive_json_from(timeout=TIMEOUT)
         self.log.append(frame)
         return frame
+
+    async def receive(self):
+        """The next frame, joined from its parts when it came in parts."""
+        frame = await self.receive_raw()
+        if frame["type"] != "part":
+            return frame
+        data = [frame["data"]]
+        while len(data) < frame["count"]:
+            part = await self.receive_raw()
+            assert (part["type"], part["id"], part["index"]) == (
+                "part",
+                frame["id"],
+                len(data),
+            ), part
+            data.append(part["data"])
+        return json.loads("".join(data))
 
     async def expect(self, kind, **match):
         """Return the first frame of ``kind`` matching ``match``.

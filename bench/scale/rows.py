@@ -63,6 +63,7 @@ CONVERSATION_COLUMNS = [
     "last_message_at",
     "first_agent_reply_at",
     "closed_at",
+    "language",
 ]
 MESSAGE_COLUMNS = [
     "id",
@@ -74,6 +75,7 @@ MESSAGE_COLUMNS = [
     "client_id",
     "created_at",
     "read_at",
+    "language",
 ]
 
 NULL = "\\N"
@@ -84,6 +86,11 @@ CLOSE_TAGS = ("question", "order", "order", "return", "complaint", "other", "")
 
 def _ts(seconds):
     return datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+def _language(locale):
+    """A chat's language as livechat stores it: the locale's primary subtag."""
+    return locale.split("-")[0].lower()
 
 
 def _line(values):
@@ -317,6 +324,7 @@ class Generator:
                     _ts(last),
                     _ts(chat.created + chat.gap) if chat.answered else NULL,
                     _ts(closed_at) if closed_at else NULL,
+                    _language(store.visitors[chat.visitor]),
                 )
             )
 
@@ -327,6 +335,7 @@ class Generator:
         search_share = phrases.SEARCH_SHARE
         for chat in store.chats:
             locale = store.visitors[chat.visitor]
+            language = _language(locale)
             slots = self._slots(locale, chat)
             visitor_templates = phrases.VISITOR[locale]
             agent_templates = phrases.AGENT[locale]
@@ -359,6 +368,7 @@ class Generator:
                         f"{rng.getrandbits(64):016x}",
                         _ts(created),
                         _ts(created + 3) if read else NULL,
+                        language,
                     )
                 )
                 next_id += 1

@@ -184,7 +184,7 @@ async def test_a_frame_over_the_limit_arrives_in_parts_that_make_it_whole(
     console = await agent_client(agent)
     parts = []
     while True:
-        frame = await console.receive()
+        frame = await console.receive_raw()
         assert len(json.dumps(frame)) <= 4000
         if frame["type"] != "part":
             continue

@@ -91,6 +91,22 @@ class Socket:
     def __init__(self, connection):
         self.connection = connection
         self.pending = []
+        self.parts = 0  # frames that came in parts (docs/protocol.md), joined
+
+    async def _read(self):
+        """The next frame, joined from its ``part`` frames when it came in parts."""
+        frame = json.loads(await self.connection.recv())
+        if frame.get("type") != "part":
+            return frame
+        data = [frame["data"]]
+        assert frame["index"] == 0, frame
+        while len(data) < frame["count"]:
+            part = json.loads(await self.connection.recv())
+            assert part["type"] == "part" and part["id"] == frame["id"], part
+            assert part["index"] == len(data), part
+            data.append(part["data"])
+        self.parts += 1
+        return json.loads("".join(data))
 
     @classmethod
     async def open(cls, shop, path, *, cookies=None, origin=None):
@@ -111,7 +127,7 @@ class Socket:
 
     async def receive(self, timeout=RECEIVE_TIMEOUT):
         async with asyncio.timeout(timeout):
-            return json.loads(await self.connection.recv())
+            return await self._read()
 
     async def expect(self, kind, timeout=RECEIVE_TIMEOUT, **match):
         """The first frame of type ``kind`` whose fields equal ``match``."""
@@ -131,7 +147,7 @@ class Socket:
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    frame = json.loads(await self.connection.recv())
+                    frame = await self._read()
                     if test(frame):
                         return frame
                     self.pending.append(frame)
@@ -146,7 +162,7 @@ class Socket:
         try:
             async with asyncio.timeout(seconds):
                 while True:
-                    frames.append(json.loads(await self.connection.recv()))
+                    frames.append(await self._read())
         except TimeoutError:
             pass
         return frames
@@ -192,7 +208,7 @@ class Socket:
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    self.pending.append(json.loads(await self.connection.recv()))
+                    self.pending.append(await self._read())
         except ConnectionClosed as closed:
             return closed.rcvd
         except TimeoutError:
@@ -206,7 +222,7 @@ class Socket:
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    self.pending.append(json.loads(await self.connection.recv()))
+                    self.pending.append(await self._read())
         except ConnectionClosed as closed:
             return closed.rcvd.code if closed.rcvd else None
 

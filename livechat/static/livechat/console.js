@@ -3984,7 +3984,7 @@
     if (!info || !info.boundary) {
       return true;
     }
-    var time = timeOf(summary, "created");
+    var time = summaryTime(summary, "created");
     return time < info.boundary.time || (time === info.boundary.time && summary.id <= info.boundary.id);
   }
 
@@ -4077,16 +4077,16 @@
     }
   }
 
-  // A summary's time in milliseconds, parsed once per summary object (a
-  // change stores a new one): sorting thousands of chats parses no date twice.
+  // A summary's time in milliseconds; its creation time, which never changes,
+  // parsed once per summary object: sorting thousands of chats parses it once.
   var parsedTimes = new WeakMap();
-  function timeOf(summary, key) {
+  function summaryTime(summary, key) {
     var times = parsedTimes.get(summary);
     if (!times) {
       times = {};
       parsedTimes.set(summary, times);
     }
-    if (!(key in times)) {
+    if (!(key in times) || key !== "created") {
       var date = parseDate(summary[key]);
       times[key] = date ? date.getTime() : 0;
     }
@@ -4095,7 +4095,7 @@
 
   function byTime(key, descending) {
     return function (a, b) {
-      var diff = timeOf(a, key) - timeOf(b, key) || a.id - b.id;
+      var diff = summaryTime(a, key) - summaryTime(b, key) || a.id - b.id;
       return descending ? -diff : diff;
     };
   }
@@ -4171,9 +4171,28 @@
   }
 
   function updateEntry(entry, summary, group) {
-    // A change stores a new summary object: the same one, in the same place,
-    // shows the same (the waiting times tick on their own).
-    var stamp = group + "|" + (state.active === summary.id) + "|" + state.transferred.has(summary.id);
+    // What the entry shows, in one string: an entry showing it already is
+    // left alone (thousands of them re-render on every change; the waiting
+    // times tick on their own).
+    var visitorOf = summary.visitor || {};
+    var stamp = [
+      group,
+      state.active === summary.id,
+      state.transferred.has(summary.id),
+      summary.status,
+      summary.agent ? summary.agent.id + ":" + summary.agent.name : "",
+      summary.last_seq,
+      summary.agent_read_seq,
+      summary.preview,
+      summary.source,
+      summary.rating,
+      summary.rating_comment,
+      summary.close_tag,
+      summary.closed_at,
+      summary.created,
+      visitorOf.name,
+      visitorOf.current_page,
+    ].join("\u0000");
     if (entry.summary === summary && entry.stamp === stamp && entry.tags === state.closeTags) {
       return;
     }

@@ -91,9 +91,10 @@ async def _fresh_channel_layer():
 
 @pytest.fixture
 def postgresql_only():
-    """Skips (fails in CI) a test of the statement route off PostgreSQL."""
+    """Skips (fails in CI) a test of what exists on PostgreSQL only (the
+    statement route, the search indexes and plans) on another database."""
     if connection.vendor != "postgresql":
-        message = "the statement route runs on PostgreSQL only"
+        message = "this runs on PostgreSQL only"
         if IN_CI:
             pytest.fail(f"CI=true and {message}: tests run on SQLite")
         pytest.skip(f"*** SKIPPED: {message} ***")

@@ -14,19 +14,7 @@ from livechat import services
 from livechat.models import Conversation, Message, Visitor
 from livechat.services import search
 
-from ..services_env import IN_CI
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def postgresql_only():
-    """Skips (fails in CI) a test of PostgreSQL's indexes and plans elsewhere."""
-    if connection.vendor != "postgresql":
-        message = "the search indexes exist on PostgreSQL only"
-        if IN_CI:
-            pytest.fail(f"CI=true and {message}: tests run on {connection.vendor}")
-        pytest.skip(f"*** SKIPPED: {message} ***")
 
 
 SEARCH_MIGRATION = importlib.import_module(

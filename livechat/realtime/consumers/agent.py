@@ -1,7 +1,6 @@
 """The agent console's endpoint."""
 
 import asyncio
-import functools
 import random
 import time
 
@@ -18,10 +17,12 @@ from ...adapter import get_adapter
 from ...conf import app_settings
 from ...models import AgentProfile, CannedReply, Conversation, Department
 from ...protocol import FrameError
-from ...services import assignment, housekeeping, inbox, presence
+from ...services import assignment, housekeeping, presence
 from .. import groups, layer
 from ..publishing import db_call
 from .base import _LivechatConsumer, _peek_type, _Refused, logger
+from .inbox_frames import InboxFrames
+from .staff import forbidden, session_ended, staff_frame
 
 _clock = time.monotonic  # when an agent was last seen active (tests move it)
 # How often the heartbeat reads the console's user again (seconds).
@@ -30,40 +31,7 @@ ROLE_RECHECK_SECONDS = 60.0
 _spread = random.uniform  # noqa: S311 - spreading, not security
 
 
-def _session_ended():
-    return _Refused(
-        "login_required",
-        _("Your session has ended. Log in again to answer chats."),
-        protocol.CLOSE_UNAUTHENTICATED,
-    )
-
-
-def _forbidden():
-    return _Refused(
-        "forbidden",
-        _("Only agents can use the live console."),
-        protocol.CLOSE_FORBIDDEN,
-    )
-
-
-def _staff_frame(handler):
-    """Run an agent frame's handler only on a socket whose user was accepted.
-
-    ``connect`` refuses everyone else and the base class then drops their
-    frames; each handler checks again, so no path that skips ``connect`` (or
-    a frame that raced it) can act as staff.
-    """
-
-    @functools.wraps(handler)
-    async def checked(self, data):
-        if self.role is None:
-            raise _forbidden()
-        return await handler(self, data)
-
-    return checked
-
-
-class AgentConsumer(_LivechatConsumer):
+class AgentConsumer(InboxFrames, _LivechatConsumer):
     """The agent console's endpoint: staff allowed by the adapter only."""
 
     endpoint = "agent"
@@ -105,8 +73,6 @@ class AgentConsumer(_LivechatConsumer):
         super().__init__(*args, **kwargs)
         self.following = set()  # open chats assigned to this agent
         self.watching = set()  # chats open in the console's tabs
-        self._paged = False  # a section of the inbox has pages not sent yet
-        self._recount = None  # the pending send of the sections' counts
 
     async def connect(self):
         """Runs on the handshake: refuse anyone who is not an agent or supervisor."""
@@ -116,7 +82,7 @@ class AgentConsumer(_LivechatConsumer):
             return
         self.user = self.scope.get("user")
         if self.user is None or not self.user.is_authenticated:
-            await self._refuse(_session_ended())
+            await self._refuse(session_ended())
             return
         try:
             role = await self._role_of(self.user)
@@ -131,12 +97,12 @@ class AgentConsumer(_LivechatConsumer):
             )
             return
         if role is None:
-            await self._refuse(_forbidden())
+            await self._refuse(forbidden())
             return
         self.role = role
         self._role_checked_at = _clock()
 
-    @_staff_frame
+    @staff_frame
     async def on_hello(self, data):
         """Join the agents' group, then send the inbox."""
         if self.greeted:
@@ -164,25 +130,6 @@ class AgentConsumer(_LivechatConsumer):
                 self._recount_soon()
         await super().livechat_event(event)
 
-    def _recount_soon(self):
-        """Send the sections' counts again, at most once a second.
-
-        Only while a section is not wholly loaded: the console counts the
-        conversations it holds itself, but not those on pages it has not
-        asked for.
-        """
-        if self._recount is None or self._recount.done():
-            self._recount = asyncio.ensure_future(self._send_counts_later())
-
-    async def _send_counts_later(self):
-        await asyncio.sleep(1.0)
-        try:
-            counts = await db_call(services.inbox_counts)(self.user)
-        except DatabaseError:
-            logger.warning("livechat: could not count the inbox", exc_info=True)
-            return
-        await self.send_json({"type": "inbox_counts", "counts": counts})
-
     async def _follow(self, summary):
         """Be in the group of every open chat assigned to this agent.
 
@@ -205,7 +152,7 @@ class AgentConsumer(_LivechatConsumer):
             self.following.add(conversation_id)
             await self._join(groups.conversation_group(conversation_id))
 
-    @_staff_frame
+    @staff_frame
     async def on_watch(self, data):
         """Show (or stop showing) other agents' chats live: previews, unread."""
         others = data.get("others")
@@ -217,39 +164,6 @@ class AgentConsumer(_LivechatConsumer):
             await self._send_page("others", None)
         elif not self.supervisor:
             await self._leave(groups.ACTIVITY_GROUP)
-
-    @_staff_frame
-    async def on_inbox(self, data):
-        """Send a page of an inbox section: the one after the ``after`` cursor."""
-        section = data.get("section")
-        if section not in inbox.SECTIONS and section != "search":
-            raise FrameError("bad_frame", _("No such inbox section."))
-        after = data.get("after")
-        if after is not None and not isinstance(after, str):
-            raise FrameError("bad_frame", _("'after' must be a page's cursor."))
-        limit = data.get("limit")
-        if limit is not None:
-            limit = protocol.int_of(data, "limit")
-        if section == "search":
-            text = data.get("q")
-            if not isinstance(text, str):
-                raise FrameError("bad_frame", _("'q' must be the text to search."))
-            summaries, cursor = await db_call(services.search_inbox)(
-                self.user, text, after, limit
-            )
-            frame = protocol.inbox_page_frame(section, summaries, cursor, None)
-            frame["q"] = text
-            await self.send_json(frame)
-            return
-        await self._send_page(section, after, limit)
-
-    async def _send_page(self, section, after, limit=None):
-        summaries, cursor, counts = await self._page(section, after, limit)
-        if cursor:
-            self._paged = True
-        await self.send_json(
-            protocol.inbox_page_frame(section, summaries, cursor, counts)
-        )
 
     async def receive(self, text_data=None, bytes_data=None):
         """Runs for every frame: as for visitors, and notes the agent is active."""
@@ -298,7 +212,7 @@ class AgentConsumer(_LivechatConsumer):
         except Exception:
             logger.exception("livechat: presence update failed")
 
-    @_staff_frame
+    @staff_frame
     async def on_open(self, data):
         """Watch a conversation: its summary, context and missed messages."""
         conversation = await self._conversation(data)
@@ -308,7 +222,7 @@ class AgentConsumer(_LivechatConsumer):
         after = protocol.int_of(data, "last_seq", default=0)
         await self._send_replay(conversation, after)
 
-    @_staff_frame
+    @staff_frame
     async def on_leave(self, data):
         """Stop the live frames of a conversation."""
         conversation_id = protocol.int_of(data, "conversation")
@@ -316,7 +230,7 @@ class AgentConsumer(_LivechatConsumer):
         if conversation_id not in self.following:
             await self._leave(groups.conversation_group(conversation_id))
 
-    @_staff_frame
+    @staff_frame
     async def on_message(self, data):
         """Store the agent's reply (idempotent by client id) and ack it."""
         client_id = protocol.client_id_of(data)
@@ -327,7 +241,7 @@ class AgentConsumer(_LivechatConsumer):
         )
         await self.send_json(posted.ack())
 
-    @_staff_frame
+    @staff_frame
     async def on_claim(self, data):
         """Take a waiting conversation (past the agent's limit: with ``override``)."""
         override = data.get("override", False)
@@ -338,7 +252,7 @@ class AgentConsumer(_LivechatConsumer):
             conversation, self.user, override=override
         )
 
-    @_staff_frame
+    @staff_frame
     async def on_close(self, data):
         """Close a conversation, optionally tagged with what it was about."""
         conversation = await self._conversation(data)
@@ -349,7 +263,7 @@ class AgentConsumer(_LivechatConsumer):
             conversation, closed_by=self.user, tag=tag
         )
 
-    @_staff_frame
+    @staff_frame
     async def on_transfer(self, data):
         """Hand a conversation to another agent or a department, with a note."""
         conversation = await self._conversation(data)
@@ -359,7 +273,7 @@ class AgentConsumer(_LivechatConsumer):
         await self._transfer(conversation, data, note)
         await self.send_json({"type": "transfer_done", "conversation": conversation.pk})
 
-    @_staff_frame
+    @staff_frame
     async def on_note(self, data):
         """Add an internal note (agents only; never sent to the shopper)."""
         client_id = protocol.client_id_of(data)
@@ -377,7 +291,7 @@ class AgentConsumer(_LivechatConsumer):
             }
         )
 
-    @_staff_frame
+    @staff_frame
     async def on_preferences(self, data):
         """Save the agent's notification switches."""
         profile = await db_call(presence.set_preferences)(
@@ -392,7 +306,7 @@ class AgentConsumer(_LivechatConsumer):
             },
         )
 
-    @_staff_frame
+    @staff_frame
     async def on_fetch(self, data):
         """Send a range of messages the console is missing."""
         conversation = await self._conversation(data)
@@ -401,7 +315,7 @@ class AgentConsumer(_LivechatConsumer):
         before = protocol.int_of(data, "before_seq") if before is not None else None
         await self._send_replay(conversation, after, before)
 
-    @_staff_frame
+    @staff_frame
     async def on_typing(self, data):
         """Relay the agent's typing state to the shopper (if theirs to answer)."""
         conversation = await self._conversation(data, Action.TYPE)
@@ -413,7 +327,7 @@ class AgentConsumer(_LivechatConsumer):
             name=await self._public_name(),
         )
 
-    @_staff_frame
+    @staff_frame
     async def on_read(self, data):
         """Record how far the agent has read."""
         seq = protocol.int_of(data, "seq")
@@ -435,7 +349,7 @@ class AgentConsumer(_LivechatConsumer):
                 lambda: asyncio.ensure_future(db_call(presence.publish_availability)()),
             )
 
-    @_staff_frame
+    @staff_frame
     async def on_ping(self, data):
         """The console's heartbeat: keeps the agent present; runs housekeeping.
 
@@ -464,10 +378,10 @@ class AgentConsumer(_LivechatConsumer):
             )
             return True
         if user is None:
-            await self._refuse(_session_ended())
+            await self._refuse(session_ended())
             return False
         if role is None:
-            await self._refuse(_forbidden())
+            await self._refuse(forbidden())
             return False
         self.user, self.role = user, role
         return True
@@ -498,7 +412,7 @@ class AgentConsumer(_LivechatConsumer):
             presence.agent_heartbeat(self.user, self.channel_name, active=active)
         housekeeping.run_if_due()
 
-    @_staff_frame
+    @staff_frame
     async def on_presence(self, data):
         """The agent sets themselves online, away or offline."""
         status = data.get("status")
@@ -522,11 +436,6 @@ class AgentConsumer(_LivechatConsumer):
     @db_call
     def _public_name(self):
         return get_adapter().agent_public_name(self.user)
-
-    @db_call
-    def _page(self, section, after, limit):
-        summaries, cursor = services.inbox_page(self.user, section, after, limit)
-        return summaries, cursor, services.inbox_counts(self.user)
 
     @db_call
     def _welcome(self):

@@ -30,6 +30,18 @@ def _close_before_deleting(conversations):
             services.close_conversation(conversation)
 
 
+class _AgentFilter(admin.RelatedFieldListFilter):
+    """The agents (users with an agent profile) to filter by: read from the
+    small profile table, not from every conversation's agent."""
+
+    def field_choices(self, field, request, model_admin):
+        return field.get_choices(
+            include_blank=False,
+            ordering=self.field_admin_ordering(field, request, model_admin),
+            limit_choices_to={"livechat_profile__isnull": False},
+        )
+
+
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
     list_display = (
@@ -50,7 +62,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "status",
         "source",
         "rating",
-        ("assigned_agent", admin.RelatedOnlyFieldListFilter),
+        ("assigned_agent", _AgentFilter),
         "created_at",
     )
     list_select_related = ("visitor__user", "assigned_agent")

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.scale import report  # noqa: E402
 from bench.scale.measure import OPERATIONS, measure  # noqa: E402
-from bench.scale.seed import SIZES, seed, with_database  # noqa: E402
+from bench.scale.seed import SIZES, drop, seed, with_database  # noqa: E402
 from tests.services_env import database_url  # noqa: E402
 
 
@@ -105,8 +105,6 @@ def main(argv=None):
             f"#{s.long_conversation}"
         )
     if args.drop:
-        from bench.scale.seed import drop
-
         for dsn in dsns.values():
             drop(dsn)
 

@@ -10,9 +10,8 @@ from livechat.models import Visitor
 
 pytestmark = pytest.mark.django_db
 
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="reads PostgreSQL's pg_class"
-)
+# Reads PostgreSQL's pg_class: skipped elsewhere, never in CI (conftest).
+on_postgresql = pytest.mark.usefixtures("postgresql_only")
 
 
 class _SmallThreshold(EstimatedCountPaginator):

@@ -104,6 +104,40 @@ def test_export_action_downloads_the_selected_visitors_data(client, shopper, bys
     assert files == ["receipt.pdf"]
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_export_under_asgi_is_streamed_as_it_is_read(async_client, media):
+    """Served by an ASGI server, the export is an asynchronous iterator:
+    Django streams it instead of reading it whole first."""
+
+    def setup():
+        ann = Visitor.objects.create(
+            key=uuid.uuid4(), name="Ann", email="ann@example.com"
+        )
+        for number in range(3):
+            message, _ = services.post_visitor_message(
+                ann, f"Question {number}", f"c{number}"
+            )
+            services.close_conversation(message.conversation)
+        return ann, _staff("dpo", "view_visitor", "view_conversation")
+
+    ann, dpo = await database_sync_to_async(setup)()
+    await async_client.aforce_login(dpo)
+    response = await async_client.post(
+        reverse(CHANGELIST),
+        {"action": "export_selected", ACTION_CHECKBOX_NAME: [ann.pk]},
+    )
+    assert response.status_code == 200 and response.is_async
+    body = b"".join([chunk async for chunk in response.streaming_content])
+    data = json.loads(body)
+    bodies = [
+        m["body"]
+        for conversation in data["visitors"][0]["conversations"]
+        for m in conversation["messages"]
+        if m["sender"] == "visitor"
+    ]
+    assert bodies == ["Question 0", "Question 1", "Question 2"]
+
+
 @pytest.mark.django_db
 def test_export_is_listed_only_for_those_who_may_see_the_conversations(client, shopper):
     client.force_login(_staff("clerk", "view_visitor"))

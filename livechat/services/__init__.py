@@ -43,7 +43,6 @@ from .inbox import (
     inbox_counts,
     inbox_page,
     inbox_welcome,
-    others_activity,
     search_inbox,
 )
 from .lookups import (
@@ -102,7 +101,6 @@ __all__ = [
     "matching_visitors",
     "messages_after",
     "open_conversation_of",
-    "others_activity",
     "post_agent_message",
     "post_system_message",
     "post_visitor_message",

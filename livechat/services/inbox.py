@@ -11,6 +11,8 @@ happened to the conversations before it meanwhile.
 Nothing here changes anything.
 """
 
+import re
+
 from django.db.models import Count, Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -57,15 +59,19 @@ def _cursor_of(conversation):
     return f"{conversation.created_at.isoformat()}|{conversation.pk}"
 
 
+_CURSOR = re.compile(r"(?P<when>[0-9T:.+\-]{10,40})\|(?P<id>[0-9]{1,18})", re.ASCII)
+
+
 def _after(cursor, newest_first=False):
     """The filter for the conversations that follow ``cursor``."""
-    when_text, _sep, id_text = (
-        cursor.rpartition("|") if isinstance(cursor, str) else ("", "", "")
-    )
-    when = parse_datetime(when_text) if len(cursor or "") <= 80 else None
-    if when is None or not id_text.isdigit() or len(id_text) > 18:
+    match = _CURSOR.fullmatch(cursor) if isinstance(cursor, str) else None
+    try:
+        when = parse_datetime(match["when"]) if match else None
+    except ValueError:  # well formed, but no date (a 13th month)
+        when = None
+    if when is None:
         raise ServiceError("bad_frame", _("This page of the inbox does not exist."))
-    pk = int(id_text)
+    pk = int(match["id"])
     if newest_first:
         return Q(created_at__lt=when) | Q(created_at=when, id__lt=pk)
     return Q(created_at__gt=when) | Q(created_at=when, id__gt=pk)
@@ -73,7 +79,7 @@ def _after(cursor, newest_first=False):
 
 def _limit(limit):
     if limit is None:
-        return app_settings.CONSOLE_PAGE_SIZE
+        limit = app_settings.CONSOLE_PAGE_SIZE
     return max(1, min(int(limit), MAX_PAGE))
 
 
@@ -156,11 +162,6 @@ def followed_ids(agent):
     )
 
 
-def others_activity(agent):
-    """The first page of other agents' chats (``watch`` answers it)."""
-    return inbox_page(agent, "others")
-
-
 def search_inbox(agent, text, after=None, limit=None):
     """A page of the conversations matching ``text``, newest first.
 
@@ -169,11 +170,11 @@ def search_inbox(agent, text, after=None, limit=None):
     through the indexes). Returns ``(summaries, next_cursor)`` as
     ``inbox_page`` does.
     """
-    text = (text or "").strip()
-    if not text or len(text) > MAX_SEARCH_LENGTH:
+    text = (text or "").replace("\x00", "").strip()
+    if len(text) > MAX_SEARCH_LENGTH or not (len(text) >= 2 or text.isdigit()):
         raise ServiceError(
             "bad_frame",
-            _("Search for 1 to %(most)d characters.") % {"most": MAX_SEARCH_LENGTH},
+            _("Search for 2 to %(most)d characters.") % {"most": MAX_SEARCH_LENGTH},
         )
     limit = _limit(limit)
     query = matching_conversations(text, conversations_with_preview())

@@ -29,7 +29,7 @@ EXPORT_CHUNK_SIZE = 100
 
 
 @receiver(post_delete, sender=Attachment)
-def _delete_stored_files(sender, instance, **kwargs):
+def _files_of_deleted_attachment(sender, instance, **kwargs):
     """Runs after an attachment row is deleted: its files go once that commits."""
     names = [f.name for f in (instance.file, instance.thumbnail) if f and f.name]
     if names:

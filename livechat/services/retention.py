@@ -342,6 +342,16 @@ def _anonymise_conversations(ids):
 
 
 def _delete_visitors(ids):
+    # A visitor with an open chat stays, however it came (checked again here,
+    # in the batch's transaction, with the visitors locked).
+    busy = set(
+        Conversation.objects.filter(visitor_id__in=ids, status__in=OPEN).values_list(
+            "visitor_id", flat=True
+        )
+    )
+    ids = [pk for pk in ids if pk not in busy]
+    if not ids:
+        return {"visitors": 0}
     # Their conversations went in the first stage, but for one closed since
     # (an old chat that was still open then): it goes now, like the others.
     left = list(

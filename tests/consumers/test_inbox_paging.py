@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from livechat import protocol
 from livechat.models import Conversation, Message, Visitor
+from livechat.realtime import groups, layer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -151,6 +152,9 @@ async def test_an_agent_follows_every_chat_of_theirs_not_only_the_first_page(
         {"section": "waiting", "after": "2026-01-01T00:00:00+00:00|x"},
         {"section": "waiting", "after": 17},
         {"section": "waiting", "after": "2026-01-01T00:00:00+00:00|1" + "0" * 90},
+        {"section": "waiting", "after": "2026-13-45T00:00:00+00:00|3"},
+        {"section": "waiting", "after": "2026-01-01T00:00:00+00:00|\u00b2"},
+        {"section": "waiting", "after": "|"},
         {"section": "waiting", "limit": "many"},
     ],
 )
@@ -237,10 +241,54 @@ async def test_the_search_lists_matching_chats_newest_first_in_pages(
     assert len(page["conversations"]) == 6
 
 
-@pytest.mark.parametrize("q", [None, "", "   ", "x" * 201, ["refund"]])
+@pytest.mark.parametrize("q", [None, "", "   ", "a", "\x00\x00", "x" * 201, ["refund"]])
 async def test_a_search_without_text_is_refused(agent_client, agent, q):
     console = await agent_client(agent)
     await console.expect("welcome")
     frame = {"section": "search"} if q is None else {"section": "search", "q": q}
     await console.send(type="inbox", **frame)
     assert (await console.expect("error"))["code"] == "bad_frame"
+
+
+async def test_a_number_alone_is_a_search(agent_client, agent):
+    ids = await db(_chats)(2)
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="inbox", section="search", q=str(ids[1]))
+    page = await console.expect("inbox_page", section="search")
+    assert ids[1] in [c["id"] for c in page["conversations"]]
+
+
+async def test_no_counts_follow_changes_when_every_section_is_whole(
+    agent_client, agent, visitor_client
+):
+    await db(_chats)(2)
+    console = await agent_client(agent)
+    assert (await console.expect("welcome"))["sections"]["waiting"]["next"] is None
+    shopper = await visitor_client()
+    await shopper.expect("welcome")
+    await shopper.send(type="message", client_id="c1", body="Is this in stock?")
+    await shopper.expect("ack")
+    await console.expect("conversation")
+    frames = await console.drain(timeout=1.5)
+    assert not [f for f in frames if f["type"] == "inbox_counts"]
+
+
+@override_settings(LIVECHAT_MAX_SENT_FRAME_BYTES=3000)
+async def test_a_frame_encoded_for_every_socket_is_sent_in_parts_too(
+    agent_client, agent
+):
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    frame = {
+        "type": "conversations",
+        "conversations": [{"id": 1, "preview": "x" * 9000}],
+    }
+    await layer.send_to_groups([groups.AGENTS_GROUP], frame, encoded=True)
+    raw = []
+    while not raw or raw[-1]["index"] < raw[-1]["count"] - 1:
+        part = await console.receive_raw()
+        assert len(json.dumps(part)) <= 3000
+        if part["type"] == "part":
+            raw.append(part)
+    assert json.loads("".join(p["data"] for p in raw)) == frame

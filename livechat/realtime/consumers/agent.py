@@ -122,7 +122,8 @@ class AgentConsumer(InboxFrames, _LivechatConsumer):
         await self.send_json(welcome)
 
     async def livechat_event(self, event):
-        """Runs for every published frame: forward it, and follow own chats."""
+        """Runs for every published frame: forward it, follow own chats, and
+        have the inbox's counts sent again while it has pages not sent."""
         frame = event.get("frame")
         if frame is not None and frame.get("type") in ("conversation", "transferred"):
             await self._follow(frame["conversation"])
@@ -336,9 +337,9 @@ class AgentConsumer(InboxFrames, _LivechatConsumer):
 
     async def disconnect(self, code):
         """Runs when the console closes: count the agent out after a grace."""
-        await super().disconnect(code)
         if self._recount is not None:
             self._recount.cancel()
+        await super().disconnect(code)
         if self.greeted and self.role == "agent":
             await self._best_effort(
                 presence.agent_disconnected, self.user, self.channel_name

@@ -116,31 +116,37 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
     refused = False
     _ip_counted = False
     _parts_sent = 0  # frames sent in parts on this socket: each one's id
+    _sending = None  # asyncio.Lock: a frame's parts go out with nothing between
 
     async def send_json(self, content, close=False):
-        """Send a frame; one over LIVECHAT_MAX_SENT_FRAME_BYTES goes in parts.
+        """Send a frame; one over LIVECHAT_MAX_SENT_FRAME_BYTES goes in parts."""
+        await self._send_text(await self.encode_json(content), close)
+
+    async def _send_text(self, text, close=False):
+        """Send an encoded frame, in parts when it is over the limit.
 
         WebSocket servers refuse to send a message over their limit (daphne:
         1 MiB) and the client would never learn of it. The text is ASCII
-        (``encode_json`` escapes the rest), so its length is its size.
+        (``encode_json`` escapes the rest), so its length is its size. Every
+        frame of the socket goes through here, under one lock, so no frame
+        slips between the parts of another.
         """
-        text = await self.encode_json(content)
+        if self._sending is None:
+            self._sending = asyncio.Lock()
         limit = app_settings.MAX_SENT_FRAME_BYTES
-        if not limit or len(text) <= limit:
-            await self.send(text_data=text, close=close)
-            return
-        self._parts_sent += 1
-        parts = protocol.frame_parts(text, limit, self._parts_sent)
-        logger.info(
-            "livechat: a %s frame of %d bytes sent in %d parts",
-            content.get("type"),
-            len(text),
-            len(parts),
-        )
-        for part in parts:
-            await self.send(text_data=await self.encode_json(part))
-        if close:
-            await self.close()
+        async with self._sending:
+            if not limit or len(text) <= limit:
+                await self.send(text_data=text, close=close)
+                return
+            self._parts_sent += 1
+            parts = protocol.frame_parts(text, limit, self._parts_sent)
+            logger.info(
+                "livechat: a frame of %d bytes sent in %d parts", len(text), len(parts)
+            )
+            for part in parts:
+                await self.send(text_data=await self.encode_json(part))
+            if close:
+                await self.close()
 
     async def connect(self):
         """Runs when the WebSocket handshake arrives: check it, accept, await hello.
@@ -325,7 +331,7 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
     async def livechat_event(self, event):
         """Runs when services publish to a group this socket joined: forward it."""
         if "text" in event:  # encoded once for every socket (outbox)
-            await self.send(text_data=event["text"])
+            await self._send_text(event["text"])
         else:
             await self.send_json(event["frame"])
 

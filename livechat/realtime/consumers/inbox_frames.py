@@ -21,6 +21,7 @@ class InboxFrames:
 
     _paged = False  # a section of the inbox has pages not sent yet
     _recount = None  # the pending send of the sections' counts
+    _recount_due = False  # a change since the last count
 
     @staff_frame
     async def on_inbox(self, data):
@@ -65,16 +66,19 @@ class InboxFrames:
 
         Only while a section is not wholly loaded: the console counts the
         conversations it holds itself, but not those on pages it has not
-        asked for.
+        asked for. A change during a count is counted again after it.
         """
+        self._recount_due = True
         if self._recount is None or self._recount.done():
             self._recount = asyncio.ensure_future(self._send_counts_later())
 
     async def _send_counts_later(self):
-        await asyncio.sleep(1.0)
         try:
-            counts = await db_call(services.inbox_counts)(self.user)
-            await self.send_json({"type": "inbox_counts", "counts": counts})
+            while self._recount_due and not self.refused:
+                await asyncio.sleep(1.0)
+                self._recount_due = False
+                counts = await db_call(services.inbox_counts)(self.user)
+                await self.send_json({"type": "inbox_counts", "counts": counts})
         except DatabaseError:
             logger.warning("livechat: could not count the inbox", exc_info=True)
         except Exception:

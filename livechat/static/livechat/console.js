@@ -3864,6 +3864,9 @@
 
   function startSearch(text) {
     var q = text.trim();
+    if (q.length < 2 && !/^\d+$/.test(q)) {
+      q = ""; // a search is 2 characters or more, or a chat's number
+    }
     var search = state.search;
     if (q === search.q && (q === "" || search.loading || search.results.length)) {
       return;

@@ -11,6 +11,8 @@ happened to the conversations before it meanwhile.
 Nothing here changes anything.
 """
 
+import re
+
 from django.db.models import Count, Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -25,6 +27,7 @@ from .search import matching_conversations
 SECTIONS = ("waiting", "missed", "mine", "others", "closed")
 MAX_PAGE = 200  # the most conversations one page may ask for
 MAX_SEARCH_LENGTH = 200  # characters of a search
+_CURSOR_ID = re.compile(r"[0-9]{1,18}\Z")
 
 _W = Conversation.Status.WAITING
 _A = Conversation.Status.ACTIVE
@@ -62,8 +65,13 @@ def _after(cursor, newest_first=False):
     when_text, _sep, id_text = (
         cursor.rpartition("|") if isinstance(cursor, str) else ("", "", "")
     )
-    when = parse_datetime(when_text) if len(cursor or "") <= 80 else None
-    if when is None or not id_text.isdigit() or len(id_text) > 18:
+    try:
+        when = parse_datetime(when_text) if len(cursor or "") <= 80 else None
+    except ValueError:  # well formed, but no date ("2026-02-30", "+99:00")
+        when = None
+    # Only what _cursor_of writes: a time with its offset, an id in ASCII
+    # digits ("²".isdigit() is true, and int() refuses it).
+    if when is None or when.tzinfo is None or not _CURSOR_ID.match(id_text):
         raise ServiceError("bad_frame", _("This page of the inbox does not exist."))
     pk = int(id_text)
     if newest_first:

@@ -63,6 +63,7 @@ _QUERY_CONFIGS = (*sorted(set(_CONFIGS.values())), "simple")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID = re.compile(r"^#?(\d{1,18})$")
 _KEY_PREFIX = re.compile(r"^[0-9a-f]{4,32}$")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def conversation_language(visitor: Visitor) -> str:
@@ -230,7 +231,9 @@ def matching_visitors(
 def _words(text):
     """The words of a search, as the admin splits them: quotes keep a phrase."""
     words = []
-    for bit in smart_split(text or ""):
+    # NUL and lone surrogates are in no stored text (PostgreSQL refuses the
+    # one, UTF-8 the other, as query parameters too): they separate words.
+    for bit in smart_split(_UNSTORABLE.sub(" ", text or "")):
         if bit.startswith(('"', "'")) and bit[0] == bit[-1] and len(bit) > 1:
             bit = unescape_string_literal(bit)
         if bit.strip():

@@ -125,6 +125,10 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
         (``encode_json`` escapes the rest), so its length is its size.
         """
         text = await self.encode_json(content)
+        await self._send_text(text, content.get("type"), close=close)
+
+    async def _send_text(self, text, kind, close=False):
+        """Send an encoded frame (ASCII JSON), in parts if over the limit."""
         limit = app_settings.MAX_SENT_FRAME_BYTES
         if not limit or len(text) <= limit:
             await self.send(text_data=text, close=close)
@@ -133,7 +137,7 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
         parts = protocol.frame_parts(text, limit, self._parts_sent)
         logger.info(
             "livechat: a %s frame of %d bytes sent in %d parts",
-            content.get("type"),
+            kind,
             len(text),
             len(parts),
         )
@@ -325,7 +329,7 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
     async def livechat_event(self, event):
         """Runs when services publish to a group this socket joined: forward it."""
         if "text" in event:  # encoded once for every socket (outbox)
-            await self.send(text_data=event["text"])
+            await self._send_text(event["text"], "published")
         else:
             await self.send_json(event["frame"])
 

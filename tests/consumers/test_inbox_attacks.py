@@ -336,3 +336,44 @@ async def test_a_published_frame_encoded_once_is_sent_in_parts_too(
     whole = _joined(frames, 1500)
     sent = [f for f in whole if f["type"] == "conversations"]
     assert [f["conversations"] for f in sent] == [summaries]
+
+
+@override_settings(LIVECHAT_RATE_LIMITS={"search": "5/60"})
+async def test_searches_past_the_agents_limit_are_answered_at_once_without_a_query(
+    agent_client, agent, make_agent, database_calls, caplog
+):
+    """Pipelined searches past LIVECHAT_RATE_LIMITS["search"] get
+    ``rate_limited`` (retriable, with ``retry_after``) and read nothing; the
+    limit is the agent's, whatever their sockets; another agent still
+    searches; the refusals are logged once, not once each."""
+    await db(_chat)("Ann", "Where is my parcel?")
+    console = await agent_client(agent)
+    other_tab = await agent_client(agent)
+    await console.expect("welcome")
+    await other_tab.expect("welcome")
+    database_calls.clear()
+    for n in range(20):
+        await console.send(type="inbox", section="search", q=f"parcel {n}")
+
+    answers = []
+    while len(answers) < 20:
+        frame = await console.receive()
+        if frame["type"] in ("inbox_page", "error"):
+            answers.append(frame)
+
+    assert [a["type"] for a in answers] == ["inbox_page"] * 5 + ["error"] * 15
+    refused = answers[5]
+    assert refused["code"] == "rate_limited" and refused["retriable"]
+    assert 0 < refused["retry_after"] <= 61
+    assert database_calls.count("search_inbox") == 5
+    await other_tab.send(type="inbox", section="search", q="parcel")
+    assert (await other_tab.expect("error"))["code"] == "rate_limited"
+    # Sections' pages are not searches: still served.
+    await console.send(type="inbox", section="waiting")
+    await console.expect("inbox_page", section="waiting")
+    bob = await agent_client(await db(make_agent)("bob"))
+    await bob.expect("welcome")
+    await bob.send(type="inbox", section="search", q="parcel")
+    assert len((await bob.expect("inbox_page"))["conversations"]) == 1
+    hits = [r for r in caplog.records if "rate limit hit" in r.getMessage()]
+    assert len(hits) == 1, [r.getMessage() for r in hits]

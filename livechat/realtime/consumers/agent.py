@@ -12,7 +12,7 @@ from django.db import DatabaseError
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
-from ... import presentation, protocol, services
+from ... import presentation, protocol, ratelimit, services
 from ...access import Action, check_may_act, staff_role
 from ...adapter import get_adapter
 from ...conf import app_settings
@@ -234,6 +234,9 @@ class AgentConsumer(_LivechatConsumer):
             text = data.get("q")
             if not isinstance(text, str):
                 raise FrameError("bad_frame", _("'q' must be the text to search."))
+            # Frames a socket pipelined wait in its queue, each a search's
+            # worth of queries: past the limit they are answered at once.
+            await ratelimit.atake("search", self.user.pk)
             summaries, cursor = await db_call(services.search_inbox)(
                 self.user, text, after, limit
             )

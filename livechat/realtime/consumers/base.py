@@ -247,9 +247,18 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
         except ServiceError as exc:
             await self.send_json(protocol.error_frame(exc.code, exc.message, client_id))
         except RateLimited as exc:
-            security_logger.warning(
-                "livechat: %s rate limit hit on %s socket", exc.action, self.endpoint
-            )
+            # Once a minute per limit and address: a client pipelining
+            # frames past a limit would otherwise write a record each.
+            unlogged = _throttled.due(("rate", exc.action, self.endpoint, self.ip))
+            if unlogged is not None:
+                security_logger.warning(
+                    "livechat: %s rate limit hit on %s socket from %s (%d more "
+                    "since the last report)",
+                    exc.action,
+                    self.endpoint,
+                    self.ip,
+                    unlogged,
+                )
             frame = protocol.error_frame(
                 "rate_limited", exc.message, client_id, retriable=True
             )

@@ -2,6 +2,7 @@
 always answered (200), never a server error, whatever the text holds."""
 
 import logging
+import time
 import uuid
 from urllib.parse import quote
 
@@ -75,3 +76,34 @@ def test_nul_and_lone_surrogates_separate_words(chat, search, between):
         joined = words.replace(" ", between)
         assert list(search(joined)) == list(search(words))
         assert list(search(between + joined + between)) == list(search(words))
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        services.matching_conversations,
+        services.matching_messages,
+        services.matching_visitors,
+    ],
+)
+def test_a_search_reads_its_first_words_only(
+    chat, search, django_assert_max_num_queries
+):
+    """Thousands of words (a ?q= of a few kilobytes) cost what ten do: the
+    words past the tenth, and the text past 256 characters, are left out."""
+    many = "parcel Ann " + " ".join(f"w{n}" for n in range(4000))
+    with django_assert_max_num_queries(30):
+        found = list(search(many))
+    assert found == list(search("parcel Ann w0 w1 w2 w3 w4 w5 w6 w7"))
+    long_words = "parcel " + "鞋" * 8000
+    assert list(search(long_words)) == list(search("parcel " + "鞋" * 249))
+
+
+def test_the_api_answers_a_search_of_thousands_of_words_at_once(agent, chat):
+    api = APIClient()
+    api.force_authenticate(agent)
+    text = " ".join(f"w{n}" for n in range(1000))
+    started = time.monotonic()
+    response = api.get("/livechat/api/conversations/", {"q": text})
+    print(f"\na search of 1000 words answered in {time.monotonic() - started:.3f}s")
+    assert response.status_code == 200 and response.json()["results"] == []

@@ -377,3 +377,31 @@ async def test_searches_past_the_agents_limit_are_answered_at_once_without_a_que
     assert len((await bob.expect("inbox_page"))["conversations"]) == 1
     hits = [r for r in caplog.records if "rate limit hit" in r.getMessage()]
     assert len(hits) == 1, [r.getMessage() for r in hits]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"section": ["waiting"]},
+        {"section": {"waiting": 1}},
+        {"section": None},
+        {"section": 0},
+        {"section": "WAITING"},
+        {"section": "search\u0000"},
+        {"section": "search", "q": 7},
+        {"section": "search", "q": True},
+        {"section": "search", "q": None},
+        {"section": "search", "q": {"$ne": ""}},
+        {"section": "search", "q": "\t\n \u3000"},
+    ],
+    ids=repr,
+)
+async def test_a_bad_section_or_search_text_gets_bad_frame(
+    agent_client, agent, errors_logged, frame
+):
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    answer = await _answer(console, json.dumps({"type": "inbox", **frame}))
+    assert (answer["type"], answer.get("code")) == ("error", "bad_frame"), answer
+    await _still_answers(console)
+    assert not errors_logged(), errors_logged()

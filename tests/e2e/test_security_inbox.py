@@ -201,6 +201,7 @@ def search_limited_shop(live_shop, tmp_path_factory):
         shop.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("limited", [False, True], ids=["no limit", "limit"])
 async def test_a_flood_of_searches_leaves_other_consoles_served(
     live_shop, search_limited_shop, sockets, limited
@@ -272,6 +273,7 @@ async def test_a_flood_of_searches_leaves_other_consoles_served(
     _no_error_logged(shop, offset)
 
 
+@pytest.mark.slow
 async def test_a_flood_of_section_pages_is_answered_and_others_served(
     live_shop, agent_http, sockets
 ):

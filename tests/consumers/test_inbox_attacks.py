@@ -18,6 +18,8 @@ from django.utils import timezone
 from livechat.models import Conversation, Message, Visitor
 from livechat.realtime import groups, layer
 
+from ..conftest import new_token
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 db = database_sync_to_async
@@ -405,3 +407,49 @@ async def test_a_bad_section_or_search_text_gets_bad_frame(
     assert (answer["type"], answer.get("code")) == ("error", "bad_frame"), answer
     await _still_answers(console)
     assert not errors_logged(), errors_logged()
+
+
+def _long_history(key, count):
+    visitor = Visitor.objects.create(key=key)
+    conversation = Conversation.objects.create(visitor=visitor, last_seq=count)
+    Message.objects.bulk_create(
+        Message(
+            conversation=conversation,
+            seq=seq,
+            sender_kind=Message.Sender.VISITOR,
+            body=f"{seq} " + "鞋" * 1000,  # 6 bytes a character, escaped
+        )
+        for seq in range(1, count + 1)
+    )
+    return conversation.pk
+
+
+@override_settings(LIVECHAT_MAX_SENT_FRAME_BYTES=20000)
+async def test_a_history_past_the_limit_comes_in_pages_the_widget_reads(
+    visitor_client, agent_client, agent
+):
+    """The widget joins no parts: a replay whose frame would pass the limit
+    ends early with ``more``, and fetching on gets the rest, each frame whole
+    and within the limit. The console gets the same pages."""
+    key, token = new_token()
+    conversation = await db(_long_history)(key, 30)
+    shopper = await visitor_client(token=token)
+    await shopper.expect("welcome")
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="open", conversation=conversation, last_seq=0)
+    await console.expect("opened")
+    for client in (shopper, console):
+        seqs, frames = [], 0
+        while True:
+            frame = await client.expect("messages")
+            assert len(json.dumps(frame)) <= 20000
+            frames += 1
+            seqs += [m["seq"] for m in frame["messages"]]
+            if not frame["more"]:
+                break
+            await client.send(
+                type="fetch", conversation=conversation, after_seq=seqs[-1]
+            )
+        assert seqs == list(range(1, 31)) and frames >= 10
+        assert not [f for f in client.log if f["type"] == "part"]

@@ -60,6 +60,19 @@ def _close_reason(message):
     return str(message).encode("utf-8")[:123].decode("utf-8", "ignore")
 
 
+def _fitting(messages, limit):
+    """The first of ``messages`` (at least one) whose ``messages`` frame
+    stays within ``limit`` bytes (0: all), encoded as ``send_json`` does."""
+    if not limit:
+        return messages
+    size = 200  # the frame around them
+    for count, message in enumerate(messages):
+        size += len(json.dumps(message)) + 2
+        if size > limit and count:
+            return messages[:count]
+    return messages
+
+
 def _profile(visitor):
     return {"name": visitor.name, "email": visitor.email, "phone": visitor.phone}
 
@@ -407,6 +420,11 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send_replay(self, conversation, after_seq, before_seq=None):
         messages, more = await self._messages_after(conversation, after_seq, before_seq)
+        # The widget reads no frame in parts: a page past the limit ends
+        # early, and the client fetches the rest as for any page (``more``).
+        fitting = _fitting(messages, app_settings.MAX_SENT_FRAME_BYTES)
+        if len(fitting) < len(messages):
+            messages, more = fitting, True
         await self.send_json(protocol.messages_frame(conversation.pk, messages, more))
 
     @db_call

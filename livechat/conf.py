@@ -110,6 +110,9 @@ DEFAULTS = {
         "transcript_ip": "10/3600",
         "profile": "20/600",
         "profile_ip": "60/600",
+        # The console's searches, per agent (each reads several indexes): a
+        # socket sending them faster is answered at once, not queued.
+        "search": "60/60",
     },
     # Store visitors' IP addresses with the host part zeroed (GDPR-friendly).
     "ANONYMIZE_IP": False,

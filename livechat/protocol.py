@@ -8,6 +8,7 @@ a builder reads (a conversation's visitor) are the caller's to have loaded.
 """
 
 import json
+import re
 
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,10 @@ CLOSE_TOO_MANY_CONNECTIONS = 4429
 CLOSE_UNAVAILABLE = 4503  # the database could not be reached: try again
 # RFC 6455's "message too big": a frame over LIVECHAT_MAX_FRAME_BYTES.
 CLOSE_FRAME_TOO_LARGE = 1009
+
+# NUL and lone surrogates, and the JSON escapes that may bring them in.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_ESCAPED_UNSTORABLE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
 class FrameError(Exception):
@@ -42,16 +47,45 @@ def parse_frame(text, allowed_types):
         raise FrameError("bad_frame", _("Only text frames are accepted."))
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # "[[[[...": too deep to decode
         raise FrameError("bad_json", _("The frame is not valid JSON.")) from exc
     if not isinstance(data, dict):
         raise FrameError("bad_frame", _("A frame must be a JSON object."))
+    if _ESCAPED_UNSTORABLE.search(text) and _holds_unstorable(data):
+        client_id = data.get("client_id")  # which message the widget must drop
+        raise FrameError(
+            "bad_frame",
+            _("The frame holds a character that no text may contain."),
+            client_id
+            if isinstance(client_id, str) and client_id.isprintable()
+            else None,
+        )
     kind = data.get("type")
     if not isinstance(kind, str):
         raise FrameError("bad_frame", _("A frame needs a string 'type'."))
     if kind not in allowed_types:
         raise FrameError("unknown_type", _("Unknown frame type."))
     return data
+
+
+def _holds_unstorable(data):
+    """Does a string anywhere in ``data`` hold NUL or a lone surrogate?
+
+    JSON escapes bring them in (``"\\u0000"``, ``"\\ud800"``); no database
+    text or UTF-8 holds them, so every use of such a string would fail.
+    """
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def client_id_of(data):

@@ -59,7 +59,7 @@ def _cursor_of(conversation):
     return f"{conversation.created_at.isoformat()}|{conversation.pk}"
 
 
-_CURSOR = re.compile(r"(?P<when>[0-9T:.+\-]{10,40})\|(?P<id>[0-9]{1,18})", re.ASCII)
+_CURSOR = re.compile(r"(?P<when>[0-9T:.+\-Z]{10,40})\|(?P<id>[0-9]{1,18})", re.ASCII)
 
 
 def _after(cursor, newest_first=False):
@@ -69,7 +69,8 @@ def _after(cursor, newest_first=False):
         when = parse_datetime(match["when"]) if match else None
     except ValueError:  # well formed, but no date (a 13th month)
         when = None
-    if when is None:
+    # Only what _cursor_of writes: a time with its offset.
+    if when is None or when.tzinfo is None:
         raise ServiceError("bad_frame", _("This page of the inbox does not exist."))
     pk = int(match["id"])
     if newest_first:

@@ -63,6 +63,13 @@ _QUERY_CONFIGS = (*sorted(set(_CONFIGS.values())), "simple")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID = re.compile(r"^#?(\d{1,18})$")
 _KEY_PREFIX = re.compile(r"^[0-9a-f]{4,32}$")
+# What a search reads of its text (the rest is left out, finding more): each
+# word is a query of its own and a subquery of the search, whose planning
+# grows faster than their number (a thousand words took minutes), and a long
+# run of CJK characters one long phrase.
+MAX_WORDS = 10
+MAX_TEXT = 256  # characters
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def conversation_language(visitor: Visitor) -> str:
@@ -228,14 +235,19 @@ def matching_visitors(
 
 
 def _words(text):
-    """The words of a search, as the admin splits them: quotes keep a phrase."""
+    """The words of a search, as the admin splits them: quotes keep a phrase.
+
+    The first ``MAX_WORDS`` words of its first ``MAX_TEXT`` characters.
+    """
     words = []
-    for bit in smart_split(text or ""):
+    # NUL and lone surrogates are in no stored text (PostgreSQL refuses the
+    # one, UTF-8 the other, as query parameters too): they separate words.
+    for bit in smart_split(_UNSTORABLE.sub(" ", (text or "")[:MAX_TEXT])):
         if bit.startswith(('"', "'")) and bit[0] == bit[-1] and len(bit) > 1:
             bit = unescape_string_literal(bit)
         if bit.strip():
             words.append(bit.strip())
-    return words
+    return words[:MAX_WORDS]
 
 
 def _spaced(text):

@@ -1,6 +1,7 @@
 """The WebSocket protocol's rules, one consumer at a time (docs/protocol.md)."""
 
 import json
+import logging
 
 import pytest
 from channels.db import database_sync_to_async
@@ -88,6 +89,28 @@ async def test_frames_before_hello_are_refused_but_socket_stays(visitor_client):
     await client.send(type="hello", v=1, token=new_token()[1])
     await client.expect("welcome")
     assert await _message_count() == 0
+
+
+@pytest.mark.parametrize("body", ["a\x00b", "\ud800", "\udc00 tail"])
+async def test_a_message_holding_nul_or_a_lone_surrogate_is_refused_by_client_id(
+    visitor_client, agent_client, agent, caplog, body
+):
+    """The widget learns which message failed (its client id) and drops it,
+    where ``unavailable`` would have it resend for ever; nothing is logged
+    at ERROR."""
+    client = await visitor_client()
+    await client.expect("welcome")
+    await client.send(type="message", client_id="c1", body=body)
+    error = await client.expect("error")
+    assert (error["code"], error.get("client_id")) == ("bad_frame", "c1")
+    assert not error.get("retriable")
+    console = await agent_client(agent)
+    await console.expect("welcome")
+    await console.send(type="note", conversation=1, client_id="n1", body=body)
+    error = await console.expect("error")
+    assert (error["code"], error.get("client_id")) == ("bad_frame", "n1")
+    assert await _message_count() == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @override_settings(LIVECHAT_HELLO_TIMEOUT=0.2)
@@ -200,6 +223,15 @@ async def test_two_tabs_of_one_visitor_both_see_messages(visitor_client):
         ('{"type": "fetch", "conversation": true, "after_seq": 0}', "bad_frame"),
         ('{"type": "read", "conversation": 1, "seq": -1}', "bad_frame"),
         ('{"type": "page", "url": ["x"]}', "bad_frame"),
+        # Too deep for the JSON decoder (RecursionError, not ValueError).
+        ("[" * 20000, "bad_json"),
+        ('{"type": "ping", "x": ' + "[" * 5000 + "]" * 5000 + "}", "bad_json"),
+        # No database text holds NUL or a lone surrogate.
+        ('{"type": "message", "client_id": "a", "body": "a\\u0000b"}', "bad_frame"),
+        ('{"type": "message", "client_id": "a", "body": "\\ud800"}', "bad_frame"),
+        ('{"type": "message", "client_id": "a", "body": "x\\udfffy"}', "bad_frame"),
+        ('{"type": "profile", "name": ["\\u0000"]}', "bad_frame"),
+        ('{"type": "page", "url": "/", "\\u0000": 1}', "bad_frame"),
     ],
 )
 async def test_bad_frames_get_an_error_and_the_socket_stays(visitor_client, raw, code):

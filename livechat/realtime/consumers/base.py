@@ -60,6 +60,19 @@ def _close_reason(message):
     return str(message).encode("utf-8")[:123].decode("utf-8", "ignore")
 
 
+def _fitting(messages, limit):
+    """The first of ``messages`` (at least one) whose ``messages`` frame
+    stays within ``limit`` bytes (0: all), encoded as ``send_json`` does."""
+    if not limit:
+        return messages
+    size = 200  # the frame around them
+    for count, message in enumerate(messages):
+        size += len(json.dumps(message)) + 2
+        if size > limit and count:
+            return messages[:count]
+    return messages
+
+
 def _profile(visitor):
     return {"name": visitor.name, "email": visitor.email, "phone": visitor.phone}
 
@@ -249,9 +262,18 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
         except ServiceError as exc:
             await self.send_json(protocol.error_frame(exc.code, exc.message, client_id))
         except RateLimited as exc:
-            security_logger.warning(
-                "livechat: %s rate limit hit on %s socket", exc.action, self.endpoint
-            )
+            # Once a minute per limit and address: a client pipelining
+            # frames past a limit would otherwise write a record each.
+            unlogged = _throttled.due(("rate", exc.action, self.endpoint, self.ip))
+            if unlogged is not None:
+                security_logger.warning(
+                    "livechat: %s rate limit hit on %s socket from %s (%d more "
+                    "since the last report)",
+                    exc.action,
+                    self.endpoint,
+                    self.ip,
+                    unlogged,
+                )
             frame = protocol.error_frame(
                 "rate_limited", exc.message, client_id, retriable=True
             )
@@ -400,6 +422,11 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send_replay(self, conversation, after_seq, before_seq=None):
         messages, more = await self._messages_after(conversation, after_seq, before_seq)
+        # The widget reads no frame in parts: a page past the limit ends
+        # early, and the client fetches the rest as for any page (``more``).
+        fitting = _fitting(messages, app_settings.MAX_SENT_FRAME_BYTES)
+        if len(fitting) < len(messages):
+            messages, more = fitting, True
         await self.send_json(protocol.messages_frame(conversation.pk, messages, more))
 
     @db_call

@@ -8,7 +8,7 @@ import asyncio
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from ... import protocol, services
+from ... import protocol, ratelimit, services
 from ...protocol import FrameError
 from ...services import inbox
 from ..publishing import db_call
@@ -39,6 +39,9 @@ class InboxFrames:
             text = data.get("q")
             if not isinstance(text, str):
                 raise FrameError("bad_frame", _("'q' must be the text to search."))
+            # Frames a socket pipelined wait in its queue, each a search's
+            # worth of queries: past the limit they are answered at once.
+            await ratelimit.atake("search", self.user.pk)
             summaries, cursor = await db_call(services.search_inbox)(
                 self.user, text, after, limit
             )

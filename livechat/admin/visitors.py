@@ -83,6 +83,9 @@ class VisitorAdmin(admin.ModelAdmin):
     # No date_hierarchy: its bar sorts every visitor's month; the "last seen"
     # filter's ranges are read from the index.
     show_full_result_count = False
+    # Rendering a row costs more than reading it (about 2 ms each in
+    # Django's change list): 50 a page keeps a page well under 300 ms.
+    list_per_page = 50
     paginator = EstimatedCountPaginator
     actions = ("export_selected", "erase_selected")
 

@@ -511,3 +511,26 @@ def _report_log(config, shop):
         reporter.ensure_newline()
         reporter.section("live shop (daphne) log tail", sep="-", yellow=True)
         reporter.write_line(text)
+
+
+def sibling_shop(live_shop, tmp_path_factory, name, **env):
+    """A second daphne on ``live_shop``'s database with ``env`` on top of its
+    environment, and channel-layer and cache prefixes of its own (so its
+    counts and limits are its own); a generator for a pytest fixture."""
+    prefix = f"{name}{secrets.token_hex(4)}"
+    shop = LiveShop(
+        port=free_port(),
+        env={
+            **live_shop.env,
+            **env,
+            "LIVECHAT_REDIS_PREFIX": prefix,
+            "DJANGO_CACHE_PREFIX": prefix,
+        },
+        log_path=tmp_path_factory.mktemp(name) / "daphne.log",
+        database=live_shop.database,
+    )
+    shop.start()
+    try:
+        yield shop
+    finally:
+        shop.stop()

@@ -28,7 +28,7 @@ from .clients import (
     pipelined,
     visitor_token,
 )
-from .live import LiveShop, free_port
+from .live import sibling_shop
 from .test_security_ws import _log_offset, _log_since, _send_all
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
@@ -180,25 +180,13 @@ async def _latencies(socket, stop, kind):
 def search_limited_shop(live_shop, tmp_path_factory):
     """A second daphne on the live shop's database with the default search
     limit (the live shop's LIVECHAT_RATE_LIMITS sets none)."""
-    prefix = f"search{secrets.token_hex(4)}"
     limits = json.loads(live_shop.env["LIVECHAT_RATE_LIMITS"])
-    env = {
-        **live_shop.env,
-        "LIVECHAT_RATE_LIMITS": json.dumps({**limits, "search": SEARCH_LIMIT}),
-        "LIVECHAT_REDIS_PREFIX": prefix,
-        "DJANGO_CACHE_PREFIX": prefix,
-    }
-    shop = LiveShop(
-        port=free_port(),
-        env=env,
-        log_path=tmp_path_factory.mktemp("search_limited_shop") / "daphne.log",
-        database=live_shop.database,
+    yield from sibling_shop(
+        live_shop,
+        tmp_path_factory,
+        "search_limited_shop",
+        LIVECHAT_RATE_LIMITS=json.dumps({**limits, "search": SEARCH_LIMIT}),
     )
-    shop.start()
-    try:
-        yield shop
-    finally:
-        shop.stop()
 
 
 @pytest.mark.slow

@@ -30,7 +30,7 @@ from .clients import (
     pipelined,
     visitor_token,
 )
-from .live import LiveShop, create_user, free_port
+from .live import create_user, free_port, sibling_shop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
@@ -384,25 +384,13 @@ def capped_shop(live_shop, tmp_path_factory):
 
     Its own channel-layer and cache prefixes: its counts are its own.
     """
-    prefix = f"caps{secrets.token_hex(4)}"
-    env = {
-        **live_shop.env,
-        "LIVECHAT_MAX_SOCKETS_PER_IP": str(MAX_PER_IP),
-        "LIVECHAT_MAX_SOCKETS_PER_VISITOR": str(MAX_PER_VISITOR),
-        "LIVECHAT_REDIS_PREFIX": prefix,
-        "DJANGO_CACHE_PREFIX": prefix,
-    }
-    shop = LiveShop(
-        port=free_port(),
-        env=env,
-        log_path=tmp_path_factory.mktemp("capped_shop") / "daphne.log",
-        database=live_shop.database,
+    yield from sibling_shop(
+        live_shop,
+        tmp_path_factory,
+        "capped_shop",
+        LIVECHAT_MAX_SOCKETS_PER_IP=str(MAX_PER_IP),
+        LIVECHAT_MAX_SOCKETS_PER_VISITOR=str(MAX_PER_VISITOR),
     )
-    shop.start()
-    try:
-        yield shop
-    finally:
-        shop.stop()
 
 
 async def _hello(shop, sockets, token):

@@ -368,6 +368,7 @@ async def test_searches_past_the_agents_limit_are_answered_at_once_without_a_que
     assert [a["type"] for a in answers] == ["inbox_page"] * 5 + ["error"] * 15
     refused = answers[5]
     assert refused["code"] == "rate_limited" and refused["retriable"]
+    assert refused["for"] == "inbox"  # the console ends its search's wait
     assert 0 < refused["retry_after"] <= 61
     assert database_calls.count("search_inbox") == 5
     await other_tab.send(type="inbox", section="search", q="parcel")

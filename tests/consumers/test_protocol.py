@@ -86,6 +86,9 @@ async def test_frames_before_hello_are_refused_but_socket_stays(visitor_client):
     error = await client.receive()
     assert error["code"] == "hello_required"
     assert error["client_id"] == "c1"
+    assert error["for"] == "message"
+    await client.send_raw("not json")
+    assert "for" not in await client.expect("error", code="bad_json")
     await client.send(type="hello", v=1, token=new_token()[1])
     await client.expect("welcome")
     assert await _message_count() == 0

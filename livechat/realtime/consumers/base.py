@@ -240,7 +240,7 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
                 )
             )
             return
-        client_id = None
+        client_id = kind = None
         try:
             data = protocol.parse_frame(text_data, self.frame_types)
             kind = data["type"]
@@ -256,11 +256,14 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
             logger.info(
                 "livechat: refused frame from %s: %s", self.channel_name, exc.code
             )
-            await self.send_json(
-                protocol.error_frame(exc.code, exc.message, exc.client_id or client_id)
+            await self._send_error(
+                kind,
+                protocol.error_frame(exc.code, exc.message, exc.client_id or client_id),
             )
         except ServiceError as exc:
-            await self.send_json(protocol.error_frame(exc.code, exc.message, client_id))
+            await self._send_error(
+                kind, protocol.error_frame(exc.code, exc.message, client_id)
+            )
         except RateLimited as exc:
             # Once a minute per limit and address: a client pipelining
             # frames past a limit would otherwise write a record each.
@@ -278,15 +281,16 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
                 "rate_limited", exc.message, client_id, retriable=True
             )
             frame["retry_after"] = exc.retry_after
-            await self.send_json(frame)
+            await self._send_error(kind, frame)
         except InvalidProfile as exc:
-            await self.send_json(
+            await self._send_error(
+                kind,
                 protocol.error_frame(
                     "invalid",
                     _("Please check the highlighted fields."),
                     client_id,
                     fields=exc.fields,
-                )
+                ),
             )
         except (OperationalError, InterfaceError, DatabaseError):
             unlogged = _throttled.due("database")
@@ -296,24 +300,33 @@ class _LivechatConsumer(AsyncJsonWebsocketConsumer):
                     "last report)",
                     unlogged,
                 )
-            await self.send_json(
+            await self._send_error(
+                kind,
                 protocol.error_frame(
                     "unavailable",
                     _("The chat is briefly unavailable; we will retry."),
                     client_id,
                     retriable=True,
-                )
+                ),
             )
         except Exception:
             logger.exception("livechat: unexpected error handling a frame")
-            await self.send_json(
+            await self._send_error(
+                kind,
                 protocol.error_frame(
                     "server_error",
                     _("Something went wrong; we will retry."),
                     client_id,
                     retriable=True,
-                )
+                ),
             )
+
+    async def _send_error(self, kind, frame):
+        """Answer a refused frame; ``for`` names the frame type it answers, so
+        a client can end what it was waiting for (a search, a page)."""
+        if kind is not None:
+            frame["for"] = kind
+        await self.send_json(frame)
 
     async def __call__(self, scope, receive, send):
         """Runs once per socket: a send to a client that left is not an error.

@@ -142,10 +142,12 @@ class AgentConsumer(WorkspaceFrames, InboxFrames, _LivechatConsumer):
         """Runs for every published frame: forward it, follow own chats, and
         have the inbox's counts sent again while it has pages not sent."""
         frame = event.get("frame")
-        if frame is not None and frame.get("type") in ("conversation", "transferred"):
+        kind = frame.get("type") if frame is not None else None
+        if kind in ("conversation", "transferred"):
             await self._follow(frame["conversation"])
-            if self._paged:
-                self._recount_soon()
+        # A snooze changes the counts' "snoozed", not who follows the chat.
+        if kind in ("conversation", "transferred", "snooze") and self._paged:
+            self._recount_soon()
         await super().livechat_event(event)
 
     async def _follow(self, summary):

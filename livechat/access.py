@@ -13,6 +13,9 @@
   which the shopper never sees, are open to every agent and supervisor on
   every open conversation: a colleague's hint is how agents help each other.
   Only the assigned agent's reading marks it read.
+- Tagging, snoozing and reopening a conversation (open or closed, as each
+  allows) go with managing it: its agent, any supervisor, and any agent or
+  supervisor while nobody has it.
 
 The services call :func:`check_may_act` inside their transaction, with the
 conversation's row as they locked it, so the console's socket, the REST API,
@@ -51,13 +54,18 @@ class Action(StrEnum):
     NOTE = "note"
     TRANSFER = "transfer"
     CLOSE = "close"
+    TAG = "tag"
+    SNOOZE = "snooze"
+    REOPEN = "reopen"
 
 
 # Actions that make (or, typing, announce) the actor the conversation's
 # agent: agents only, since only agents are given chats.
 _TAKING = frozenset({Action.CLAIM, Action.REPLY, Action.TYPE})
 # What a supervisor does in another agent's chat.
-_MANAGING = frozenset({Action.TRANSFER, Action.CLOSE})
+_MANAGING = frozenset(
+    {Action.TRANSFER, Action.CLOSE, Action.TAG, Action.SNOOZE, Action.REOPEN}
+)
 
 
 def may_act(user, conversation, action: Action) -> bool:

@@ -135,7 +135,11 @@ DEFAULTS = {
     # activity to the consoles watching them, the agents board, availability,
     # queue positions.
     "INBOX_BATCH_SECONDS": 0.5,
-    # Tags an agent can put on a conversation when closing it.
+    # Seconds after a chat closed during which the shopper's "start a new
+    # chat" continues it (same conversation, history kept) instead of
+    # opening another; 0: every new chat is a new conversation.
+    "REOPEN_WINDOW": 1800,
+    # Tags agents put on a conversation, during the chat or when closing it.
     "CLOSE_TAGS": [
         ("question", _("Product question")),
         ("order", _("Order status")),

@@ -64,6 +64,34 @@ class ConversationClosed:
 
 
 @dataclass(frozen=True)
+class ConversationReopened:
+    """A closed conversation was opened again: by a member of staff, or by
+    the shopper starting a new chat within LIVECHAT_REOPEN_WINDOW."""
+
+    conversation: Any
+    by: Any = None  # the user, or None when the shopper reopened it
+
+
+@dataclass(frozen=True)
+class ConversationTagsChanged:
+    """A tag was put on or taken off a conversation."""
+
+    conversation: Any
+    tags: tuple = ()  # every tag it has now, sorted
+    by: Any = None  # the user, or None when the store changed them
+
+
+@dataclass(frozen=True)
+class ConversationSnoozed:
+    """An agent set a conversation aside until the shopper answers, or it
+    woke (``snoozed`` False): the shopper wrote, or an agent woke it."""
+
+    conversation: Any
+    snoozed: bool
+    by: Any = None  # the user, or None when the shopper's message woke it
+
+
+@dataclass(frozen=True)
 class ConversationMissed:
     """Nobody answered a waiting chat in LIVECHAT_MISSED_AFTER_SECONDS."""
 
@@ -117,6 +145,9 @@ EVENT_TYPES = (
     ConversationAssigned,
     ConversationTransferred,
     ConversationClosed,
+    ConversationReopened,
+    ConversationTagsChanged,
+    ConversationSnoozed,
     ConversationMissed,
     ConversationRated,
     OfflineMessageLeft,

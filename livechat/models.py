@@ -171,6 +171,12 @@ class Conversation(models.Model):
     # The shopper's language when the chat began (the primary subtag of their
     # locale: "es", "zh"), or empty: its messages are indexed for search in it.
     language = models.CharField(_("language"), max_length=8, blank=True)
+    # When an agent set the chat aside until the shopper answers (None: not
+    # snoozed). The shopper's next message, or the agent, wakes it.
+    snoozed_at = models.DateTimeField(_("snoozed"), null=True, blank=True)
+    # When the chat was last reopened after being closed: the missed timer
+    # counts from here, not from the first message of days ago.
+    reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("conversation")
@@ -577,19 +583,79 @@ class CannedReply(models.Model):
         on_delete=models.CASCADE,
         help_text=_("Empty: offered to every agent."),
     )
+    # An agent's own reply, offered to them only; empty: shared with every
+    # agent (managed in the admin, or by supervisors from the console).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="livechat_canned_replies",
+        help_text=_("Empty: shared with every agent."),
+    )
 
     class Meta:
         verbose_name = _("canned reply")
         verbose_name_plural = _("canned replies")
         ordering = ["shortcut", "language"]
+        # A shortcut is unique among the shared replies and among each
+        # agent's own: an agent's /shipping may stand beside the shared one.
         constraints = [
             models.UniqueConstraint(
-                fields=["shortcut", "language"], name="livechat_canned_unique"
-            )
+                fields=["shortcut", "language"],
+                condition=Q(owner__isnull=True),
+                name="livechat_canned_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "shortcut", "language"],
+                condition=Q(owner__isnull=False),
+                name="livechat_canned_owner_unique",
+            ),
         ]
 
     def __str__(self):
         return f"/{self.shortcut} {self.title}"
+
+
+class ConversationTag(models.Model):
+    """A tag on a conversation (a ``LIVECHAT_CLOSE_TAGS`` key): what it is
+    about, put on by agents during the chat or when closing it.
+
+    A row per tag, so lists and reports filter and count by tag with an
+    index on every database.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation,
+        verbose_name=_("conversation"),
+        on_delete=models.CASCADE,
+        related_name="tags",
+    )
+    tag = models.CharField(_("tag"), max_length=50)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conversation tag")
+        verbose_name_plural = _("conversation tags")
+        ordering = ["tag"]
+        indexes = [models.Index(fields=["tag"], name="livechat_tag_tag")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "tag"], name="livechat_tag_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.tag
 
 
 class InternalNote(models.Model):

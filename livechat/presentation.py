@@ -105,8 +105,16 @@ def conversation_state(conversation):
     return protocol.conversation_state(conversation, agent)
 
 
-def conversation_summary(conversation, preview="", faces=None):
+def _prefetched_tags(conversation):
+    rows = getattr(conversation, "_prefetched_objects_cache", {}).get("tags")
+    return None if rows is None else sorted(row.tag for row in rows)
+
+
+def conversation_summary(conversation, preview="", faces=None, tags=None):
     """``protocol.conversation_summary``: a conversation as the inbox sees it.
-    ``faces``: an ``AgentFaces`` shared by a list's summaries."""
+    ``faces``: an ``AgentFaces`` shared by a list's summaries. ``tags``: its
+    tags if the caller has them; else those prefetched (``tags``), if any."""
     agent = (faces or AgentFaces()).ref(conversation.assigned_agent)
-    return protocol.conversation_summary(conversation, preview, agent)
+    if tags is None:
+        tags = _prefetched_tags(conversation)
+    return protocol.conversation_summary(conversation, preview, agent, tags)

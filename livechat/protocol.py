@@ -312,11 +312,13 @@ def conversation_activity(conversation, preview=""):
     }
 
 
-def conversation_summary(conversation, preview="", agent=None):
+def conversation_summary(conversation, preview="", agent=None, tags=None):
     """A conversation as the agents' inbox sees it. ``agent``: the assigned
-    agent's ``agent_ref``; the visitor and their user must be loaded."""
+    agent's ``agent_ref``; the visitor and their user must be loaded.
+    ``tags``: its tags, when the caller has them (else no ``tags`` key: the
+    client keeps what it knows)."""
     visitor = conversation.visitor
-    return {
+    summary = {
         "id": conversation.pk,
         "status": conversation.status,
         "topic": conversation.topic,
@@ -344,4 +346,9 @@ def conversation_summary(conversation, preview="", agent=None):
         "last_message_at": _iso(conversation.last_message_at),
         "first_agent_reply_at": _iso(conversation.first_agent_reply_at),
         "closed_at": _iso(conversation.closed_at),
+        "snoozed": getattr(conversation, "snoozed_at", None) is not None,
+        "reopened_at": _iso(getattr(conversation, "reopened_at", None)),
     }
+    if tags is not None:
+        summary["tags"] = list(tags)
+    return summary

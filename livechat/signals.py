@@ -36,6 +36,21 @@ conversation_transferred = Signal()
 #: Sender: Conversation.
 conversation_closed = Signal()
 
+#: A closed conversation was opened again. Arguments: ``conversation``,
+#: ``by`` (the user, or None when the shopper's new chat reopened it within
+#: LIVECHAT_REOPEN_WINDOW). Sender: Conversation.
+conversation_reopened = Signal()
+
+#: A tag was put on or taken off a conversation. Arguments:
+#: ``conversation``, ``tags`` (tuple: every tag it has now), ``by`` (the
+#: user, or None). Sender: Conversation.
+conversation_tags_changed = Signal()
+
+#: A conversation was snoozed until the shopper answers, or woke.
+#: Arguments: ``conversation``, ``snoozed`` (bool), ``by`` (the user, or
+#: None when the shopper's message woke it). Sender: Conversation.
+conversation_snoozed = Signal()
+
 #: Nobody answered a waiting chat in time (LIVECHAT_MISSED_AFTER_SECONDS).
 #: Arguments: ``conversation``. Sender: Conversation.
 conversation_missed = Signal()
@@ -66,6 +81,9 @@ SIGNALS = {
     events.ConversationAssigned: (conversation_assigned, "Conversation"),
     events.ConversationTransferred: (conversation_transferred, "Conversation"),
     events.ConversationClosed: (conversation_closed, "Conversation"),
+    events.ConversationReopened: (conversation_reopened, "Conversation"),
+    events.ConversationTagsChanged: (conversation_tags_changed, "Conversation"),
+    events.ConversationSnoozed: (conversation_snoozed, "Conversation"),
     events.ConversationMissed: (conversation_missed, "Conversation"),
     events.ConversationRated: (conversation_rated, "Conversation"),
     events.OfflineMessageLeft: (offline_message_left, "Conversation"),

@@ -48,8 +48,9 @@ def _staff(username, *codenames):
 
 
 @pytest.fixture
-def shopper(media):
+def shopper(media, settings):
     """Ann: one closed chat with a file and a note, one chat still waiting."""
+    settings.LIVECHAT_REOPEN_WINDOW = 0  # her second chat is a chat of its own
     agent = _staff("alice", "reply_conversation")
     ann = Visitor.objects.create(key=uuid.uuid4(), name="Ann", email="ann@example.com")
     message, _ = services.post_visitor_message(ann, "Here is my receipt", "c1")

@@ -64,6 +64,8 @@ CONVERSATION_COLUMNS = [
     "first_agent_reply_at",
     "closed_at",
     "language",
+    "snoozed_at",
+    "reopened_at",
 ]
 MESSAGE_COLUMNS = [
     "id",
@@ -325,6 +327,8 @@ class Generator:
                     _ts(chat.created + chat.gap) if chat.answered else NULL,
                     _ts(closed_at) if closed_at else NULL,
                     _language(store.visitors[chat.visitor]),
+                    NULL,  # never snoozed
+                    NULL,  # never reopened
                 )
             )
 

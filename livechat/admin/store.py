@@ -117,9 +117,11 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 @admin.register(CannedReply)
 class CannedReplyAdmin(admin.ModelAdmin):
-    list_display = ("shortcut", "title", "language", "department")
-    list_filter = ("language", "department")
-    list_select_related = ("department",)
+    # Agents' own replies (an owner) sit beside the shared ones; a reply
+    # added here is shared.
+    list_display = ("shortcut", "title", "language", "department", "owner")
+    list_filter = ("language", "department", ("owner", admin.EmptyFieldListFilter))
+    list_select_related = ("department", "owner")
     search_fields = ("shortcut", "title", "body")
     fields = ("title", "shortcut", "language", "department", "body")
 

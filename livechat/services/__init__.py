@@ -20,8 +20,13 @@ Modules, from the bottom up (a module imports only those above it):
   ``matching_visitors``), and the language a chat's text is indexed in;
 - ``inbox``: the console's inbox, in sections and pages, and its search;
 - ``statement_connections``: the event loop's PostgreSQL connections;
+- ``tags``: tags on conversations;
+- ``snooze``: chats set aside until the shopper answers;
+- ``reopening``: closed chats opened again (by staff, or the shopper's new
+  chat within ``LIVECHAT_REOPEN_WINDOW``);
 - ``messages``: storing messages, by the statement or the ORM route;
-- ``conversations``: claim, close, read, typing;
+- ``conversations``: claim, close, reopen, read, typing;
+- ``canned``: saved replies managed from the console;
 - ``visit_history``, ``visitors``: shoppers, their sockets and profile;
 - ``offline``: offline messages and answers by email;
 - ``availability``: whether anyone answers (what the widget is told);
@@ -37,6 +42,7 @@ from .conversations import (
     close_conversation,
     mark_read,
     publish_typing,
+    reopen_conversation,
 )
 from .inbox import (
     followed_ids,
@@ -68,6 +74,8 @@ from .search import (
     matching_messages,
     matching_visitors,
 )
+from .snooze import snooze_conversation
+from .tags import set_tag, tags_of
 from .visitors import (
     find_visitor_for_user,
     get_or_create_visitor,
@@ -105,6 +113,10 @@ __all__ = [
     "post_system_message",
     "post_visitor_message",
     "publish_typing",
+    "reopen_conversation",
+    "set_tag",
+    "snooze_conversation",
+    "tags_of",
     "send_agent_message",
     "send_visitor_message",
     "store_message",

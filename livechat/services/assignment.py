@@ -6,6 +6,8 @@ least busy available agent of its department, never past their maximum
 concurrent chats; with ``"claim"`` agents take chats from the queue.
 """
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -23,7 +25,7 @@ from ..realtime.publishing import (
     publish_on_commit,
     send_latest,
 )
-from .availability import present_agents_filter
+from .availability import connected_agents_filter, present_agents_filter
 from .lookups import locked, visitor_language
 from .messages import post_system_message
 
@@ -169,7 +171,11 @@ def transfer_conversation(conversation, by, to_agent=None, to_department=None, n
             conversation.assigned_agent = None
             conversation.status = Conversation.Status.WAITING
             conversation.department = to_department
-            conversation.save(update_fields=["assigned_agent", "status", "department"])
+            # Waiting for the team now, not set aside by an agent.
+            conversation.snoozed_at = None
+            conversation.save(
+                update_fields=["assigned_agent", "status", "department", "snoozed_at"]
+            )
             with visitor_language(conversation):
                 line = _(
                     "We are passing you to our %(team)s team. They will see "
@@ -258,6 +264,12 @@ def agents_board():
             "user_id", flat=True
         )
     )
+    connected = set(
+        AgentProfile.objects.filter(connected_agents_filter(now)).values_list(
+            "user_id", flat=True
+        )
+    )
+    idle_since = now - timedelta(seconds=app_settings.AGENT_IDLE_AWAY_SECONDS)
     loads = agent_loads()
     adapter = get_adapter()
     profiles = list(AgentProfile.objects.select_related("user").order_by("user_id"))
@@ -282,7 +294,13 @@ def agents_board():
                 "id": profile.user_id,
                 "name": adapter.agent_public_name(profile.user),
                 "presence": profile.presence,
+                # Answering now: online, not idle, at the console.
                 "present": profile.user_id in present,
+                # At the console (whatever their presence): what the board
+                # shows as "connected", apart from "away" or "idle".
+                "connected": profile.user_id in connected,
+                "idle": profile.last_active_at is not None
+                and profile.last_active_at < idle_since,
                 "open_chats": loads.get(profile.user_id, 0),
                 "max_chats": max_chats,
             }
@@ -308,9 +326,12 @@ def _publish_loads_on_commit():
     transaction.on_commit(publish_loads)
 
 
-@events.listen(events.ConversationOpened, events.ConversationClosed)
+@events.listen(
+    events.ConversationOpened, events.ConversationClosed, events.ConversationReopened
+)
 def _route_waiting_chats(event):
-    """Runs after a chat arrives or an agent has room again: route, report loads.
+    """Runs after a chat arrives (or comes back) or an agent has room again:
+    route, report loads.
 
     An offline message waits for an agent's email answer, not for routing.
     """

@@ -30,24 +30,30 @@ _CACHE_SECONDS = 2
 WEEK_DAYS = 7
 
 
-def present_agents_filter(now=None):
-    """Q for agents who are really at their console now."""
+def connected_agents_filter(now=None):
+    """Q for agents whose console is open now, whatever their presence: a
+    console socket with a recent heartbeat, or the grace period after the
+    last one closed (a reload is not a departure)."""
     now = now or timezone.now()
     heartbeat = now - timedelta(seconds=app_settings.AGENT_HEARTBEAT_TIMEOUT)
     grace = now - timedelta(seconds=app_settings.AGENT_GRACE_SECONDS)
-    idle = now - timedelta(seconds=app_settings.AGENT_IDLE_AWAY_SECONDS)
     live_socket = Exists(
         AgentConnection.objects.filter(
             user_id=OuterRef("user_id"), last_heartbeat_at__gte=heartbeat
         )
     )
+    return Q(live_socket) | Q(last_seen_at__gte=grace)
+
+
+def present_agents_filter(now=None):
+    """Q for agents who are really at their console now, online and not idle."""
+    now = now or timezone.now()
+    idle = now - timedelta(seconds=app_settings.AGENT_IDLE_AWAY_SECONDS)
     return (
         Q(presence=AgentProfile.Presence.ONLINE)
         # Online but idle past the limit counts as away.
         & (Q(last_active_at__isnull=True) | Q(last_active_at__gte=idle))
-        # A console socket with a recent heartbeat, or the grace period after
-        # the last one closed (a reload is not a departure).
-        & (Q(live_socket) | Q(last_seen_at__gte=grace))
+        & connected_agents_filter(now)
     )
 
 

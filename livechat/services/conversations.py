@@ -1,4 +1,4 @@
-"""Changes of a conversation's state: claimed, closed, read, typed in.
+"""Changes of a conversation's state: claimed, closed, reopened, read, typed in.
 
 Each persists first, inside a transaction, and publishes only once it has
 committed (``realtime.publishing``); each change emits its event
@@ -24,6 +24,8 @@ from ..realtime.layer import send_to_groups
 from ..realtime.publishing import publish_conversation, publish_on_commit
 from .lookups import locked, visitor_language
 from .messages import post_system_message
+from .reopening import reopen_locked
+from .tags import add_tag_in_transaction
 
 
 def claim_conversation(conversation, agent, override=False):
@@ -76,12 +78,40 @@ def close_conversation(conversation, closed_by=None, tag="", reason=None):
         conversation.status = Conversation.Status.CLOSED
         conversation.closed_at = timezone.now()
         conversation.close_tag = (tag or "").strip()[:50]
-        conversation.save(update_fields=["status", "closed_at", "close_tag"])
+        conversation.snoozed_at = None
+        conversation.save(
+            update_fields=["status", "closed_at", "close_tag", "snoozed_at"]
+        )
+        # The closing tag is one of its tags too (lists and reports use those).
+        add_tag_in_transaction(conversation, conversation.close_tag, closed_by)
         with visitor_language(conversation):
             line = str(reason or _("The chat has ended."))
         post_system_message(conversation, line)
         publish_conversation(conversation)
         events.emit(events.ConversationClosed(conversation, closed_by))
+    return conversation
+
+
+def reopen_conversation(conversation, by, override=False):
+    """Open a closed conversation again as the same one (``reopening``).
+
+    ``by``: the member of staff (checked by ``access``). An agent takes it
+    (past their maximum of open chats only with ``override``); a
+    supervisor's reopen gives it back to its last agent if they are there
+    with room, else it waits. Refused with ``conversation_open`` when it is
+    open (a missed chat is open: claim it).
+    """
+    with transaction.atomic():
+        conversation = locked(conversation.pk)
+        if conversation.is_open:
+            raise ServiceError(
+                "conversation_open", _("This conversation is still open.")
+            )
+        check_may_act(by, conversation, Action.REOPEN)
+        line, pending = reopen_locked(conversation, by, override=override)
+        post_system_message(conversation, line)
+        for event in pending:
+            events.emit(event)
     return conversation
 
 

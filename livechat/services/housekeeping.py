@@ -9,6 +9,7 @@ consoles' heartbeats.
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -34,8 +35,12 @@ def mark_missed(now=None):
             status=Conversation.Status.WAITING,
             source=Conversation.Source.CHAT,
             first_agent_reply_at__isnull=True,
-            created_at__lt=limit,
-        ).values_list("pk", flat=True)[:500]
+        )
+        # A reopened chat waits from its reopening, not from its first day.
+        .filter(
+            Q(reopened_at__isnull=True, created_at__lt=limit) | Q(reopened_at__lt=limit)
+        )
+        .values_list("pk", flat=True)[:500]
     )
     for conversation_id in ids:
         with transaction.atomic():

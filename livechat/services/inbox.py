@@ -94,7 +94,11 @@ def inbox_page(agent, section, after=None, limit=None):
     if section not in SECTIONS:
         raise ServiceError("bad_frame", _("No such inbox section."))
     limit = _limit(limit)
-    query = conversations_with_preview().filter(_section_filter(agent, section))
+    query = (
+        conversations_with_preview()
+        .filter(_section_filter(agent, section))
+        .prefetch_related("tags")
+    )
     ceiling = None
     if section == "closed":
         ceiling = app_settings.CONSOLE_RECENT_CLOSED
@@ -114,7 +118,11 @@ def inbox_page(agent, section, after=None, limit=None):
 
 
 def inbox_counts(agent):
-    """How many conversations each section lists, in two small queries."""
+    """How many conversations each section lists, in two small queries.
+
+    ``snoozed`` (not a section): how many of ``mine`` are snoozed, waiting
+    for the shopper; the console leaves them out of what needs attention.
+    """
     counts = Conversation.objects.filter(
         status__in=Conversation.OPEN_STATUSES
     ).aggregate(
@@ -122,7 +130,11 @@ def inbox_counts(agent):
             section: Count("pk", filter=_section_filter(agent, section))
             for section in SECTIONS
             if section != "closed"
-        }
+        },
+        snoozed=Count(
+            "pk",
+            filter=_section_filter(agent, "mine") & Q(snoozed_at__isnull=False),
+        ),
     )
     recent = app_settings.CONSOLE_RECENT_CLOSED
     counts["closed"] = (
@@ -178,7 +190,9 @@ def search_inbox(agent, text, after=None, limit=None):
             _("Search for 2 to %(most)d characters.") % {"most": MAX_SEARCH_LENGTH},
         )
     limit = _limit(limit)
-    query = matching_conversations(text, conversations_with_preview())
+    query = matching_conversations(
+        text, conversations_with_preview().prefetch_related("tags")
+    )
     if after is not None:
         query = query.filter(_after(after, newest_first=True))
     rows = list(query.order_by("-created_at", "-id")[: limit + 1])

@@ -98,6 +98,14 @@ def agent_disconnected(agent, channel_name):
     forget_cached()
 
 
+def agent_grace_over(agent):
+    """The grace period after a console closed is over: the widgets learn
+    whether anyone is still there, and the event updates the board (the
+    agent may have left for good) and routing."""
+    publish_availability()
+    events.emit(events.AgentPresenceChanged(agent))
+
+
 def forget_dead_connections():
     """Rows of sockets whose process died: their heartbeat has long expired."""
     limit = timezone.now() - timedelta(seconds=2 * app_settings.AGENT_HEARTBEAT_TIMEOUT)

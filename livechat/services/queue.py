@@ -96,6 +96,7 @@ def _queue_update():
     events.ConversationAssigned,
     events.ConversationTransferred,
     events.ConversationClosed,
+    events.ConversationReopened,
     events.ConversationMissed,
 )
 def _queue_moved(event):

@@ -26,8 +26,9 @@ from ..conf import app_settings
 from ..errors import ServiceError
 from ..ip_addresses import stored_ip
 from ..models import Conversation, Visitor
-from ..realtime.publishing import publish_conversation
-from .lookups import open_conversation_of, visitor_language
+from ..realtime.groups import conversation_group
+from ..realtime.publishing import publish_conversation, send_latest
+from .lookups import open_conversation_of, open_conversations, visitor_language
 from .visit_history import visit_context
 
 logger = logging.getLogger(__name__)
@@ -139,6 +140,32 @@ def touch_visitor(
             setattr(visitor, name, value[:limit])
             fields.append(name)
     visitor.save(update_fields=fields)
+
+
+# The longest page title relayed to agents, in characters.
+PAGE_TITLE_LENGTH = 300
+
+
+def record_page(visitor, url: str, title: str = "") -> None:
+    """The shopper moved to the page ``url`` (titled ``title``).
+
+    Stored as their current page; the agents following their open chat get a
+    ``visitor_page`` frame, the latest only (a shopper clicking through ten
+    pages in a second is one frame per ``LIVECHAT_INBOX_BATCH_SECONDS``).
+    """
+    touch_visitor(visitor, page=url)
+    conversation_id = open_conversations(visitor).values_list("pk", flat=True).first()
+    if conversation_id is None:
+        return
+    frame = {
+        "type": "visitor_page",
+        "conversation": conversation_id,
+        "visitor": visitor.pk,
+        "url": visitor.current_page,
+        "title": " ".join(title.split())[:PAGE_TITLE_LENGTH],
+    }
+    pairs = [([conversation_group(conversation_id)], frame)]
+    send_latest(("page", visitor.pk), lambda: pairs)
 
 
 def visitor_session(visitor):

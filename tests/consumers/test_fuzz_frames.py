@@ -45,6 +45,14 @@ FIELDS = [
     "tag",
     "sound",
     "desktop",
+    "on",
+    "override",
+    "title",
+    "id",
+    "shortcut",
+    "language",
+    "shared",
+    "from_message",
 ]
 json_values = st.recursive(
     st.none()

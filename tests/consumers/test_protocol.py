@@ -553,8 +553,10 @@ async def test_claim_then_close(visitor_client, agent_client, agent):
         type="message", conversation=ack["conversation"], client_id="late", body="x"
     )
     assert (await console.expect("error"))["code"] == "conversation_closed"
-    # The shopper's next message opens a new conversation.
-    ack2 = await _send_message(client, "One more thing", "c2")
+    # The shopper's next message opens a new conversation (past the reopen
+    # window: test_workspace_frames has the reopen).
+    with override_settings(LIVECHAT_REOPEN_WINDOW=0):
+        ack2 = await _send_message(client, "One more thing", "c2")
     assert ack2["conversation"] != ack["conversation"] and ack2["seq"] == 1
 
 

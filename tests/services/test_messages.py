@@ -7,6 +7,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, connections, transaction
+from django.test import override_settings
 
 from livechat import services, signals
 from livechat.models import Conversation, Message, Visitor
@@ -70,6 +71,8 @@ def test_agent_first_reply_assigns_and_activates(visitor, agent):
     assert conversation.agent_read_seq == 2
 
 
+# Without the reopen window (test_reopening has it): a new chat is new.
+@override_settings(LIVECHAT_REOPEN_WINDOW=0)
 def test_closed_conversation_refuses_replies_and_next_message_opens_new(visitor, agent):
     message, _ = services.post_visitor_message(visitor, "Hi", "c1")
     services.close_conversation(message.conversation, closed_by=agent)

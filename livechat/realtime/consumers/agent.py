@@ -15,14 +15,15 @@ from ... import presentation, protocol, services
 from ...access import Action, check_may_act, staff_role
 from ...adapter import get_adapter
 from ...conf import app_settings
-from ...models import AgentProfile, CannedReply, Conversation, Department
+from ...models import AgentProfile, Conversation, Department
 from ...protocol import FrameError
-from ...services import assignment, housekeeping, presence
+from ...services import assignment, canned, housekeeping, presence
 from .. import groups, layer
 from ..publishing import db_call
 from .base import _LivechatConsumer, _peek_type, _Refused, logger
 from .inbox_frames import InboxFrames
 from .staff import forbidden, session_ended, staff_frame
+from .workspace_frames import WorkspaceFrames
 
 _clock = time.monotonic  # when an agent was last seen active (tests move it)
 # How often the heartbeat reads the console's user again (seconds).
@@ -31,7 +32,7 @@ ROLE_RECHECK_SECONDS = 60.0
 _spread = random.uniform  # noqa: S311 - spreading, not security
 
 
-class AgentConsumer(InboxFrames, _LivechatConsumer):
+class AgentConsumer(WorkspaceFrames, InboxFrames, _LivechatConsumer):
     """The agent console's endpoint: staff allowed by the adapter only."""
 
     endpoint = "agent"
@@ -53,11 +54,27 @@ class AgentConsumer(InboxFrames, _LivechatConsumer):
             "preferences",
             "watch",
             "inbox",
+            "tag",
+            "snooze",
+            "reopen",
+            "canned_save",
+            "canned_delete",
         }
     )
     # Frames that show the agent is at work (an idle agent counts as away).
     activity_types = frozenset(
-        {"open", "message", "claim", "close", "typing", "transfer", "note"}
+        {
+            "open",
+            "message",
+            "claim",
+            "close",
+            "typing",
+            "transfer",
+            "note",
+            "tag",
+            "snooze",
+            "reopen",
+        }
     )
     _last_active = 0.0
     _active_gate = 0.0  # seconds from _last_active to the next record
@@ -125,10 +142,12 @@ class AgentConsumer(InboxFrames, _LivechatConsumer):
         """Runs for every published frame: forward it, follow own chats, and
         have the inbox's counts sent again while it has pages not sent."""
         frame = event.get("frame")
-        if frame is not None and frame.get("type") in ("conversation", "transferred"):
+        kind = frame.get("type") if frame is not None else None
+        if kind in ("conversation", "transferred"):
             await self._follow(frame["conversation"])
-            if self._paged:
-                self._recount_soon()
+        # A snooze changes the counts' "snoozed", not who follows the chat.
+        if kind in ("conversation", "transferred", "snooze") and self._paged:
+            self._recount_soon()
         await super().livechat_event(event)
 
     async def _follow(self, summary):
@@ -320,12 +339,14 @@ class AgentConsumer(InboxFrames, _LivechatConsumer):
     async def on_typing(self, data):
         """Relay the agent's typing state to the shopper (if theirs to answer)."""
         conversation = await self._conversation(data, Action.TYPE)
+        # The name shoppers see on this agent's messages, resolved at hello:
+        # the widget says "Anna is typing", and no keystroke asks the adapter.
         await services.publish_typing(
             conversation.pk,
             conversation.visitor_id,
             "agent",
             data.get("active"),
-            name=await self._public_name(),
+            name=self.author["name"],
         )
 
     @staff_frame
@@ -344,10 +365,14 @@ class AgentConsumer(InboxFrames, _LivechatConsumer):
             await self._best_effort(
                 presence.agent_disconnected, self.user, self.channel_name
             )
-            # The widgets learn the agent left once the grace period is over.
+            # The widgets and the board learn the agent left once the grace
+            # period is over.
+            user = self.user
             asyncio.get_running_loop().call_later(
                 app_settings.AGENT_GRACE_SECONDS + 0.5,
-                lambda: asyncio.ensure_future(db_call(presence.publish_availability)()),
+                lambda: asyncio.ensure_future(
+                    self._best_effort(presence.agent_grace_over, user)
+                ),
             )
 
     @staff_frame
@@ -435,10 +460,6 @@ class AgentConsumer(InboxFrames, _LivechatConsumer):
         return staff_role(user)
 
     @db_call
-    def _public_name(self):
-        return get_adapter().agent_public_name(self.user)
-
-    @db_call
     def _welcome(self):
         adapter = get_adapter()
         if self.role == "agent":
@@ -467,17 +488,7 @@ class AgentConsumer(InboxFrames, _LivechatConsumer):
                 {"id": d.pk, "name": d.name} for d in Department.objects.all()
             ],
             "agents": assignment.agents_board(),
-            "canned": [
-                {
-                    "id": c.pk,
-                    "title": c.title,
-                    "shortcut": c.shortcut,
-                    "language": c.language,
-                    "body": c.body,
-                    "department": c.department_id,
-                }
-                for c in CannedReply.objects.all()
-            ],
+            "canned": canned.replies_for(self.user),
             "type": "welcome",
             "protocol": protocol.PROTOCOL_VERSION,
             "agent": {"id": self.user.pk, "name": adapter.agent_public_name(self.user)},
@@ -508,7 +519,9 @@ class AgentConsumer(InboxFrames, _LivechatConsumer):
         preview = services.last_preview(conversation)
         return {
             "type": "opened",
-            "conversation": presentation.conversation_summary(conversation, preview),
+            "conversation": presentation.conversation_summary(
+                conversation, preview, tags=services.tags_of(conversation)
+            ),
             "context": context,
             "visit": visit,
             "notes": [

@@ -173,11 +173,15 @@ class VisitorConsumer(_LivechatConsumer):
         await db_call(services.mark_read)(conversation, "visitor", seq)
 
     async def on_page(self, data):
-        """Record the page the shopper is looking at now."""
+        """Record the page the shopper is looking at now; agents with their
+        chat open see it (``visitor_page``, coalesced)."""
         url = data.get("url")
         if not isinstance(url, str):
             raise FrameError("bad_frame", _("'url' must be text."))
-        await db_call(services.touch_visitor)(self.visitor, page=url)
+        title = data.get("title", "")
+        if not isinstance(title, str):
+            raise FrameError("bad_frame", _("'title' must be text."))
+        await db_call(visitors.record_page)(self.visitor, url, title)
 
     @db_call
     def _load_visitor(self, key, user, data):

@@ -13,7 +13,9 @@ from ...errors import ServiceError
 from ...models import Conversation, Message, Visitor
 from ...realtime.publishing import publish_conversation, send_inbox_activity, send_many
 from .. import lookups
+from ..reopening import reopen_locked, reopenable_conversation
 from ..search import conversation_language
+from ..snooze import wake_for_shopper
 from .rules import ACTIVE, allocation, deliveries, echo_to_sender
 
 
@@ -64,6 +66,7 @@ def _store_visitor_message(
         with transaction.atomic():
             conversation = lookups.open_conversation_of(visitor)
             opened = conversation is None
+            reopened = None  # the events of a reopen, emitted last
             if opened:
                 # A retry of a message stored in a conversation closed since.
                 existing = lookups.stored_message(
@@ -71,12 +74,7 @@ def _store_visitor_message(
                 )
                 if existing is not None:
                     return existing, False, False
-                conversation = Conversation.objects.create(
-                    visitor=visitor,
-                    language=conversation_language(visitor),
-                    topic=topic[:50],
-                    department=lookups.department_for_topic(topic),
-                )
+                conversation, reopened = _new_or_reopened(visitor, topic)
             # A retry in the open conversation hits its unique client id.
             message = _insert_message(
                 conversation.pk,
@@ -98,9 +96,14 @@ def _store_visitor_message(
                 )
                 echo = echo_to_sender(sockets.first())
             _after_message(message, conversation, echo=echo)
-            if opened:
-                # After the message's own frames, so the router's "assigned"
-                # update is the last word consoles get, not a stale "waiting".
+            if not opened and conversation.snoozed_at is not None:
+                wake_for_shopper(conversation)
+            # After the message's own frames, so the router's "assigned"
+            # update is the last word consoles get, not a stale "waiting".
+            if reopened is not None:
+                for event in reopened:
+                    events.emit(event)
+            elif opened:
                 events.emit(events.ConversationOpened(conversation))
     except IntegrityError:
         # A retry (or a concurrent one) with the same client id.
@@ -109,6 +112,26 @@ def _store_visitor_message(
             raise
         return existing, False, False
     return message, True, opened
+
+
+def _new_or_reopened(visitor, topic):
+    """``(conversation, reopen_events)``: the visitor's chat closed within
+    ``LIVECHAT_REOPEN_WINDOW`` opened again (with the events of its reopen,
+    for the caller to emit), or a new one (and None)."""
+    closed = reopenable_conversation(visitor)
+    if closed is not None:
+        conversation = lookups.locked(closed)
+        if conversation.status == Conversation.Status.CLOSED:
+            line, pending = reopen_locked(conversation)
+            post_system_message(conversation, line)
+            return conversation, pending
+    conversation = Conversation.objects.create(
+        visitor=visitor,
+        language=conversation_language(visitor),
+        topic=topic[:50],
+        department=lookups.department_for_topic(topic),
+    )
+    return conversation, None
 
 
 def post_agent_message(

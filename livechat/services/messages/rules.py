@@ -11,7 +11,12 @@ ACTIVE = Conversation.Status.ACTIVE
 
 # A shopper's message in a chat an agent has: it changes nothing but the
 # chat's counters, and goes to its two sides and the consoles' activity.
-QUIET_VISITOR_CHAT = {"status": ACTIVE, "assigned_agent__isnull": False}
+# A snoozed chat is not quiet: the message wakes it.
+QUIET_VISITOR_CHAT = {
+    "status": ACTIVE,
+    "assigned_agent__isnull": False,
+    "snoozed_at__isnull": True,
+}
 # An agent's reply in their own chat (the statement adds "assigned to them",
 # the rule of ``access``) that has had its first reply: it takes nothing and
 # changes no status. Offline messages are answered by email too, so not here.

@@ -185,19 +185,23 @@ def message_data(message, author=None, attachment=None):
     }
 
 
-def transcript_line(message, author_name=None, attachment=None):
+def transcript_line(message, author_name=None, attachment=None, tz=None):
     """One line of an emailed transcript: time, who, what. ``author_name``:
-    an agent author's public name; ``attachment``: the message's file."""
+    an agent author's public name; ``attachment``: the message's file; ``tz``:
+    the store's time zone, named after each time ("14:05 CET"). A system line
+    ("The chat has ended.") has no sender."""
+    text = message.body
+    if attachment is not None:
+        text = _("[file] %(name)s") % {"name": attachment.original_name}
+    moment = message.created_at.astimezone(tz) if tz is not None else message.created_at
+    stamp = f"{moment:%Y-%m-%d %H:%M} {moment.tzname() or ''}".rstrip()
     if message.sender_kind == "agent":
         who = author_name or _("Support")
     elif message.sender_kind == "visitor":
         who = _("You")
     else:
-        who = "—"
-    text = message.body
-    if attachment is not None:
-        text = _("[file] %(name)s") % {"name": attachment.original_name}
-    return f"{message.created_at:%Y-%m-%d %H:%M} {who}: {text}"
+        return f"{stamp} {text}"
+    return f"{stamp} {who}: {text}"
 
 
 def messages_frame(conversation_id, messages, more=False):

@@ -1,7 +1,7 @@
 """Pre-chat profile, offline messages, ratings, transcripts and the queue."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -130,6 +130,27 @@ def test_transcript_email_has_every_line(visitor, agent):
     assert "Alice" in body
     with pytest.raises(InvalidProfile):
         visitors.email_transcript(message.conversation, "nope")
+
+
+@override_settings(LIVECHAT_TIMEZONE="Europe/Berlin")
+def test_transcript_times_are_in_the_stores_named_zone(visitor, agent):
+    message, _ = services.post_visitor_message(visitor, "Where is order 12?", "c1")
+    conversation = message.conversation
+    Message.objects.filter(pk=message.pk).update(
+        created_at=datetime(2026, 1, 15, 13, 5, tzinfo=UTC)
+    )
+    services.close_conversation(conversation)
+    ended = conversation.messages.get(sender_kind="system")
+    Message.objects.filter(pk=ended.pk).update(
+        created_at=datetime(2026, 7, 15, 13, 6, tzinfo=UTC)
+    )
+    visitors.email_transcript(conversation, "ann@example.com")
+    body = mail.outbox[0].body
+    assert "Europe/Berlin" in body
+    assert "2026-01-15 14:05 CET You: Where is order 12?" in body
+    # A system line has no sender, not even a dash.
+    assert "2026-07-15 15:06 CEST The chat has ended." in body
+    assert ": The chat has ended." not in body and "UTC" not in body
 
 
 def _waiting(n):

@@ -316,10 +316,27 @@ def conversation_activity(conversation, preview=""):
     }
 
 
+def visitor_emails(visitor):
+    """``(email, other_email)``: one address for one person, and the other.
+
+    Once the shopper is logged in their account's email is theirs; an email
+    they typed in the pre-chat form before logging in is kept (they may want
+    the answer there) as ``other_email``, only when it differs. The visitor's
+    user must be loaded.
+    """
+    typed = visitor.email or ""
+    account = (visitor.user.email or "") if visitor.user_id else ""
+    if not account:
+        return typed, ""
+    other = typed if typed and typed.casefold() != account.casefold() else ""
+    return account, other
+
+
 def conversation_summary(conversation, preview="", agent=None):
     """A conversation as the agents' inbox sees it. ``agent``: the assigned
     agent's ``agent_ref``; the visitor and their user must be loaded."""
     visitor = conversation.visitor
+    email, other_email = visitor_emails(visitor)
     return {
         "id": conversation.pk,
         "status": conversation.status,
@@ -334,7 +351,8 @@ def conversation_summary(conversation, preview="", agent=None):
             "name": str(visitor.display_name),
             "given_name": visitor.name
             or (visitor.user.first_name if visitor.user_id else ""),
-            "email": visitor.email,
+            "email": email,
+            "other_email": other_email,
             "phone": visitor.phone,
             "current_page": visitor.current_page,
             "locale": visitor.locale,

@@ -14,6 +14,7 @@ from .. import services
 from ..adapter import get_adapter
 from ..errors import ServiceError
 from ..models import AgentProfile, Conversation, Message
+from ..protocol import visitor_emails
 from .console import console_link_context
 from .links import admin_url, short_datetime
 from .paging import EstimatedCountPaginator
@@ -137,11 +138,17 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.display(description=_("visitor"))
     def visitor_link(self, conversation):
         visitor = conversation.visitor
+        email, other_email = visitor_emails(visitor)
         return format_html(
-            '<a href="{}">{}</a>{}',
+            '<a href="{}">{}</a>{}{}',
             admin_url(visitor),
             visitor.display_name,
-            format_html(" &lt;{}&gt;", visitor.email) if visitor.email else "",
+            format_html(" &lt;{}&gt;", email) if email else "",
+            format_html(
+                " ({})", gettext("also gave %(email)s") % {"email": other_email}
+            )
+            if other_email
+            else "",
         )
 
     @admin.display(description=_("transcript"))

@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from livechat import services
+from livechat import protocol, services
 from livechat.models import Conversation, Message, Visitor
 from livechat.services import offline, presence, queue, visitors
 from livechat.services.visitors import InvalidProfile
@@ -333,3 +333,29 @@ def test_no_email_while_the_shopper_is_connected(agent):
     services.post_agent_message(conversation, agent, "Hello!", "a1")
     assert offline.send_due_followups(_gone(10_000)) == 0
     assert _followups() == []
+
+
+def test_a_shopper_who_logs_in_mid_chat_shows_one_email(visitor, django_user_model):
+    visitors.update_profile(visitor, {"email": "ann.home@example.com"})
+    message, _ = services.post_visitor_message(visitor, "Hello", "c1")
+    user = django_user_model.objects.create_user(
+        "ann", "ann@work.example", first_name="Ann"
+    )
+    # She logs in: her chat follows her, her account's email is hers now.
+    visitors.get_or_create_visitor(visitor.key, user)
+    conversation = Conversation.objects.select_related("visitor__user").get(
+        pk=message.conversation_id
+    )
+    summary = protocol.conversation_summary(conversation)["visitor"]
+    assert summary["email"] == "ann@work.example"
+    assert summary["other_email"] == "ann.home@example.com"
+    # The same address typed differently is one email.
+    Visitor.objects.filter(pk=visitor.pk).update(email="ANN@work.example")
+    conversation.visitor.refresh_from_db()
+    summary = protocol.conversation_summary(conversation)["visitor"]
+    assert (summary["email"], summary["other_email"]) == ("ann@work.example", "")
+
+
+def test_a_guests_typed_email_is_their_email(visitor):
+    visitors.update_profile(visitor, {"email": "guest@example.com"})
+    assert protocol.visitor_emails(visitor) == ("guest@example.com", "")

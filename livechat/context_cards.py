@@ -8,6 +8,7 @@ adapter returns is text to the templates: autoescaped, never marked safe, and
 a URL reaches an ``href`` only when it is http(s) or relative.
 """
 
+import logging
 import re
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
@@ -19,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from .conf import app_settings
 from .services.availability import store_timezone
+
+logger = logging.getLogger(__name__)
 
 # How deep the fallback card follows nested dicts and lists.
 _MAX_DEPTH = 3
@@ -129,6 +132,11 @@ def _rows(data, depth=0):
         return [{"label": "", "text": _text(data), "url": "", "rows": []}]
     rows = []
     for label, value in items:
+        if isinstance(value, list) and not any(
+            isinstance(item, dict | list) for item in value
+        ):
+            # Tags, names...: one line, not a numbered list.
+            value = ", ".join(t for t in map(_text, value[:_MAX_ITEMS]) if t) or None
         nested = isinstance(value, dict | list)
         if nested and depth >= _MAX_DEPTH:
             continue
@@ -266,7 +274,19 @@ def _card(key, value, currency):
 
 def render_context_cards(store, visit=None):
     """The console's context panel as HTML: one card per key of ``store`` (the
-    adapter's context) in its order, then the shopper's past chats."""
+    adapter's context) in its order, then the shopper's past chats.
+
+    A card template that fails is logged and the panel is left empty: like a
+    failing adapter, it must not stop agents from opening the chat.
+    """
+    try:
+        return _render_cards(store, visit)
+    except Exception:
+        logger.exception("livechat: rendering the context cards failed")
+        return ""
+
+
+def _render_cards(store, visit):
     store = store if isinstance(store, dict) else {}
     currency = store.get("currency") if isinstance(store.get("currency"), str) else ""
     cards = []

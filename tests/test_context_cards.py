@@ -163,3 +163,22 @@ def test_a_key_never_selects_a_template_of_the_panel():
     html = render_context_cards({"cards": {"a": 1}, "past_chats": [1]})
     assert html.count('class="livechat-cards"') == 1
     assert "Cards" in html
+
+
+def test_a_list_of_plain_values_is_one_line():
+    html = render_context_cards({"profile": {"tags": ["vip", "wholesale"]}})
+    assert "vip, wholesale" in html
+
+
+def test_a_broken_card_template_leaves_the_panel_empty(caplog, tmp_path):
+    broken = tmp_path / "livechat" / "context"
+    broken.mkdir(parents=True)
+    (broken / "loyalty.html").write_text("{% if %}")
+    templates = {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [tmp_path],
+        "APP_DIRS": True,
+    }
+    with override_settings(TEMPLATES=[templates]):
+        assert render_context_cards({"loyalty": {"points": 1}}) == ""
+    assert "rendering the context cards failed" in caplog.text

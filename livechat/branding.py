@@ -28,6 +28,15 @@ def _profile_face():
             "color": profile.color if profile else "",
             "position": profile.position if profile else "",
             "logo": profile.logo.url if profile and profile.logo else "",
+            "contact": {
+                key: value
+                for key, value in (
+                    ("phone", profile.contact_phone if profile else ""),
+                    ("email", profile.contact_email if profile else ""),
+                    ("note", profile.contact_note if profile else ""),
+                )
+                if value
+            },
         }
         cache.set(_CACHE_KEY, face, 60)
     return face
@@ -53,6 +62,13 @@ def widget_face():
     if face["position"] not in POSITIONS:
         face["position"] = DEFAULTS["WIDGET_POSITION"]
     return face
+
+
+def widget_contact():
+    """The store's other channels from the profile: ``phone``, ``email`` and
+    ``note``, each only when set."""
+    # .get: a face cached by an older version has no "contact".
+    return dict(_profile_face().get("contact") or {})
 
 
 @receiver([post_save, post_delete], sender=WidgetProfile)

@@ -386,6 +386,21 @@ class WidgetProfile(models.Model):
     offline_note = models.CharField(
         _("note shown when offline"), max_length=300, blank=True
     )
+    # The store's other channels, shown when nobody can chat: chat is one way
+    # to reach the store, never the only one it shows.
+    contact_phone = models.CharField(
+        _("contact phone"),
+        max_length=40,
+        blank=True,
+        help_text=_("As shoppers dial it, for example +34 910 000 000."),
+    )
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_note = models.CharField(
+        _("contact note"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: Or call us Mon-Fri 9-17."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

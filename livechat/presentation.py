@@ -85,15 +85,16 @@ def messages_data(messages):
     return [message_data(m, faces=faces) for m in messages]
 
 
-def transcript_lines(messages):
-    """``protocol.transcript_line`` of each message of an emailed transcript."""
+def transcript_lines(messages, tz=None):
+    """``protocol.transcript_line`` of each message of an emailed transcript,
+    with times in ``tz``."""
     faces = AgentFaces()
     lines = []
     for message in messages:
         author = _author_of(message, faces)
         lines.append(
             protocol.transcript_line(
-                message, author and author["name"], _attachment_of(message)
+                message, author and author["name"], _attachment_of(message), tz
             )
         )
     return lines

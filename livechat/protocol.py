@@ -185,19 +185,23 @@ def message_data(message, author=None, attachment=None):
     }
 
 
-def transcript_line(message, author_name=None, attachment=None):
+def transcript_line(message, author_name=None, attachment=None, tz=None):
     """One line of an emailed transcript: time, who, what. ``author_name``:
-    an agent author's public name; ``attachment``: the message's file."""
+    an agent author's public name; ``attachment``: the message's file; ``tz``:
+    the store's time zone, named after each time ("14:05 CET"). A system line
+    ("The chat has ended.") has no sender."""
+    text = message.body
+    if attachment is not None:
+        text = _("[file] %(name)s") % {"name": attachment.original_name}
+    moment = message.created_at.astimezone(tz) if tz is not None else message.created_at
+    stamp = f"{moment:%Y-%m-%d %H:%M} {moment.tzname() or ''}".rstrip()
     if message.sender_kind == "agent":
         who = author_name or _("Support")
     elif message.sender_kind == "visitor":
         who = _("You")
     else:
-        who = "—"
-    text = message.body
-    if attachment is not None:
-        text = _("[file] %(name)s") % {"name": attachment.original_name}
-    return f"{message.created_at:%Y-%m-%d %H:%M} {who}: {text}"
+        return f"{stamp} {text}"
+    return f"{stamp} {who}: {text}"
 
 
 def messages_frame(conversation_id, messages, more=False):
@@ -312,12 +316,29 @@ def conversation_activity(conversation, preview=""):
     }
 
 
+def visitor_emails(visitor):
+    """``(email, other_email)``: one address for one person, and the other.
+
+    Once the shopper is logged in their account's email is theirs; an email
+    they typed in the pre-chat form before logging in is kept (they may want
+    the answer there) as ``other_email``, only when it differs. The visitor's
+    user must be loaded.
+    """
+    typed = visitor.email or ""
+    account = (visitor.user.email or "") if visitor.user_id else ""
+    if not account:
+        return typed, ""
+    other = typed if typed and typed.casefold() != account.casefold() else ""
+    return account, other
+
+
 def conversation_summary(conversation, preview="", agent=None, tags=None):
     """A conversation as the agents' inbox sees it. ``agent``: the assigned
     agent's ``agent_ref``; the visitor and their user must be loaded.
     ``tags``: its tags, when the caller has them (else no ``tags`` key: the
     client keeps what it knows)."""
     visitor = conversation.visitor
+    email, other_email = visitor_emails(visitor)
     summary = {
         "id": conversation.pk,
         "status": conversation.status,
@@ -332,7 +353,8 @@ def conversation_summary(conversation, preview="", agent=None, tags=None):
             "name": str(visitor.display_name),
             "given_name": visitor.name
             or (visitor.user.first_name if visitor.user_id else ""),
-            "email": visitor.email,
+            "email": email,
+            "other_email": other_email,
             "phone": visitor.phone,
             "current_page": visitor.current_page,
             "locale": visitor.locale,

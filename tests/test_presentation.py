@@ -95,7 +95,7 @@ def test_a_list_asks_the_adapter_once_per_agent(agent, make_agent, adapter_calls
         "Alice",
         None,
     ]
-    assert [line.split(" ", 2)[2] for line in lines] == [
+    assert [line.split(" ", 3)[3] for line in lines] == [
         "Alice: m1",
         "Bob: m2",
         "Alice: m3",

@@ -97,19 +97,3 @@ class Cart:
     def total(self):
         """The cart's total price (one query)."""
         return self.total_of(self.items())
-
-    def as_dict(self):
-        """A JSON-serialisable summary: lines with prices as strings, and total."""
-        lines = self.items()
-        return {
-            "items": [
-                {
-                    "name": line.product.name,
-                    "quantity": line.quantity,
-                    "unit_price": str(line.product.price),
-                    "line_total": str(line.line_total),
-                }
-                for line in lines
-            ],
-            "total": str(self.total_of(lines)),
-        }

@@ -1,7 +1,6 @@
 """How the Corner Shop plugs into livechat: what agents see about a shopper."""
 
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from livechat.adapter import DefaultLivechatAdapter
 
@@ -9,25 +8,28 @@ from .cart import Cart
 from .models import Order
 
 RECENT_ORDERS = 5
+# Prices in the shop are dollars (shop_tags.money shows them with "$").
+CURRENCY = "USD"
 
 
 class ShopLivechatAdapter(DefaultLivechatAdapter):
     """Shows agents the shopper's account, recent orders and cart."""
 
     def get_visitor_context(self, visitor, session=None):
-        """Facts for the agent beside the conversation, as a JSON-ready dict.
+        """Facts for the agent beside the conversation, in livechat's shape.
 
-        ``customer`` holds the account's name and email, ``orders`` its
-        ``RECENT_ORDERS`` latest orders, ``cart`` the cart in the shopper's
-        session when livechat knows it (else ``None``). A guest's orders are
+        ``customer`` holds the account's name and email with a link to it in
+        the admin, ``orders`` its ``RECENT_ORDERS`` latest orders linked to
+        the admin, ``cart`` the cart in the shopper's session with product
+        links when livechat knows it (else ``None``). A guest's orders are
         never looked up by the email they typed: anyone can type an email.
         At most three queries whatever the history: user, orders, cart.
         """
         user = visitor.user if visitor.user_id else None
         return {
             "customer": self._customer(visitor, user),
-            "orders": self._recent_orders(user) if user is not None else [],
             "cart": self._cart(session),
+            "orders": self._recent_orders(user) if user is not None else [],
         }
 
     def _customer(self, visitor, user):
@@ -37,21 +39,21 @@ class ShopLivechatAdapter(DefaultLivechatAdapter):
             "name": user.get_full_name() or user.get_username(),
             "email": user.email,
             "registered": True,
+            "url": _admin_url(user),
         }
 
     def _recent_orders(self, user):
-        orders = (
-            Order.objects.filter(user=user)
-            .annotate(item_count=Coalesce(Sum("items__quantity"), 0))
-            .order_by("-created_at", "-pk")[:RECENT_ORDERS]
-        )
+        orders = Order.objects.filter(user=user).order_by("-created_at", "-pk")[
+            :RECENT_ORDERS
+        ]
         return [
             {
-                "id": order.pk,
-                "created": order.created_at.isoformat(),
+                "number": str(order.pk),
+                "url": _admin_url(order),
                 "status": str(order.get_status_display()),
                 "total": str(order.total),
-                "item_count": order.item_count,
+                "currency": CURRENCY,
+                "placed_at": order.created_at.isoformat(),
             }
             for order in orders
         ]
@@ -59,7 +61,20 @@ class ShopLivechatAdapter(DefaultLivechatAdapter):
     def _cart(self, session):
         if session is None:
             return None
-        return Cart(session).as_dict()
+        lines = Cart(session).items()
+        return {
+            "currency": CURRENCY,
+            "lines": [
+                {
+                    "title": line.product.name,
+                    "url": line.product.get_absolute_url(),
+                    "quantity": line.quantity,
+                    "price": str(line.product.price),
+                }
+                for line in lines
+            ],
+            "total": str(Cart.total_of(lines)),
+        }
 
     def get_cart_value(self, request):
         """The session cart's total, for invitation rules with a minimum."""
@@ -67,3 +82,9 @@ class ShopLivechatAdapter(DefaultLivechatAdapter):
         if session is None:
             return None
         return Cart(session).total()
+
+
+def _admin_url(obj):
+    """The object's page in the shop's admin: where agents look an order up."""
+    opts = obj._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])

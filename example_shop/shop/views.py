@@ -1,4 +1,4 @@
-"""Pages of the shop: catalogue, product, cart, checkout and orders."""
+"""Pages of the shop: catalogue, product, cart, checkout, orders and help."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +24,11 @@ def product_list(request):
     """The catalogue: every product on sale."""
     products = Product.objects.filter(active=True)
     return render(request, "shop/product_list.html", {"products": products})
+
+
+def help_page(request):
+    """How to reach the shop: the chat, phone and email, and common answers."""
+    return render(request, "shop/help.html")
 
 
 def product_detail(request, slug):

@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..adapter import get_adapter
+from ..conf import app_settings
 from ..errors import ServiceError
 from ..models import AgentProfile, Conversation, Message
+from ..protocol import visitor_emails
 from .console import console_link_context
 from .links import admin_url, short_datetime
 from .paging import EstimatedCountPaginator
@@ -42,6 +44,36 @@ class _AgentFilter(admin.RelatedFieldListFilter):
         )
 
 
+class _SettingChoicesFilter(admin.SimpleListFilter):
+    """Choices from a LIVECHAT_* setting of ``(key, label)`` pairs: a query
+    of the small settings, never a DISTINCT over every conversation."""
+
+    setting = ""
+    field = ""
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, label in getattr(app_settings, self.setting)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.field: self.value()})
+        return queryset
+
+
+class _TopicFilter(_SettingChoicesFilter):
+    title = _("topic")
+    parameter_name = "topic"
+    setting = "TOPICS"
+    field = "topic"
+
+
+class _CloseTagFilter(_SettingChoicesFilter):
+    title = _("closing tag")
+    parameter_name = "close_tag"
+    setting = "CLOSE_TAGS"
+    field = "close_tag"
+
+
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
     list_display = (
@@ -49,6 +81,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "visitor",
         "status",
         "assigned_agent",
+        "department",
         "topic",
         "source",
         "rating",
@@ -63,9 +96,12 @@ class ConversationAdmin(admin.ModelAdmin):
         "source",
         "rating",
         ("assigned_agent", _AgentFilter),
+        "department",
+        _TopicFilter,
+        _CloseTagFilter,
         "created_at",
     )
-    list_select_related = ("visitor__user", "assigned_agent")
+    list_select_related = ("visitor__user", "assigned_agent", "department")
     search_fields = (
         "=id",
         "visitor__name",
@@ -95,12 +131,15 @@ class ConversationAdmin(admin.ModelAdmin):
         _close_before_deleting(queryset.filter(status__in=Conversation.OPEN_STATUSES))
         super().delete_queryset(request, queryset)
 
-    # Only the topic is editable: status and assignment change through services.
+    # Only the topic is editable: status, assignment and department change
+    # through services (claim, transfer).
     fields = (
         "visitor_link",
         "status",
         "assigned_agent",
+        "department",
         "topic",
+        "close_tag",
         "created_at",
         "last_message_at",
         "first_agent_reply_at",
@@ -109,12 +148,15 @@ class ConversationAdmin(admin.ModelAdmin):
         "rating",
         "rating_comment",
         "message_count",
+        "internal_notes",
         "transcript",
     )
     readonly_fields = (
         "visitor_link",
         "status",
         "assigned_agent",
+        "department",
+        "close_tag",
         "source",
         "rating",
         "rating_comment",
@@ -123,6 +165,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "first_agent_reply_at",
         "closed_at",
         "message_count",
+        "internal_notes",
         "transcript",
     )
 
@@ -137,12 +180,42 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.display(description=_("visitor"))
     def visitor_link(self, conversation):
         visitor = conversation.visitor
+        email, other_email = visitor_emails(visitor)
         return format_html(
-            '<a href="{}">{}</a>{}',
+            '<a href="{}">{}</a>{}{}',
             admin_url(visitor),
             visitor.display_name,
-            format_html(" &lt;{}&gt;", visitor.email) if visitor.email else "",
+            format_html(" &lt;{}&gt;", email) if email else "",
+            format_html(
+                " ({})", gettext("also gave %(email)s") % {"email": other_email}
+            )
+            if other_email
+            else "",
         )
+
+    @admin.display(description=_("internal notes"))
+    def internal_notes(self, conversation):
+        if conversation.pk is None:
+            return "-"
+        notes = conversation.notes.select_related("author").order_by("created_at")
+        items = format_html_join(
+            "\n",
+            '<li class="livechat-note"><span class="livechat-note__meta">'
+            '<time datetime="{}">{}</time> <strong>{}</strong></span>'
+            '<div class="livechat-note__body">{}</div></li>',
+            (
+                (
+                    note.created_at.isoformat(),
+                    short_datetime(note.created_at),
+                    note.author.get_username() if note.author else gettext("Agent"),
+                    note.body,
+                )
+                for note in notes
+            ),
+        )
+        if not items:
+            return gettext("No internal notes.")
+        return format_html('<ol class="livechat-notes">{}</ol>', items)
 
     @admin.display(description=_("transcript"))
     def transcript(self, conversation):

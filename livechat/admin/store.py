@@ -29,6 +29,16 @@ class WidgetProfileAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("title", "greeting", "color", "logo", "position")}),
         (_("Availability"), {"fields": ("timezone", "offline_note")}),
+        (
+            _("Other ways to reach the store"),
+            {
+                "fields": ("contact_phone", "contact_email", "contact_note"),
+                "description": _(
+                    "Shown in the widget when nobody can chat, and beside the "
+                    "form for leaving a message."
+                ),
+            },
+        ),
     )
 
     def has_add_permission(self, request):

@@ -28,6 +28,7 @@ from ..ip_addresses import stored_ip
 from ..models import Conversation, Visitor
 from ..realtime.groups import conversation_group
 from ..realtime.publishing import publish_conversation, send_latest
+from .availability import store_timezone
 from .lookups import open_conversation_of, open_conversations, visitor_language
 from .visit_history import visit_context
 
@@ -291,11 +292,12 @@ def email_transcript(conversation, email):
     messages = list(
         conversation.messages.select_related("author__livechat_profile").order_by("seq")
     )
+    tz = store_timezone()
     with visitor_language(conversation):
-        lines = presentation.transcript_lines(messages)
+        lines = presentation.transcript_lines(messages, tz)
         body = render_to_string(
             "livechat/email/transcript.txt",
-            {"conversation": conversation, "lines": lines},
+            {"conversation": conversation, "lines": lines, "timezone": str(tz)},
         )
         subject = _("Your chat transcript")
     EmailMessage(

@@ -26,7 +26,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ..branding import widget_face
+from ..branding import widget_contact, widget_face
 from ..conf import app_settings
 from ..invitations import invitation_for
 from ..middleware import WidgetVisit
@@ -208,6 +208,7 @@ def _config(request, face, visitor, max_length):
         "max_upload": app_settings.MAX_UPLOAD_BYTES,
         "invitation": invitation_for(request),
         "logo": face["logo"],
+        "contact": widget_contact(),
         "visitor": {"name": visitor.name, "email": visitor.email}
         if visitor is not None
         else None,
@@ -264,4 +265,31 @@ def livechat_widget(context):
         "lang": context.get("LANGUAGE_CODE") or translation.get_language() or "",
         "dir": "rtl" if translation.get_language_bidi() else "ltr",
         "config": _config(request, face, visitor, max_length),
+    }
+
+
+@register.inclusion_tag("livechat/chat_button.html", takes_context=True)
+def livechat_chat_button(context, label=None):
+    """``{% livechat_chat_button ["label"] %}``: an inline "Chat with us"
+    button with one line on how the chat works, for contact, help and product
+    pages. The widget opens its panel when it is pressed (``data-livechat-open``).
+
+    Renders nothing where ``{% livechat_widget %}`` renders nothing (no
+    request or no session). When nobody can chat it still renders: the panel
+    then offers the form for leaving a message, and the line says so.
+    """
+    request = context.get("request")
+    if request is None or not hasattr(request, "session"):
+        return {"enabled": False}
+    if availability()["available"]:
+        hint = _("Type a question and an agent answers here, usually within minutes.")
+    else:
+        hint = _(
+            "Nobody can chat right now: leave a message here and we will answer "
+            "by email."
+        )
+    return {
+        "enabled": True,
+        "label": label if label else _("Chat with us"),
+        "hint": hint,
     }

@@ -539,3 +539,24 @@ async def test_a_console_whose_user_lost_the_right_is_refused_at_the_heartbeat(
     await console.send(type="ping")
     assert (await console.expect("error"))["code"] == code
     assert await console.closed_with() == close_code
+
+
+@override_settings(LIVECHAT_ADAPTER="tests.adapters.StructuredContextAdapter")
+async def test_opened_carries_the_context_as_html_in_the_consoles_language(
+    visitor_client, agent_client, agent
+):
+    from ..conftest import Client
+
+    _shopper, conv_id = await _waiting_chat(visitor_client)
+    console = Client("/ws/livechat/agent/", user=agent)
+    console.comm.scope["headers"].append((b"accept-language", b"es-ES,es;q=0.9"))
+    await console.connect()
+    await console.send(type="hello", v=1)
+    await console.expect("welcome")
+    await console.send(type="open", conversation=conv_id)
+    opened = await console.expect("opened")
+    assert opened["context"]["cart"]["total"] == "9.00"  # the data, for API users
+    html = opened["context_html"]
+    assert "9,00 EUR" in html  # Spanish number format
+    assert "&lt;b&gt;Tea&lt;/b&gt;" in html and "javascript:" not in html
+    assert '<a href="/admin/shop/order/7/change/"' in html

@@ -1,14 +1,14 @@
 """Pre-chat profile, offline messages, ratings, transcripts and the queue."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from livechat import services
+from livechat import protocol, services
 from livechat.models import Conversation, Message, Visitor
 from livechat.services import offline, presence, queue, visitors
 from livechat.services.visitors import InvalidProfile
@@ -130,6 +130,27 @@ def test_transcript_email_has_every_line(visitor, agent):
     assert "Alice" in body
     with pytest.raises(InvalidProfile):
         visitors.email_transcript(message.conversation, "nope")
+
+
+@override_settings(LIVECHAT_TIMEZONE="Europe/Berlin")
+def test_transcript_times_are_in_the_stores_named_zone(visitor, agent):
+    message, _ = services.post_visitor_message(visitor, "Where is order 12?", "c1")
+    conversation = message.conversation
+    Message.objects.filter(pk=message.pk).update(
+        created_at=datetime(2026, 1, 15, 13, 5, tzinfo=UTC)
+    )
+    services.close_conversation(conversation)
+    ended = conversation.messages.get(sender_kind="system")
+    Message.objects.filter(pk=ended.pk).update(
+        created_at=datetime(2026, 7, 15, 13, 6, tzinfo=UTC)
+    )
+    visitors.email_transcript(conversation, "ann@example.com")
+    body = mail.outbox[0].body
+    assert "Europe/Berlin" in body
+    assert "2026-01-15 14:05 CET You: Where is order 12?" in body
+    # A system line has no sender, not even a dash.
+    assert "2026-07-15 15:06 CEST The chat has ended." in body
+    assert ": The chat has ended." not in body and "UTC" not in body
 
 
 def _waiting(n):
@@ -312,3 +333,29 @@ def test_no_email_while_the_shopper_is_connected(agent):
     services.post_agent_message(conversation, agent, "Hello!", "a1")
     assert offline.send_due_followups(_gone(10_000)) == 0
     assert _followups() == []
+
+
+def test_a_shopper_who_logs_in_mid_chat_shows_one_email(visitor, django_user_model):
+    visitors.update_profile(visitor, {"email": "ann.home@example.com"})
+    message, _ = services.post_visitor_message(visitor, "Hello", "c1")
+    user = django_user_model.objects.create_user(
+        "ann", "ann@work.example", first_name="Ann"
+    )
+    # She logs in: her chat follows her, her account's email is hers now.
+    visitors.get_or_create_visitor(visitor.key, user)
+    conversation = Conversation.objects.select_related("visitor__user").get(
+        pk=message.conversation_id
+    )
+    summary = protocol.conversation_summary(conversation)["visitor"]
+    assert summary["email"] == "ann@work.example"
+    assert summary["other_email"] == "ann.home@example.com"
+    # The same address typed differently is one email.
+    Visitor.objects.filter(pk=visitor.pk).update(email="ANN@work.example")
+    conversation.visitor.refresh_from_db()
+    summary = protocol.conversation_summary(conversation)["visitor"]
+    assert (summary["email"], summary["other_email"]) == ("ann@work.example", "")
+
+
+def test_a_guests_typed_email_is_their_email(visitor):
+    visitors.update_profile(visitor, {"email": "guest@example.com"})
+    assert protocol.visitor_emails(visitor) == ("guest@example.com", "")

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError
+from django.http import HttpRequest
+from django.utils import translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
@@ -15,6 +17,7 @@ from ... import presentation, protocol, services
 from ...access import Action, check_may_act, staff_role
 from ...adapter import get_adapter
 from ...conf import app_settings
+from ...context_cards import render_context_cards
 from ...models import AgentProfile, Conversation, Department
 from ...protocol import FrameError
 from ...services import assignment, canned, housekeeping, presence
@@ -30,6 +33,17 @@ _clock = time.monotonic  # when an agent was last seen active (tests move it)
 ROLE_RECHECK_SECONDS = 60.0
 # Where a console's next activity record falls (tests fix it).
 _spread = random.uniform  # noqa: S311 - spreading, not security
+
+
+def _handshake_language(scope):
+    """The language the console page was rendered in, as Django's
+    LocaleMiddleware chose it: the language cookie, then Accept-Language."""
+    request = HttpRequest()
+    request.COOKIES = dict(scope.get("cookies") or {})
+    for name, value in scope.get("headers") or ():
+        if name == b"accept-language":
+            request.META["HTTP_ACCEPT_LANGUAGE"] = value.decode("latin-1")
+    return translation.get_language_from_request(request)
 
 
 class AgentConsumer(WorkspaceFrames, InboxFrames, _LivechatConsumer):
@@ -85,6 +99,7 @@ class AgentConsumer(WorkspaceFrames, InboxFrames, _LivechatConsumer):
     role = None
     supervisor = False
     _role_checked_at = 0.0  # when the heartbeat last read the user again
+    language = None  # the console page's language, read from the handshake
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,6 +133,7 @@ class AgentConsumer(WorkspaceFrames, InboxFrames, _LivechatConsumer):
             return
         self.role = role
         self._role_checked_at = _clock()
+        self.language = _handshake_language(self.scope)
 
     @staff_frame
     async def on_hello(self, data):
@@ -517,12 +533,15 @@ class AgentConsumer(WorkspaceFrames, InboxFrames, _LivechatConsumer):
     def _opened(self, conversation):
         context, visit = services.visitor_context(conversation.visitor, conversation.pk)
         preview = services.last_preview(conversation)
+        with translation.override(self.language):
+            context_html = render_context_cards(context, visit)
         return {
             "type": "opened",
             "conversation": presentation.conversation_summary(
                 conversation, preview, tags=services.tags_of(conversation)
             ),
             "context": context,
+            "context_html": context_html,
             "visit": visit,
             "notes": [
                 assignment.note_frame(n)["note"]

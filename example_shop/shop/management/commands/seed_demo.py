@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from livechat.models import AgentProfile, InvitationRule
+from livechat.models import AgentProfile, InvitationRule, WidgetProfile
 
 from ...models import Order, OrderItem, Product
 
@@ -152,7 +152,18 @@ class Command(BaseCommand):
                 "seconds_on_page": int(os.environ.get("LIVECHAT_INVITATION_DELAY", 20)),
             },
         )
+        self._seed_contact()
         self._print_logins()
+
+    def _seed_contact(self):
+        """The shop's phone and email in the widget, unless an admin set them."""
+        profile = WidgetProfile.objects.first() or WidgetProfile()
+        if profile.contact_phone or profile.contact_email or profile.contact_note:
+            return
+        profile.contact_phone = "+34 910 000 000"
+        profile.contact_email = "help@corner-shop.example"
+        profile.contact_note = "Or call us Mon-Fri 9:00-17:00."
+        profile.save()
 
     def _seed_products(self):
         products = {}

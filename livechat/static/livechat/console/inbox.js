@@ -243,65 +243,27 @@ export function updateTitle(grouped) {
 }
 
 export function initInbox() {
-  [
-    ["waiting", S.waiting, S.no_waiting],
-    ["missed", S.missed, S.no_missed],
-    ["mine", S.mine_section, S.no_mine],
-    ["others", S.others, S.no_others],
-    ["closed", S.closed, S.no_closed],
-  ].forEach(function (spec) {
-    var key = spec[0];
-    var headingId = "livechat-inbox-" + key;
-    var count = el("span", { className: "livechat-inbox__count" });
-    var list = el("ul", { className: "livechat-inbox__list" });
-    var empty = el("p", { className: "livechat-inbox__empty", text: spec[2] });
+  // The sections are in the page (console.html); their parts are found here.
+  Array.prototype.forEach.call(els.inbox.querySelectorAll("section[data-section]"), function (section) {
+    var key = section.getAttribute("data-section");
+    var find = function (name) {
+      return section.querySelector("[data-part=" + name + "]");
+    };
+    var parts = { section: section, list: find("list"), count: find("count"), empty: find("empty"), toggle: find("toggle"), more: find("more") };
     // The next page of a long section: loads by itself once scrolled into
     // view, and is a button for keyboards and screen readers.
-    var more = el("button", {
-      type: "button",
-      className: "livechat-inbox__more",
-      hidden: true,
-      onclick: function () {
-        loadMore(key);
-      },
+    parts.more.addEventListener("click", function () {
+      loadMore(key);
     });
-    var heading = el("h2", { id: headingId, className: "livechat-inbox__heading" }, spec[1], " ", count);
-    var toggle = null;
-    if (key === "others") {
-      // Other agents' chats are live only while shown (the server sends
-      // their activity to watching consoles only): a disclosure.
-      list.id = "livechat-inbox-others-list";
-      toggle = el(
-        "button",
-        {
-          type: "button",
-          className: "livechat-inbox__toggle",
-          "aria-expanded": "false",
-          "aria-controls": list.id,
-          onclick: function () {
-            setOthersShown(!state.othersShown, true);
-          },
-        },
-        spec[1],
-        " ",
-        count
-      );
-      heading = el("h2", { id: headingId, className: "livechat-inbox__heading" }, toggle);
+    if (parts.toggle) {
+      parts.toggle.addEventListener("click", function () {
+        setOthersShown(!state.othersShown, true);
+      });
     }
-    var section = el(
-      "section",
-      { className: "livechat-inbox__section livechat-inbox__section--" + key, "aria-labelledby": headingId },
-      heading,
-      list,
-      empty,
-      more
-    );
-    els.inbox.appendChild(section);
-    sections[key] = { section: section, list: list, count: count, empty: empty, toggle: toggle, more: more };
+    sections[key] = parts;
   });
 
   Object.keys(sections).forEach(function (key) {
-    sections[key].more.setAttribute("data-section", key);
     if (moreObserver) {
       moreObserver.observe(sections[key].more);
     }

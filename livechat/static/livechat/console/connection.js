@@ -240,17 +240,12 @@ export function markActive() {
   unlockAudio();
 }
 
+// Runs once at boot: the heartbeat, and what counts as the agent using the console.
 export function initConnection() {
   startTicker(heartbeat, PING_MS);
-
   document.addEventListener("keydown", markActive, true);
-
   document.addEventListener("pointerdown", markActive, true);
-
   window.addEventListener("focus", markActive);
-
   root.addEventListener("focusin", markActive);
-
   window.addEventListener("online", reconnectNow);
-
 }

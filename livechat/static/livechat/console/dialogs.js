@@ -242,6 +242,7 @@ export function onDialogClosed() {
   }
 }
 
+// Runs once at boot: the dialogs' forms and cancel buttons.
 export function initDialogs() {
   if (dialogsSupported()) {
     els.transferForm.addEventListener("submit", submitTransfer);
@@ -255,5 +256,4 @@ export function initDialogs() {
       });
     });
   }
-
 }

@@ -123,7 +123,6 @@ export function statusText(status) {
   return S["status_" + status] || status;
 }
 
-
 export function timeOf(value) {
   var date = parseDate(value);
   return date ? date.getTime() : 0;

@@ -242,6 +242,7 @@ export function updateTitle(grouped) {
   }
 }
 
+// Runs once at boot: the sections' parts, paging as they scroll, the waiting clocks, read marks on return.
 export function initInbox() {
   // The sections are in the page (console.html); their parts are found here.
   Array.prototype.forEach.call(els.inbox.querySelectorAll("section[data-section]"), function (section) {
@@ -269,7 +270,6 @@ export function initInbox() {
     }
   });
 
-
   // The waiting times tick without rebuilding anything else.
   setInterval(function () {
     state.inboxEntries.forEach(function (entry) {
@@ -292,5 +292,4 @@ export function initInbox() {
       maybeMarkRead(view);
     }
   });
-
 }

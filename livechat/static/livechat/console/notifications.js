@@ -235,7 +235,7 @@ export function noticeMessage(summary, old, hasNews) {
   alertAgent({ id: summary.id, title: fmt(S.new_message, { name: name }), body: summary.preview || "" });
 }
 
-
+// Runs once at boot: the alert switches.
 export function initNotifications() {
   if (els.prefSound) {
     els.prefSound.addEventListener("change", function () {

@@ -75,6 +75,7 @@ export function onPresence(frame) {
   renderPresence();
 }
 
+// Runs once at boot: the status radios.
 export function initPresence() {
   presenceRadios.forEach(function (radio) {
     radio.addEventListener("change", function () {
@@ -83,5 +84,4 @@ export function initPresence() {
       }
     });
   });
-
 }

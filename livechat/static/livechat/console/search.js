@@ -103,7 +103,7 @@ export function renderSearch() {
   }
 }
 
-
+// Runs once at boot: the search box.
 export function initSearch() {
   if (els.search) {
     els.search.addEventListener("submit", function (event) {

@@ -224,7 +224,6 @@ export function renderPendingAll(view) {
   renderUploads(view);
 }
 
-
 export function setVisitorTyping(view, active, draft) {
   clearTimeout(view.visitorTypingTimer);
   if (view.dom) {

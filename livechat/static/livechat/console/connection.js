@@ -1,15 +1,12 @@
 // The agent socket: connect, parts, heartbeat, stale detection, backoff and reconnect.
+// The rest of the console uses send(), connect() and reconnectNow(); what arrives goes to
+// frames.handleFrame(), and frames.onSocketLost() forgets what was in flight.
 import { sessionEnded, showBanner } from "./banner.js";
 import { BACKOFF_MAX_MS, BACKOFF_MIN_MS, PING_MS, PONG_TIMEOUT_MS, PROTOCOL_VERSION, STALE_MS, WELCOME_TIMEOUT_MS } from "./constants.js";
-import { updatePanel } from "./details.js";
-import { transferFailed } from "./dialogs.js";
 import { config, root } from "./dom.js";
-import { handleFrame } from "./frames.js";
-import { renderPreferences, unlockAudio } from "./notifications.js";
-import { renderPresence } from "./presence.js";
+import { handleFrame, onSocketLost } from "./frames.js";
 import { state } from "./store.js";
 import { S } from "./strings.js";
-import { renderPendingAll, setVisitorTyping } from "./transcript.js";
 
 export function send(frame) {
   var ws = state.ws;
@@ -118,36 +115,7 @@ export function socketLost(code) {
   state.ready = false;
   state.parts = null;
   clearTimeout(state.welcomeTimer);
-  Object.keys(state.sectionInfo).forEach(function (key) {
-    state.sectionInfo[key].loading = false;
-  });
-  state.pendingOpens = [];
-  state.claimPending = null;
-  state.presencePending = null;
-  clearTimeout(state.presenceTimer);
-  renderPresence();
-  state.outbox.forEach(function (item) {
-    item.sending = false;
-  });
-  state.noteOutbox.forEach(function (item) {
-    item.sending = false;
-  });
-  if (state.transfer) {
-    transferFailed(S.transfer_lost);
-  }
-  renderPreferences();
-  state.views.forEach(function (view) {
-    view.joined = false;
-    view.fetchingSince = 0;
-    view.readSent = 0;
-    view.typingActive = false;
-    clearTimeout(view.typingIdleTimer);
-    clearTimeout(view.gapTimer);
-    view.gapTimer = null;
-    setVisitorTyping(view, false);
-    renderPendingAll(view);
-    updatePanel(view);
-  });
+  onSocketLost();
   if (code === 4401) {
     sessionEnded();
     return;
@@ -235,9 +203,9 @@ export function startTicker(callback, ms) {
   }
 }
 
+// The agent used the console: the next heartbeat says so.
 export function markActive() {
   state.activeSincePing = true;
-  unlockAudio();
 }
 
 // Runs once at boot: the heartbeat, and what counts as the agent using the console.

@@ -6,7 +6,7 @@ import { send } from "./connection.js";
 import { CLAIM_ERRORS, PRESENCES, RETRY_RETRIABLE_MS } from "./constants.js";
 import { askClaimAnyway, checkGap, maybeMarkRead, onAck, onMessage, onMessages, onOpened, onRead, onTyping, sendOpen } from "./conversation.js";
 import { updatePanel } from "./details.js";
-import { TRANSFER_ERRORS, onTransferDone, renderCloseTags, transferRefused } from "./dialogs.js";
+import { TRANSFER_ERRORS, onTransferDone, renderCloseTags, transferFailed, transferRefused } from "./dialogs.js";
 import { config, els } from "./dom.js";
 import { fmt } from "./format.js";
 import { renderInbox, sections } from "./inbox.js";
@@ -20,7 +20,7 @@ import { startSearch } from "./search.js";
 import { findNote, findOutbox, isUnanswered, mergeSummary, state } from "./store.js";
 import { S } from "./strings.js";
 import { openConversation } from "./tabs.js";
-import { renderPendingAll } from "./transcript.js";
+import { renderPendingAll, setVisitorTyping } from "./transcript.js";
 
 export function handleFrame(frame) {
   switch (frame.type) {
@@ -324,3 +324,38 @@ export function onError(frame) {
   showAlert(fmt(S.error, { message: message }));
 }
 
+
+// The socket closed: nothing in flight will be answered; what is unsent is sent
+// again after the next welcome.
+export function onSocketLost() {
+  Object.keys(state.sectionInfo).forEach(function (key) {
+    state.sectionInfo[key].loading = false;
+  });
+  state.pendingOpens = [];
+  state.claimPending = null;
+  state.presencePending = null;
+  clearTimeout(state.presenceTimer);
+  renderPresence();
+  state.outbox.forEach(function (item) {
+    item.sending = false;
+  });
+  state.noteOutbox.forEach(function (item) {
+    item.sending = false;
+  });
+  if (state.transfer) {
+    transferFailed(S.transfer_lost);
+  }
+  renderPreferences();
+  state.views.forEach(function (view) {
+    view.joined = false;
+    view.fetchingSince = 0;
+    view.readSent = 0;
+    view.typingActive = false;
+    clearTimeout(view.typingIdleTimer);
+    clearTimeout(view.gapTimer);
+    view.gapTimer = null;
+    setVisitorTyping(view, false);
+    renderPendingAll(view);
+    updatePanel(view);
+  });
+}

@@ -1,7 +1,7 @@
 // Alerts: preferences, sound, desktop notifications, announcements of new chats and messages.
 import { send } from "./connection.js";
 import { OPEN_STATUSES, SOUND_GAP_MS, UNANSWERED } from "./constants.js";
-import { els } from "./dom.js";
+import { els, root } from "./dom.js";
 import { fmt, lang } from "./format.js";
 import { concernsMe, isMine, isUnanswered, state, unreadOf, visitorName } from "./store.js";
 import { S } from "./strings.js";
@@ -237,6 +237,11 @@ export function noticeMessage(summary, old, hasNews) {
 
 // Runs once at boot: the alert switches.
 export function initNotifications() {
+  // Any key, click or focus may unlock the audio (see unlockAudio).
+  document.addEventListener("keydown", unlockAudio, true);
+  document.addEventListener("pointerdown", unlockAudio, true);
+  window.addEventListener("focus", unlockAudio);
+  root.addEventListener("focusin", unlockAudio);
   if (els.prefSound) {
     els.prefSound.addEventListener("change", function () {
       savePreferences();

@@ -27,6 +27,7 @@ demo: $(STAMP)
 test: $(STAMP) chromium
 	bash scripts/ensure-services
 	$(BIN)/python manage.py makemigrations --check --dry-run livechat
+	node --test tests/js/
 	$(BIN)/pytest
 
 ## make test-quick: the developer's loop, about a minute; CI runs `make test`
@@ -35,6 +36,7 @@ test: $(STAMP) chromium
 QUICK := not slow and not e2e and not browser
 test-quick: $(STAMP)
 	bash scripts/ensure-services
+	node --test tests/js/
 	$(BIN)/pytest -m "$(QUICK)"
 
 chromium:

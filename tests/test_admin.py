@@ -1,5 +1,6 @@
 """The admin: record pages, the close action and the live console page."""
 
+import html
 import re
 
 import pytest
@@ -15,7 +16,7 @@ from livechat.models import AgentProfile, Conversation, Message, Visitor, Widget
 pytestmark = pytest.mark.django_db
 
 CONSOLE_URL = "/admin/livechat/liveconsole/"
-# The %(name)s placeholders console.js fills in the console's strings.
+# The %(name)s placeholders console/*.js fill in the console's strings.
 PLACEHOLDERS = {
     "time",
     "count",
@@ -34,6 +35,20 @@ PLACEHOLDERS = {
     "from",
     "note",
 }
+
+
+def _console_strings(content):
+    """The strings console/strings.js reads from the page's template, by key."""
+    template = re.search(
+        r'<template id="livechat-console-strings">(.*?)</template>', content, re.S
+    )
+    assert template, "no strings template in the page"
+    return {
+        key: html.unescape(text)
+        for key, text in re.findall(
+            r'<span data-string="([\w]+)">(.*?)</span>', template.group(1), re.S
+        )
+    }
 
 
 @pytest.fixture
@@ -282,11 +297,13 @@ def test_console_page_for_an_agent(client, agent):
     # Where a console whose session ended offers to log in, and come back.
     login = reverse("admin:login") + "?next=%2Fadmin%2Flivechat%2Fliveconsole%2F"
     assert f'data-login-url="{login}"' in content
-    assert 'id="livechat-console-strings"' in content
-    assert "livechat/console.js" in content
-    assert "livechat/console.css" in content
+    assert '<template id="livechat-console-strings">' in content
+    assert '<script type="module" src="/static/livechat/console/main.js">' in content
+    for part in ("layout", "inbox", "panel", "transcript", "composer", "dialogs"):
+        assert f"livechat/console/{part}.css" in content
     assert response.context["title"] == "Live console"
-    strings = response.context["console_strings"]
+    assert "console_strings" not in response.context
+    strings = _console_strings(content)
     assert strings["reply"] == "Reply"
     # Admin chrome: the agent sees the normal admin header and breadcrumbs.
     assert 'class="breadcrumbs"' in content
@@ -440,21 +457,31 @@ def test_console_presence_starts_from_the_stored_choice(client, agent):
 
 def test_console_strings_for_presence_files_offline_and_rating(client, agent):
     client.force_login(agent)
-    strings = client.get(CONSOLE_URL).context["console_strings"]
-    assert strings["attach"] == "Attach a file"
+    content = client.get(CONSOLE_URL).content.decode()
+    strings = _console_strings(content)
+    assert 'data-part="attach">Attach a file</button>' in content
     assert strings["offline_message"] == "Offline message"
-    assert strings["offline_hint"] == (
-        "They may have left — replies are also emailed to them."
-    )
+    # The panel's markup is a <template> in the page, translated there.
+    assert '<template id="livechat-console-panel">' in content
+    assert "They may have left — replies are also emailed to them." in content
     assert strings["rating_good"] == "Good"
     assert strings["rating_bad"] == "Bad"
     assert strings["phone"] == "Phone"
     assert strings["presence_is_away"] == "You are away."
     assert strings["upload_failed"] == "Not sent: %(error)s"
-    # Every string is rendered into the page for console.js.
-    content = client.get(CONSOLE_URL).content.decode()
-    assert '"attach": "Attach a file"' in content
-    assert '"offline_message": "Offline message"' in content
+    assert '<span data-string="upload_failed">Not sent: %(error)s</span>' in content
+
+
+@override_settings(LANGUAGE_CODE="es")
+def test_console_strings_are_translated_with_their_placeholders(client, agent):
+    client.force_login(agent)
+    content = client.get(CONSOLE_URL, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    strings = _console_strings(content)
+    assert strings["connecting"] != "Connecting…"
+    # The placeholders survive translation for console/format.js to fill.
+    assert "%(time)s" in strings["waited"]
+    assert "%(from)s" in strings["transferred_to_you"]
+    assert "%(name)s" in strings["transferred_to_you"]
 
 
 def test_console_passes_the_store_name_for_canned_replies(client, agent):
@@ -499,27 +526,25 @@ def test_console_workspace_controls(client, agent):
 
 def test_console_strings_for_the_agent_workspace(client, agent):
     client.force_login(agent)
-    response = client.get(CONSOLE_URL)
-    strings = response.context["console_strings"]
-    assert strings["missed"] == "Missed"
-    assert strings["mine_section"] == "Mine"
-    assert strings["others"] == "Other active chats"
+    content = client.get(CONSOLE_URL).content.decode()
+    strings = _console_strings(content)
+    assert 'class="livechat-inbox__heading">Missed <span' in content
+    assert 'class="livechat-inbox__heading">Mine <span' in content
+    assert 'data-part="toggle">Other active chats <span' in content
     assert strings["waiting_long"] == "waiting long"
-    assert strings["routing_auto"] == "New chats are assigned automatically."
-    assert strings["transfer"] == "Transfer"
+    assert "New chats are assigned automatically." in content
+    assert 'aria-haspopup="dialog" hidden>Transfer</button>' in content
     assert strings["transfer_load"] == "%(open)s/%(max)s chats"
     assert strings["transferred_to_you"] == (
         "%(from)s transferred a chat with %(name)s to you."
     )
     assert strings["note_label"] == "Internal note — only agents see this"
     assert strings["read_only"] == "Read-only: %(name)s is handling this chat."
-    assert strings["canned_label"] == "Saved replies"
+    assert 'aria-label="Saved replies"' in content
     assert strings["pages_seen"] == "Pages seen"
-    assert strings["enable_notifications"] == "Enable notifications"
-    assert strings["agents"] == "Agents"
-    # Every placeholder a string uses is one console.js fills in.
+    assert "hidden>Enable notifications</button>" in content
+    assert 'id="livechat-agents-title">Agents</h2>' in content
+    # Every placeholder a string uses is one console/*.js fills in.
     for key, value in strings.items():
         for name in re.findall(r"%\((\w+)\)s", value):
             assert name in PLACEHOLDERS, (key, name)
-    content = response.content.decode()
-    assert '"note_label": "Internal note \\u2014 only agents see this"' in content

@@ -1,0 +1,66 @@
+// Boot: reads the page's settings into the state, wires every part, restores tabs, connects.
+import { showBanner } from "./banner.js";
+import { connect, initConnection } from "./connection.js";
+import { getView } from "./conversation.js";
+import { initDialogs } from "./dialogs.js";
+import { config, els, root } from "./dom.js";
+import { initInbox, renderInbox } from "./inbox.js";
+import { initNotifications, renderPreferences } from "./notifications.js";
+import { buildPanel } from "./panel.js";
+import { initPresence, renderPresence } from "./presence.js";
+import { initSearch } from "./search.js";
+import { load } from "./storage.js";
+import { state } from "./store.js";
+import { S } from "./strings.js";
+import { selectTab } from "./tabs.js";
+
+function start() {
+  state.me = { id: config.agentId, name: config.agentName };
+  state.drafts = load("drafts", {});
+  state.baseTitle = document.title;
+  state.presence = (els.presence && els.presence.getAttribute("data-presence")) || "online";
+  state.recentClosed = config.recentClosed;
+
+  initConnection();
+  initPresence();
+  initDialogs();
+  initNotifications();
+  initInbox();
+  initSearch();
+  (function restore() {
+    // Replies not yet acknowledged when the page was left are sent again after welcome.
+    state.outbox = (load("outbox", []) || []).filter(function (item) {
+      return item && typeof item.conversation === "number" && typeof item.client_id === "string";
+    });
+    state.noteOutbox = (load("notes", []) || []).filter(function (item) {
+      return item && typeof item.conversation === "number" && typeof item.client_id === "string";
+    });
+    var saved = load("tabs", {}) || {};
+    var ids = (Array.isArray(saved.tabs) ? saved.tabs : []).filter(function (id) {
+      return typeof id === "number";
+    });
+    state.outbox.concat(state.noteOutbox).forEach(function (item) {
+      if (ids.indexOf(item.conversation) === -1) {
+        ids.push(item.conversation);
+      }
+    });
+    ids.forEach(function (id) {
+      state.tabs.push(id);
+      buildPanel(getView(id));
+    });
+    if (ids.length) {
+      selectTab(ids.indexOf(saved.active) !== -1 ? saved.active : ids[0]);
+    }
+    els.empty.hidden = state.tabs.length > 0;
+  })();
+
+  renderInbox();
+  renderPresence();
+  renderPreferences();
+  showBanner(S.connecting, "warning");
+  connect();
+}
+
+if (root && document.getElementById("livechat-console-strings")) {
+  start();
+}

@@ -240,6 +240,8 @@ async def test_payloads_stay_text_in_the_widget_and_the_console(
     for text in shopper_says:
         await send(widget, text)
     widget_log = widget.get_by_role("log")
+    # A sent message shows at once; the conversation is known once it is acked.
+    await shopper.wait_for_function("window.livechat.state().conv !== null")
     conversation = await shopper.evaluate("window.livechat.state().conv")
     assert isinstance(conversation, int)
 

@@ -302,7 +302,7 @@ def test_root_element_and_assets():
     assert 'id="livechat"' in html
     # The script loads the stylesheet: no render-blocking <link> in the page.
     assert "<link" not in html
-    assert _attr(html, "data-css") == "/static/livechat/widget.css"
+    assert _attr(html, "data-css") == "/static/livechat/widget.min.css"
     assert re.search(r'<div id="livechat"[^>]* hidden[ >]', html)
     # A module script is deferred by nature.
     assert (
@@ -400,9 +400,6 @@ def test_strings_are_rendered_in_a_template():
 
     for key, text in {
         "open": "Open chat",
-        "close": "Close chat",
-        "input": "Type your message",
-        "send": "Send",
         "connecting": "Connecting…",
         "reconnecting": "Reconnecting…",
         "sending": "Sending…",
@@ -414,9 +411,33 @@ def test_strings_are_rendered_in_a_template():
         "title": "Chat with us",
     }.items():
         assert strings[key] == text
+    assert strings["typing_name"] == "%(name)s is typing…"
+    assert strings["unread"] == "Unread messages: %(count)s"
     assert strings["offline"].startswith("Offline")
     assert strings["ended"].startswith("The chat has ended.")
     assert all(isinstance(value, str) and value for value in strings.values())
+
+
+def test_the_fixed_markup_is_rendered_translated():
+    """The launcher, panel and composer come from <template id="livechat-ui">."""
+    with translation.override("es"):
+        html = _render(_request())
+    ui = re.search(r'<template id="livechat-ui">(.*?)</template>', html, re.S)
+    assert ui, html
+    assert 'class="lc-launcher"' in ui.group(1)
+    title = _strings(html)["title"]
+    assert f'role="dialog" aria-label="{title}"' in ui.group(1)
+    assert 'aria-label="Cerrar chat"' in ui.group(1)
+    assert 'maxlength="4000"' in ui.group(1)
+    assert 'type="file"' in ui.group(1)
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_no_upload_url_no_attach_button(monkeypatch):
+    monkeypatch.setattr(livechat_tags, "_warned", set())
+    html = _render(_request())
+    assert 'type="file"' not in html
+    assert "lc-attach" not in html
 
 
 def test_strings_used_by_the_script_exist():
@@ -734,7 +755,7 @@ def test_widget_assets_stay_small():
     stylesheet) stays within 15 KB gzipped."""
     sizes = [
         len(gzip.compress((STATIC / name).read_bytes(), 9))
-        for name in ("widget.min.js", "widget.css")
+        for name in ("widget.min.js", "widget.min.css")
     ]
     assert sum(sizes) <= 15 * 1024, sizes
 

@@ -23,8 +23,20 @@ test("days with the same hours are grouped, in the shopper's zone", () => {
 test("the line says when the store answers, and when it opens again while closed", () => {
   const f = formats("en-GB", "UTC");
   assert.equal(hoursText({ hours: null }, T, f), "");
-  assert.equal(hoursText({ hours: { week }, open_now: true }, T, f), "We answer Mon–Fri 8:00–16:00; Sat 9:00–13:00.");
+  assert.equal(hoursText({ hours: { week }, open_now: true }, T, f), "We answer Mon–Fri 8:00–16:00; Sat 9:00–13:00 (UTC).");
   assert.match(hoursText({ hours: { week }, open_now: false, next_open: week[1].start }, T, f), /We open again Tue 8:00\.$/);
+});
+
+test("hours are named by their zone, and end at 24:00 rather than 0:00", () => {
+  // 8:00-16:00 UTC, read in Shanghai (UTC+8): 16:00 to midnight.
+  const shanghai = formats("en-GB", "Asia/Shanghai");
+  assert.equal(
+    hoursText({ hours: { week }, open_now: true }, T, shanghai),
+    "We answer Mon–Fri 16:00–24:00; Sat 17:00–21:00 (GMT+8).",
+  );
+  // A 12-hour clock says midnight its own way.
+  assert.match(schedule(week.slice(0, 1), formats("en-US", "Asia/Shanghai")), /^Mon 4:00\sPM–12:00\sAM$/);
+  assert.match(hoursText({ hours: { week } }, T, formats("en-US", "America/New_York")), /\(EST\)\.$/);
 });
 
 test("the next opening or closing instant", () => {

@@ -41,49 +41,55 @@ export const backoff = (attempt, random = Math.random) => {
 };
 
 export class Client {
+  #options;
+  #timers;
+  #parts = new PartJoiner();
+  #retryTimer = null;
+  #welcomeTimer = null;
+  #pingTimer = null;
+  #resendTimer = null;
+  #awaitingPong = false;
+
   constructor(options) {
-    this.options = { fatal: [4400, 4401, 4403], welcomeTimeout: 15000, pingEvery: 25000, random: Math.random, ...options };
-    this.timers = options.timers || globalThis;
+    this.#options = { fatal: [4400, 4401, 4403], welcomeTimeout: 15000, pingEvery: 25000, random: Math.random, ...options };
+    this.#timers = options.timers || globalThis;
     this.outbox = options.outbox || null;
     this.socket = null;
     this.state = "idle";
     this.attempt = 0;
     this.wanted = false;
-    this.parts = new PartJoiner();
-    this.retryTimer = this.welcomeTimer = this.pingTimer = this.resendTimer = null;
-    this.awaitingPong = false;
   }
 
   get ready() {
     return this.state === "ready";
   }
 
-  setState(state, extra) {
+  #setState(state, extra) {
     this.state = state;
-    if (this.options.onState) this.options.onState({ state, attempt: this.attempt, ...extra });
+    if (this.#options.onState) this.#options.onState({ state, attempt: this.attempt, ...extra });
   }
 
   start() {
     this.wanted = true;
     if (this.socket || this.state === "stopped") return;
-    this.timers.clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    this.setState("connecting");
+    this.#timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#setState("connecting");
     let socket;
     try {
-      socket = new this.options.WebSocket(this.options.url);
+      socket = new this.#options.WebSocket(this.#options.url);
     } catch (error) {
-      this.retry();
+      this.#retry();
       return;
     }
     this.socket = socket;
     socket.onopen = () => {
       if (this.socket !== socket) return;
-      socket.send(JSON.stringify(this.options.hello()));
-      this.setState("welcoming");
+      socket.send(JSON.stringify(this.#options.hello()));
+      this.#setState("welcoming");
       // No welcome in time: try again, as after a lost connection.
-      this.timers.clearTimeout(this.welcomeTimer);
-      this.welcomeTimer = this.timers.setTimeout(() => this.socket === socket && !this.ready && this.drop(), this.options.welcomeTimeout);
+      this.#timers.clearTimeout(this.#welcomeTimer);
+      this.#welcomeTimer = this.#timers.setTimeout(() => this.socket === socket && !this.ready && this.drop(), this.#options.welcomeTimeout);
     };
     socket.onmessage = (event) => {
       if (this.socket !== socket) return;
@@ -93,33 +99,33 @@ export class Client {
       } catch (error) {
         return;
       }
-      this.awaitingPong = false;
-      if (frame && typeof frame === "object" && (frame = this.parts.join(frame))) this.receive(frame);
+      this.#awaitingPong = false;
+      if (frame && typeof frame === "object" && (frame = this.#parts.join(frame))) this.#receive(frame);
     };
     socket.onclose = (event) => {
       if (this.socket !== socket) return;
-      this.down();
-      if (this.options.fatal.includes(event.code)) this.setState("stopped", { code: event.code });
-      else this.retry();
+      this.#down();
+      if (this.#options.fatal.includes(event.code)) this.#setState("stopped", { code: event.code });
+      else this.#retry();
     };
   }
 
-  receive(frame) {
+  #receive(frame) {
     if (frame.type === "welcome") {
       this.attempt = 0;
-      this.timers.clearTimeout(this.welcomeTimer);
-      this.setState("ready");
-      this.timers.clearInterval(this.pingTimer);
-      this.pingTimer = this.timers.setInterval(() => this.ping(), this.options.pingEvery);
+      this.#timers.clearTimeout(this.#welcomeTimer);
+      this.#setState("ready");
+      this.#timers.clearInterval(this.#pingTimer);
+      this.#pingTimer = this.#timers.setInterval(() => this.#ping(), this.#options.pingEvery);
     }
-    this.options.onFrame(frame);
+    this.#options.onFrame(frame);
     if (frame.type === "welcome" && this.ready) this.resend();
   }
 
   // A socket that stopped answering may take minutes to report its close.
-  ping() {
-    if (this.awaitingPong) return this.drop();
-    this.awaitingPong = true;
+  #ping() {
+    if (this.#awaitingPong) return this.drop();
+    this.#awaitingPong = true;
     this.send({ type: "ping" });
   }
 
@@ -137,31 +143,31 @@ export class Client {
   }
 
   resend() {
-    this.timers.clearTimeout(this.resendTimer);
-    this.resendTimer = null;
+    this.#timers.clearTimeout(this.#resendTimer);
+    this.#resendTimer = null;
     if (this.outbox) for (const item of this.outbox.items()) this.send({ type: "message", ...item });
-    if (this.options.onResend) this.options.onResend();
+    if (this.#options.onResend) this.#options.onResend();
   }
 
   resendSoon() {
-    if (!this.resendTimer) this.resendTimer = this.timers.setTimeout(() => this.resend(), 3000 + this.options.random() * 4000);
+    if (!this.#resendTimer) this.#resendTimer = this.#timers.setTimeout(() => this.resend(), 3000 + this.#options.random() * 4000);
   }
 
-  down() {
+  #down() {
     this.socket = null;
-    this.parts.reset();
-    this.awaitingPong = false;
-    this.timers.clearInterval(this.pingTimer);
-    this.timers.clearTimeout(this.welcomeTimer);
+    this.#parts.reset();
+    this.#awaitingPong = false;
+    this.#timers.clearInterval(this.#pingTimer);
+    this.#timers.clearTimeout(this.#welcomeTimer);
     this.state = "idle";
   }
 
-  retry() {
-    if (this.state === "stopped" || this.retryTimer) return;
-    const delay = backoff(this.attempt++, this.options.random);
-    this.setState("waiting", { delay });
-    this.retryTimer = this.timers.setTimeout(() => {
-      this.retryTimer = null;
+  #retry() {
+    if (this.state === "stopped" || this.#retryTimer) return;
+    const delay = backoff(this.attempt++, this.#options.random);
+    this.#setState("waiting", { delay });
+    this.#retryTimer = this.#timers.setTimeout(() => {
+      this.#retryTimer = null;
       this.start();
     }, delay);
   }
@@ -169,29 +175,29 @@ export class Client {
   drop() {
     const socket = this.socket;
     if (!socket) return;
-    this.down();
+    this.#down();
     try {
       socket.close();
     } catch (error) {
       // Already closing: nothing to do.
     }
-    this.retry();
+    this.#retry();
   }
 
   reconnectNow() {
     if (this.state === "stopped") return;
     this.attempt = 0;
-    this.timers.clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.#timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
     this.start();
   }
 
   stop() {
     const socket = this.socket;
-    this.down();
-    this.timers.clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    this.setState("stopped");
+    this.#down();
+    this.#timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#setState("stopped");
     if (socket) socket.close();
   }
 }

@@ -71,6 +71,8 @@ export const pickLanguage = (pageLanguage, browserLanguages = []) => {
 export const formats = (lang, timeZone) => {
   const dates = (options) => new Intl.DateTimeFormat(lang, { timeZone, ...options });
   const time = dates({ hour: "numeric", minute: "2-digit" });
+  // An opening that ends at midnight ends at 24:00, not 0:00, on a 24-hour clock.
+  const endTime = time.resolvedOptions().hourCycle === "h23" ? dates({ hour: "numeric", minute: "2-digit", hourCycle: "h24" }) : time;
   const day = dates({ weekday: "short" });
   const stamp = dates({ dateStyle: "medium", timeStyle: "short" });
   const zone = dates({ timeZoneName: "short" });
@@ -81,8 +83,10 @@ export const formats = (lang, timeZone) => {
   return {
     lang,
     time: (date) => time.format(new Date(date)),
+    end: (date) => endTime.format(new Date(date)),
     day: (date) => day.format(new Date(date)),
-    stamp: (date) => stamp.format(new Date(date)),
+    // A message's time: "14:05" today, "2 Dec 2026, 14:05" before.
+    timeOf: (date) => (new Date(date).toDateString() === new Date().toDateString() ? time : stamp).format(new Date(date)),
     when: (date) => day.format(new Date(date)) + " " + time.format(new Date(date)),
     weekday: (date) => ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(part(date, "weekday")),
     dateKey: (date) => part(date, "year") + "-" + part(date, "month") + "-" + part(date, "day"),

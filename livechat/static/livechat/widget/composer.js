@@ -1,18 +1,14 @@
 /* The message box: sending (through the outbox), the draft kept per tab, typing signals, Enter to send. */
 
-import { h } from "./dom.js";
 import { newClientId } from "../shared/outbox.js";
 
 const TYPING_EVERY = 3000;
 const TYPING_IDLE = 4000;
 
 export const setupComposer = (w) => {
-  const { T, store, data } = w, S = store.state, F = store.form;
-  const input = h("textarea", { id: "lc-input", class: "lc-input", dir: "auto", rows: 1, placeholder: T.input, maxlength: data.maxLength });
+  const { store } = w, S = store.state, F = store.form;
+  const view = w.ui(".lc-form"), input = view.querySelector("textarea");
   input.value = store.draft;
-  const view = h("form", { class: "lc-form" },
-    ...w.uploads.controls,
-    h("label", { class: "lc-sr", for: "lc-input" }, T.input), input, h("button", { class: "lc-send" }, T.send));
   let typingSent = 0, idleTimer;
 
   const autosize = () => {
@@ -55,6 +51,13 @@ export const setupComposer = (w) => {
       event.preventDefault();
       submit();
     }
+  };
+  // A picture pasted into the box is sent as the paper clip sends it.
+  input.onpaste = (event) => {
+    const files = [...((event.clipboardData && event.clipboardData.files) || [])];
+    if (!files.length || !w.config.upload_url) return;
+    event.preventDefault();
+    files.forEach(w.uploads.upload);
   };
   input.oninput = () => {
     const now = Date.now();

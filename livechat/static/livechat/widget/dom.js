@@ -1,4 +1,4 @@
-/* Building the widget's DOM: elements from data (text and attributes, never HTML), icons from the page's template. */
+/* Building the widget's DOM: elements from data, as text and attributes, never HTML. */
 
 let doc = globalThis.document;
 export const useDocument = (d) => (doc = d);
@@ -16,12 +16,6 @@ export const h = (tag, attributes, ...children) => {
   }
   e.append(...children.filter((c) => c != null && c !== false && c !== ""));
   return e;
-};
-
-// An icon of <template id="livechat-icons"> (static SVG markup in widget.html).
-export const icon = (name) => {
-  const template = doc.getElementById("livechat-icons"), svg = template && template.content.querySelector(`[data-icon="${name}"]`);
-  return h("span", { class: "lc-ic", "aria-hidden": "true" }, svg && svg.cloneNode(true));
 };
 
 // An <img> that hides itself when the file is gone.

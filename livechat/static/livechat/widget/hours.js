@@ -11,7 +11,7 @@ export const schedule = (week, f) => {
     const start = new Date(period.start), key = f.dateKey(start);
     const day = (days[f.weekday(start)] ||= { key, start, times: [] });
     // A weekday seen twice (today and in 7 days) counts once.
-    if (day.key === key) day.times.push(f.time(start) + "–" + f.time(period.end));
+    if (day.key === key) day.times.push(f.time(start) + "–" + f.end(period.end));
   }
   for (const n of [1, 2, 3, 4, 5, 6, 0]) {
     const day = days[n], times = day && day.times.join(", ");
@@ -21,12 +21,13 @@ export const schedule = (week, f) => {
   return groups.map((g) => f.day(g.first) + (g.last ? "–" + f.day(g.last) : "") + " " + g.times).join("; ");
 };
 
-// The line under the greeting: when the store answers, and when it opens again.
+// The line under the greeting: when the store answers, in the shopper's
+// zone and named so ("GMT+8", "CET"), and when it opens again.
 export const hoursText = (availability, T, f) => {
   const week = availability.hours && availability.hours.week;
   if (!week) return "";
   return [
-    week.length && fill(T.hours, { hours: schedule(week, f) }),
+    week.length && fill(T.hours, { hours: schedule(week, f) + " (" + f.zone(week[0].start) + ")" }),
     !availability.open_now && availability.next_open && fill(T.next_open, { when: f.when(availability.next_open) }),
   ].filter((x) => x).join(" ");
 };

@@ -5,7 +5,7 @@ import { button, closeButton, h } from "./dom.js";
 export const setupInvitation = (w) => {
   const { T, config, store } = w, S = store.state, local = store.local;
   // Empty, not hidden: a live region must exist before it speaks.
-  const bubble = h("div", { class: "lc-invite", role: "status" });
+  const bubble = w.ui(".lc-invite");
   const invitation = config.invitation;
 
   const offer = () => {

@@ -4,8 +4,22 @@ import { h, say, show } from "./dom.js";
 import { newClientId } from "../shared/outbox.js";
 import { fill } from "../shared/format.js";
 
+// The store's other channels (config.contact: phone, email, note; any may be
+// missing): chat is one way to reach the store, never the only one shown.
+const contactCard = (T, contact) => {
+  const phone = (contact.phone || "").trim(), email = (contact.email || "").trim(), note = (contact.note || "").trim();
+  const dial = phone.replace(/[^\d+]/g, "");
+  const lines = [
+    dial && h("p", {}, T.phone + ": ", h("a", { href: "tel:" + dial }, phone)),
+    /^[^\s@:/?#]+@[^\s@:/?#]+$/.test(email) && h("p", {}, T.email + ": ", h("a", { href: "mailto:" + email }, email)),
+    note && h("p", { dir: "auto" }, note),
+  ].filter(Boolean);
+  return lines.length ? h("div", { class: "lc-contact", role: "group", "aria-label": T.other_ways }, h("h3", {}, T.other_ways), ...lines) : null;
+};
+
 export const setupOffline = (w) => {
   const { T, store } = w, F = store.form, S = store.state;
+  w.contactCard = () => contactCard(T, w.config.contact || {});
 
   const offForm = w.form([...w.profile({ name: "optional", email: "required" }), w.field("body", true)], T.send_message, (f) => {
     const item = { ...w.values(f, ["name", "email"]), client_id: newClientId(), body: F.body, topic: F.topic };
@@ -15,7 +29,7 @@ export const setupOffline = (w) => {
   });
   const thanks = h("p", { class: "lc-thanks", tabindex: -1 });
   const note = h("p", { class: "lc-note" });
-  const view = h("div", {}, h("h3", {}, T.leave_title), note, offForm, thanks);
+  const view = h("div", {}, h("h3", {}, T.leave_title), note, offForm, thanks, w.contactCard());
 
   w.offline = {
     view,

@@ -150,8 +150,9 @@ export const setupSession = (w) => {
     },
     message(f) {
       const m = f.message;
-      if (m && typeof m.seq === "number" && w.follows(m.conversation)) w.timeline.take(m);
+      const fresh = m && typeof m.seq === "number" && w.follows(m.conversation) && w.timeline.take(m);
       drain();
+      if (fresh && m.sender === "agent") w.notify.reply();
     },
     ack(f) {
       const id = f.client_id, item = w.messages.pending.get(id) || store.outbox.find(id), node = w.messages.node(id);
@@ -172,7 +173,8 @@ export const setupSession = (w) => {
       if (f.conversation) applyConversation(f.conversation);
     },
     typing(f) {
-      if (f.sender === "agent" && f.conversation === S.conv) w.typing.show(f.active);
+      // The frame names the agent; else the agent the conversation has.
+      if (f.sender === "agent" && f.conversation === S.conv) w.typing.show(f.active, f.name || (S.agent && S.agent.name));
     },
     read(f) {
       if (f.conversation !== S.conv) return;
@@ -232,7 +234,7 @@ export const setupSession = (w) => {
   };
 
   const handle = (frame) => {
-    const handler = Object.prototype.hasOwnProperty.call(handlers, frame.type) && handlers[frame.type];
+    const handler = Object.hasOwn(handlers, frame.type) && handlers[frame.type];
     if (handler) handler(frame);
   };
 

@@ -1,14 +1,27 @@
 /* Attachments: the attach button and file picker, uploads over HTTP (docs/protocol.md, "Attachments"). */
 
-import { button, h, icon } from "./dom.js";
+import { button, h } from "./dom.js";
 import { newClientId } from "../shared/outbox.js";
 import { fill } from "../shared/format.js";
 
-const ACCEPT = "image/png,image/jpeg,image/gif,image/webp,application/pdf";
-
 export const setupUploads = (w) => {
   const { T, config, token } = w;
-  const picker = h("input", { type: "file", hidden: true, multiple: true, accept: ACCEPT });
+  // Both in the template only when uploads are on (config.upload_url).
+  const attach = w.ui(".lc-attach"), picker = w.ui(".lc-form input[type=file]");
+
+  // A refused file keeps its bubble with the reason, to retry or remove.
+  const refused = (node, file, reason) => {
+    w.messages.fail(node, reason);
+    const again = () => {
+      node.remove();
+      upload(file);
+    };
+    const remove = () => {
+      node.remove();
+      w.composer.input.focus();
+    };
+    node.append(h("div", { class: "lc-row" }, button(T.retry, again), button(T.remove, remove)));
+  };
 
   // The answer is the ack of a message; its live frame may not reach this
   // tab, so the message is fetched after a moment if it has not come.
@@ -25,19 +38,18 @@ export const setupUploads = (w) => {
         (ack) => setTimeout(() => w.client.ready && w.messages.nodes.has("p:" + clientId) && w.follows(ack.conversation) && w.timeline.fill(), 1500),
         (answer) => {
           w.messages.nodes.delete("p:" + clientId);
-          w.messages.fail(node, (answer && answer.code && answer.message) || T.failed);
+          refused(node, file, (answer?.code && answer.message) || T.failed);
         });
     if (!w.client.socket) w.client.reconnectNow();
   };
 
-  picker.onchange = () => {
-    [...picker.files].forEach(upload);
-    picker.value = "";
-  };
+  if (attach) {
+    attach.onclick = () => picker.click();
+    picker.onchange = () => {
+      [...picker.files].forEach(upload);
+      picker.value = "";
+    };
+  }
 
-  w.uploads = {
-    upload,
-    // The attach button and its hidden file input, for the composer.
-    controls: config.upload_url ? [button(icon("attach"), () => picker.click(), "lc-attach", { "aria-label": T.attach }), picker] : [],
-  };
+  w.uploads = { upload };
 };

@@ -13,8 +13,7 @@ export const setupWaiting = (w) => {
     w.render();
     busyForm.elements.email.focus();
   });
-  const contact = h("div", { class: "lc-contact-slot" });
-  const busy = h("div", { class: "lc-busy" }, busyText, busyForm, busyEdit, contact);
+  const busy = h("div", { class: "lc-busy" }, busyText, busyForm, busyEdit, w.contactCard());
 
   // Re-evaluated on every message and on a timer at the moment the wait runs out.
   const check = () => {
@@ -29,7 +28,6 @@ export const setupWaiting = (w) => {
     view: h("div", { "aria-live": "polite" }, queue, busy),
     form: busyForm,
     check,
-    contact,
     render() {
       const q = S.status === "waiting" && w.queue && w.queue.conversation === S.conv && w.queue;
       const minutes = q && q.expected_wait != null && w.formats.minutes(Math.max(1, Math.round(q.expected_wait / 60)));

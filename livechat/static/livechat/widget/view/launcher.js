@@ -1,13 +1,15 @@
-/* The launcher button in the corner: availability dot and words, and the unread badge. */
+/* The launcher button in the corner: availability dot and words, and the unread count it announces. */
 
-import { h, icon, show } from "../dom.js";
+import { show } from "../dom.js";
+import { fill } from "../../shared/format.js";
 
 export const setupLauncher = (w) => {
   const { T } = w;
-  const dot = h("span", { class: "lc-dot" }), words = h("span");
-  const badge = h("span", { class: "lc-badge", "aria-hidden": "true", hidden: true });
-  const view = h("button", { type: "button", class: "lc-launcher", "aria-controls": "lc-panel", "aria-expanded": "false", onclick: () => w.open() },
-    icon("chat"), h("span", { class: "lc-sr" }, T.open + ", "), dot, words, badge);
+  // The number is for the eye; screen readers hear it in words, as part of
+  // the button's name: "Open chat, We're online, Unread messages: 2".
+  const view = w.ui(".lc-launcher"), dot = view.querySelector(".lc-dot"), words = view.querySelector(".lc-words");
+  const badge = view.querySelector(".lc-badge"), [count, spoken] = badge.children;
+  view.onclick = () => w.open();
 
   w.launcher = {
     view,
@@ -20,7 +22,9 @@ export const setupLauncher = (w) => {
     updateBadge() {
       const n = w.isOpen ? 0 : w.store.unread();
       badge.hidden = !n;
-      badge.textContent = n > 9 ? "9+" : n;
+      count.textContent = n > 9 ? "9+" : n;
+      spoken.textContent = n ? ", " + fill(T.unread, { count: n }) : "";
+      w.notify.update();
     },
   };
 };

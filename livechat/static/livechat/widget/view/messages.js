@@ -1,7 +1,7 @@
 /* The conversation log: message bubbles, pending and failed ones, "Sent"/"Read" under the last, the unread badge. */
 
 import { h, picture } from "../dom.js";
-import { safeUrl } from "../../shared/format.js";
+import { linkParts, safeUrl } from "../../shared/format.js";
 
 export const setupMessages = (w) => {
   const { T, store } = w, S = store.state;
@@ -16,20 +16,32 @@ export const setupMessages = (w) => {
     ? h("img", { src: safeUrl(file.thumbnail) ? file.thumbnail : file.url, alt: file.name, width: file.width, height: file.height })
     : file.name + " (" + w.formats.size(file.size) + ")");
 
+  // Text with its links made clickable: built as nodes, never as HTML, and
+  // only web and mail addresses (format.js) become links.
+  const text = (body) => linkParts(body).map((part) => part.href
+    ? h("a", { href: part.href, target: "_blank", rel: "noopener nofollow" }, part.text)
+    : part.text);
+
+  // Today's messages say the time; older ones the date too.
+  const time = (created) => h("time", { datetime: created }, w.formats.timeOf(created));
+
   const bubble = (m) => {
     const author = m.author || {}, file = m.attachment, hasFile = file && safeUrl(file.url);
     return h("div", { class: "lc-msg lc-" + m.sender },
       m.sender === "agent"
         ? h("div", { class: "lc-who" }, safeUrl(author.avatar) && picture("lc-av", author.avatar), h("span", {}, author.name || T.support))
         : m.sender === "visitor" && h("span", { class: "lc-sr" }, T.you + ": "),
-      h("div", { class: "lc-body", dir: "auto", title: m.created && w.formats.stamp(m.created) },
+      h("div", { class: "lc-body", dir: "auto" },
         hasFile && attachment(file),
-        (!hasFile || m.body !== file.name) && m.body),
-      h("div", { class: "lc-meta" }));
+        ...(!hasFile || m.body !== file.name ? text(m.body) : [])),
+      h("div", { class: "lc-foot" },
+        m.created && time(m.created),
+        h("span", { class: "lc-meta" })));
   };
 
   // A new role=alert node is announced even inside the quiet log.
-  const setMeta = (node, text, error) => node.lastChild.replaceChildren(error ? h("span", { role: "alert" }, text) : text || "");
+  const setMeta = (node, text, error) =>
+    node.querySelector(".lc-meta").replaceChildren(error ? h("span", { role: "alert" }, text) : text || "");
 
   const nearBottom = () => w.scroller.scrollHeight - w.scroller.scrollTop - w.scroller.clientHeight < 80;
   const scrollDown = () => {
@@ -64,8 +76,10 @@ export const setupMessages = (w) => {
     if (m.client_id && m.sender === "visitor") forget(m.client_id);
     if (node && m.attachment) node.replaceWith((node = bubble(m)));
     else if (node) {
+      // The same node, not a new one: the log must not announce it twice.
       node.classList.remove("lc-pending");
       setMeta(node, "");
+      if (m.created) node.querySelector(".lc-foot").prepend(time(m.created));
     } else node = bubble(m);
     nodes.set(m.conversation + ":" + m.seq, node);
     place(node);
@@ -98,7 +112,7 @@ export const setupMessages = (w) => {
   };
 
   w.messages = {
-    log, nodes, pending, display, showPending, addPending, updateMeta, setMeta, forget, fail, clear, scrollDown,
+    log, nodes, pending, display, nearBottom, showPending, addPending, updateMeta, setMeta, forget, fail, clear, scrollDown,
     node: (clientId) => nodes.get("p:" + clientId),
   };
 };

@@ -1,26 +1,26 @@
 /* The chat panel: header, the view of the moment (offline, pre-chat, chat), status line, opening and closing. */
 
-import { closeButton, h, picture, say, show, visible } from "../dom.js";
-import { safeUrl } from "../../shared/format.js";
+import { h, picture, say, show, visible } from "../dom.js";
+import { fill, safeUrl } from "../../shared/format.js";
 import { hoursText } from "../hours.js";
 
 export const setupPanel = (w) => {
   const { T, store, config, doc } = w, S = store.state;
-  const avatar = picture("lc-avatar"), agentName = h("span");
-  const sub = h("p", { class: "lc-sub", hidden: true }, avatar, agentName);
-  const closer = closeButton(() => w.close(), T.close);
-  const logo = safeUrl(config.logo) && picture("lc-logo", config.logo);
-  if (logo) logo.alt = T.title;
-  const info = h("p", { class: "lc-info" });
-  const greeting = h("p", { class: "lc-greeting", dir: "auto" });
+  const view = w.ui(".lc-panel"), header = view.querySelector(".lc-header");
+  const sub = view.querySelector(".lc-sub"), [avatar, agentName] = sub.children;
+  avatar.onerror = () => (avatar.hidden = true);
+  const closer = view.querySelector(".lc-close");
+  closer.onclick = () => w.close();
+  if (safeUrl(config.logo)) {
+    const logo = picture("lc-logo", config.logo);
+    logo.alt = T.title;
+    header.prepend(logo);
+  }
+  const scroller = view.querySelector(".lc-scroll"), [info, greeting] = scroller.children;
   const chat = h("div", {}, w.messages.log, w.waiting.view, w.rating.view);
-  const scroller = h("div", { class: "lc-scroll" }, info, greeting, w.offline.view, w.prechat.view, chat);
+  scroller.append(w.offline.view, w.prechat.view, chat);
   w.scroller = scroller;
-  const typing = h("p", { class: "lc-typing", hidden: true }, T.typing);
-  const status = h("p", { class: "lc-status", role: "status", hidden: true });
-  const view = h("div", { class: "lc-panel", id: "lc-panel", role: "dialog", "aria-label": T.title, hidden: true },
-    h("div", { class: "lc-header" }, logo, h("div", { class: "lc-heading" }, h("h2", { class: "lc-title" }, T.title), sub), closer),
-    scroller, typing, status, w.composer.view);
+  const typing = view.querySelector(".lc-typing"), status = view.querySelector(".lc-status");
   let shown, typingTimer;
 
   // Which view the panel shows: the chat once there is one (or a message on
@@ -38,7 +38,8 @@ export const setupPanel = (w) => {
     for (const x of [w.offline.view, w.prechat.view, chat]) show(x, x === v);
     view.querySelectorAll("form").forEach(w.fill);
     say(greeting, v !== w.offline.view && (S.inv || T.greeting));
-    say(info, hoursText(w.availability, T, w.formats));
+    // In a live chat the hours are beside the point.
+    say(info, !(S.status === "active" || store.answered()) && hoursText(w.availability, T, w.formats));
     w.launcher.render();
     w.offline.render();
     w.waiting.render();
@@ -66,7 +67,8 @@ export const setupPanel = (w) => {
   };
 
   w.typing = {
-    show(active) {
+    show(active, name) {
+      typing.textContent = name ? fill(T.typing_name, { name }) : T.typing;
       typing.hidden = !active;
       clearTimeout(typingTimer);
       // A lost "stopped typing" frame must not leave it on.
@@ -89,19 +91,23 @@ export const setupPanel = (w) => {
     w.messages.scrollDown();
     if (focus) w.focusFirst();
     w.markRead();
+    w.avoid();
   };
 
-  w.close = () => {
+  // `minimise`: closed for this page only (a checkout page), to open again
+  // on the next one.
+  w.close = (minimise) => {
     const hadFocus = view.contains(doc.activeElement);
     w.isOpen = false;
     view.hidden = true;
     w.launcher.view.hidden = false;
     w.launcher.view.setAttribute("aria-expanded", "false");
-    store.session.set("livechat:open", 0);
+    if (!minimise) store.session.set("livechat:open", 0);
     S.sentOff = null;
     store.persist();
     if (hadFocus) w.launcher.view.focus();
     w.launcher.updateBadge();
+    w.fit();
     w.avoid();
   };
 

@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-quick lint format chromium services wheel bench clean
+.PHONY: demo test test-quick lint format chromium services wheel bench clean widget
+# The build tools of package.json (esbuild), pinned by package-lock.json.
+NODE_DEPS := node_modules/.package-lock.json
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +26,7 @@ demo: $(STAMP)
 	$(BIN)/daphne -b $(HOST) -p $(PORT) example_shop.asgi:application
 
 ## make test: the whole suite, against real PostgreSQL, Redis, daphne and Chromium
-test: $(STAMP) chromium
+test: $(STAMP) chromium $(NODE_DEPS)
 	bash scripts/ensure-services
 	$(BIN)/python manage.py makemigrations --check --dry-run livechat
 	node --test tests/js/
@@ -34,7 +36,7 @@ test: $(STAMP) chromium
 # Leaves out the fuzzing and the tests that wait seconds on the server's timers
 # (marked slow), daphne (e2e) and Chromium (browser).
 QUICK := not slow and not e2e and not browser
-test-quick: $(STAMP)
+test-quick: $(STAMP) $(NODE_DEPS)
 	bash scripts/ensure-services
 	node --test tests/js/
 	$(BIN)/pytest -m "$(QUICK)"
@@ -44,6 +46,15 @@ chromium:
 	@# axe-core (npm registry) for the browser tests' accessibility checks.
 	@if [ ! -d tests/browser/node_modules/axe-core ]; then \
 	  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; fi
+
+$(NODE_DEPS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+## make widget: rebuild livechat/static/livechat/widget.min.js from the readable
+## ES modules of livechat/static/livechat/widget/ (commit the result: a
+## pip-installed app needs no Node; tests/test_widget_bundle.py checks it)
+widget: $(NODE_DEPS)
+	npm run --silent widget
 
 lint: $(STAMP)
 	$(BIN)/ruff check livechat example_shop tests bench
@@ -59,4 +70,4 @@ wheel: $(STAMP)
 	$(BIN)/python -m zipfile -l dist/*.whl
 
 clean:
-	rm -rf $(VENV) dist build *.egg-info .pytest_cache db.sqlite3
+	rm -rf $(VENV) dist build *.egg-info .pytest_cache db.sqlite3 node_modules

@@ -99,7 +99,24 @@ def _config(html):
 
 
 def _strings(html):
-    return _config(html)["strings"]
+    """The widget's words: the <template id="livechat-strings"> elements by data-key."""
+    match = re.search(r'<template id="livechat-strings">(.*?)</template>', html, re.S)
+    assert match, html
+    return {
+        key: unescape(text)
+        for key, text in re.findall(
+            r'<p data-key="(\w+)">(.*?)</p>', match.group(1), re.S
+        )
+    }
+
+
+def _widget_sources():
+    """The readable ES modules the widget is built from."""
+    return [
+        path.read_text()
+        for folder in ("widget", "shared")
+        for path in sorted((STATIC / folder).rglob("*.js"))
+    ]
 
 
 def test_anonymous_token_is_the_session_key():
@@ -285,9 +302,12 @@ def test_root_element_and_assets():
     assert 'id="livechat"' in html
     # The script loads the stylesheet: no render-blocking <link> in the page.
     assert "<link" not in html
-    assert _attr(html, "data-css") == "/static/livechat/widget.css"
+    assert _attr(html, "data-css") == "/static/livechat/widget.min.css"
     assert re.search(r'<div id="livechat"[^>]* hidden[ >]', html)
-    assert '<script src="/static/livechat/widget.js" defer></script>' in html
+    # A module script is deferred by nature.
+    assert (
+        '<script type="module" src="/static/livechat/widget.min.js"></script>' in html
+    )
     assert _attr(html, "data-ws-path") == "/ws/livechat/"
     assert _attr(html, "data-position") == "bottom-right"
     assert _attr(html, "data-max-length") == "4000"
@@ -295,6 +315,8 @@ def test_root_element_and_assets():
     # No inline style or script: the page may forbid them (docs/security-headers.md).
     assert " style=" not in html
     assert not re.search(r"<script(?![^>]*\ssrc=)(?![^>]*application/json)", html)
+    # Nothing of the config's JSON is the widget's words any more.
+    assert "strings" not in _config(html)
 
 
 def test_language_and_direction():
@@ -373,14 +395,11 @@ def test_title_and_greeting_are_escaped():
     assert strings["greeting"] == "</script><script>alert(1)</script>"
 
 
-def test_strings_json_script():
+def test_strings_are_rendered_in_a_template():
     strings = _strings(_render(_request()))
 
     for key, text in {
         "open": "Open chat",
-        "close": "Close chat",
-        "input": "Type your message",
-        "send": "Send",
         "connecting": "Connecting…",
         "reconnecting": "Reconnecting…",
         "sending": "Sending…",
@@ -392,15 +411,40 @@ def test_strings_json_script():
         "title": "Chat with us",
     }.items():
         assert strings[key] == text
+    assert strings["typing_name"] == "%(name)s is typing…"
+    assert strings["unread"] == "Unread messages: %(count)s"
     assert strings["offline"].startswith("Offline")
     assert strings["ended"].startswith("The chat has ended.")
     assert all(isinstance(value, str) and value for value in strings.values())
 
 
+def test_the_fixed_markup_is_rendered_translated():
+    """The launcher, panel and composer come from <template id="livechat-ui">."""
+    with translation.override("es"):
+        html = _render(_request())
+    ui = re.search(r'<template id="livechat-ui">(.*?)</template>', html, re.S)
+    assert ui, html
+    assert 'class="lc-launcher"' in ui.group(1)
+    title = _strings(html)["title"]
+    assert f'role="dialog" aria-label="{title}"' in ui.group(1)
+    assert 'aria-label="Cerrar chat"' in ui.group(1)
+    assert 'maxlength="4000"' in ui.group(1)
+    assert 'type="file"' in ui.group(1)
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_no_upload_url_no_attach_button(monkeypatch):
+    monkeypatch.setattr(livechat_tags, "_warned", set())
+    html = _render(_request())
+    assert 'type="file"' not in html
+    assert "lc-attach" not in html
+
+
 def test_strings_used_by_the_script_exist():
-    """Every T.name widget.js reads is rendered by the tag."""
+    """Every T.name the widget's modules read is rendered by the tag."""
     strings = _strings(_render(_request()))
-    used = set(re.findall(r"\bT\.(\w+)", (STATIC / "widget.js").read_text()))
+    used = set(re.findall(r"\bT\.(\w+)", "\n".join(_widget_sources())))
+    assert "open" in used
     # Field labels are looked up by the field's name, rating buttons by value.
     used |= {"name", "email", "phone", "body", "comment", "good", "bad"}
     assert used - set(strings) == set()
@@ -674,7 +718,8 @@ def test_editing_the_profile_shows_on_the_next_page():
 
 
 def test_the_widget_names_no_third_party():
-    html = _render(_request()) + (STATIC / "widget.js").read_text()
+    html = _render(_request()) + (STATIC / "widget.min.js").read_text()
+    html += "\n".join(_widget_sources())
     for vendor in ("powered by", "intercom", "zendesk", "tawk", "crisp"):
         assert vendor not in html.lower()
 
@@ -706,10 +751,11 @@ def test_no_session_renders_nothing(monkeypatch):
 
 
 def test_widget_assets_stay_small():
-    """The widget loads on every shop page: JS + CSS stay within 15 KB gzipped."""
+    """The widget loads on every shop page: what ships (the bundle and the
+    stylesheet) stays within 15 KB gzipped."""
     sizes = [
         len(gzip.compress((STATIC / name).read_bytes(), 9))
-        for name in ("widget.js", "widget.css")
+        for name in ("widget.min.js", "widget.min.css")
     ]
     assert sum(sizes) <= 15 * 1024, sizes
 
@@ -724,4 +770,4 @@ def test_the_widget_renders_while_the_cache_is_down(settings):
     }
     html = _render(_request())
     assert _attr(html, "data-token")
-    assert _config(html)["strings"]
+    assert _strings(html)["open"] == "Open chat"

@@ -11,11 +11,12 @@ The tag needs ``request`` in the context (the ``request`` context processor),
 sessions and ``livechat.middleware.LivechatVisitorMiddleware``. It only
 reads: the middleware keeps who the shopper is and the page they saw once
 the page has rendered, so a page view writes nothing while it renders. It
-renders a signed visitor token and one ``json_script``
-config: the first availability snapshot, the store's face, the forms'
-settings, the proactive invitation and every translated string;
-``livechat/widget.js`` builds the UI from them and loads ``widget.css``
-itself, so nothing blocks the page's rendering.
+renders a signed visitor token, one ``json_script`` config (the first
+availability snapshot, the store's face, the forms' settings, the proactive
+invitation) and, in ``<template>`` elements of ``livechat/widget.html``, the
+widget's translated words and icons. ``livechat/widget.min.js`` (built from
+the ES modules in ``static/livechat/widget/``) builds the UI from them and
+loads ``widget.css`` itself, so nothing blocks the page's rendering.
 """
 
 import logging
@@ -24,7 +25,6 @@ from django import template
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from ..branding import widget_contact, widget_face
 from ..conf import app_settings
@@ -111,91 +111,10 @@ def _text_on(color):
     return "#fff" if 1.05 / (_luminance(color) + 0.05) >= 4.5 else "#000"
 
 
-def _strings(title, greeting, max_length):
-    """Every user-facing text of widget.js, translated in the active language."""
-    return {
-        "title": title,
-        "greeting": greeting,
-        "open": _("Open chat"),
-        "close": _("Close chat"),
-        "input": _("Type your message"),
-        "send": _("Send"),
-        "connecting": _("Connecting…"),
-        "reconnecting": _("Reconnecting…"),
-        "offline": _(
-            "Offline — your messages will be sent when the connection returns"
-        ),
-        "sending": _("Sending…"),
-        "sent": _("Sent"),
-        "read": _("Read"),
-        "retrying": _("Not sent — retrying"),
-        "you": _("You"),
-        "support": _("Support"),
-        "typing": _("Support is typing…"),
-        "ended": _("The chat has ended."),
-        "too_large": _("Your message is longer than %(max)s characters.")
-        % {"max": max_length},
-        "empty": _("Your message is empty."),
-        "failed": _("This message could not be sent."),
-        "auth": _("Your chat session has expired. Please reload the page."),
-        "forbidden": _("Please reload the page to continue this chat."),
-        # Availability and hours; %(...)s placeholders are filled in by the JS.
-        "online": _("We're online"),
-        "leave": _("Leave a message"),
-        "hours": _("We answer %(hours)s."),
-        "next_open": _("We open again %(when)s."),
-        # Forms.
-        "leave_title": _("Leave us a message"),
-        "name": _("Name"),
-        "email": _("Email"),
-        "phone": _("Phone"),
-        "topic": _("Topic"),
-        "body": _("Message"),
-        "comment": _("Comment"),
-        "optional": _("(optional)"),
-        "required": _("This field is required."),
-        "bad_email": _("Enter a valid email address."),
-        "send_message": _("Send message"),
-        "thanks": _("Thank you! We'll reply by email."),
-        "start": _("Start chat"),
-        "save": _("Save"),
-        # Waiting.
-        "queue": _("You are number %(position)s in the queue."),
-        "queue_wait": _("You are number %(position)s in the queue — about %(wait)s."),
-        "next": _("You are next."),
-        "busy": _(
-            "Sorry for the wait — everyone is busy. Leave your email and we'll "
-            "answer there if you have to go."
-        ),
-        "busy_saved": _("Thanks — we'll answer at %(email)s if you have to go."),
-        "busy_known": _(
-            "Sorry for the wait — everyone is busy. If you have to go, we'll "
-            "answer at %(email)s."
-        ),
-        "other_email": _("Use another email"),
-        # The end of a chat.
-        "how": _("How did we do?"),
-        "good": _("Good"),
-        "bad": _("Bad"),
-        "choose": _("Choose Good or Bad."),
-        "send_rating": _("Send rating"),
-        "rated": _("Thanks for your feedback!"),
-        "transcript": _("Email me the transcript"),
-        "sent_to": _("Sent to %(email)s."),
-        "new_chat": _("Start a new chat"),
-        # Attachments and invitations.
-        "attach": _("Attach a file"),
-        "file_too_big": _("The file is larger than %(size)s."),
-        "uploading": _("Uploading…"),
-        "dismiss": _("Dismiss invitation"),
-    }
-
-
-def _config(request, face, visitor, max_length):
+def _config(request, face, visitor):
     """The widget's data, rendered with json_script (escaped for <script>)."""
     prechat, skip_prechat = _prechat_for(visitor, _prechat_fields())
     return {
-        "strings": _strings(face["title"], face["greeting"], max_length),
         "availability": availability(),
         "status_url": _url("livechat:status"),
         "upload_url": _url("livechat:attachment-upload"),
@@ -259,12 +178,14 @@ def livechat_widget(context):
         "accent": accent,
         "on_accent": _text_on(accent),
         "max_length": max_length,
+        "title": face["title"],
+        "greeting": face["greeting"],
         "has_open_conversation": Conversation.objects.filter(
             visitor__key=key, status__in=Conversation.OPEN_STATUSES
         ).exists(),
         "lang": context.get("LANGUAGE_CODE") or translation.get_language() or "",
         "dir": "rtl" if translation.get_language_bidi() else "ltr",
-        "config": _config(request, face, visitor, max_length),
+        "config": _config(request, face, visitor),
     }
 
 

@@ -240,7 +240,12 @@ async def test_payloads_stay_text_in_the_widget_and_the_console(
     for text in shopper_says:
         await send(widget, text)
     widget_log = widget.get_by_role("log")
-    conversation = await shopper.evaluate("window.livechat.state().conv")
+    # A sent message shows at once; the conversation is known once it is acked.
+    for _ in range(50):
+        conversation = await shopper.evaluate("window.livechat.state().conv")
+        if conversation is not None:
+            break
+        await shopper.wait_for_timeout(100)
     assert isinstance(conversation, int)
 
     # Over the socket, as a script would: a hostile email (the browser's own

@@ -127,7 +127,9 @@ async def test_closed_store_is_offline_even_with_an_agent_at_the_console(
             hours = f"Mon–Sun {_clock(local, 0)}–{_clock(local, 30)}"
             next_open = rf"\w{{3}} {_clock(local, 0)}"
             await expect(widget).to_contain_text(
-                re.compile(rf"We answer {hours}\. We open again {next_open}\.")
+                re.compile(
+                    rf"We answer {hours} \(GMT\+9\)\. We open again {next_open}\."
+                )
             )
     finally:
         await asyncio.to_thread(run_manage, widget_shop.env, "shell", "-c", _NO_HOURS)

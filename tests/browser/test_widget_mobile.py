@@ -97,3 +97,55 @@ async def test_launcher_never_covers_place_order_on_a_phone(
         assert await _tap_target(place_order) == "the button"
         await page.wait_for_timeout(1500)  # past the invitation's 1 s
         assert await _tap_target(place_order) == "the button"
+
+
+async def test_the_keyboard_keeps_the_newest_message_in_view_and_the_page_still(
+    widget_context, widget_shop
+):
+    marker = token()
+    async with Agent(widget_shop) as agent:
+        page = await (await widget_context(**PHONE)).new_page()
+        await page.goto("/")
+        widget = await open_panel(page, tap=True)
+        email = widget.get_by_role("textbox", name="Email", exact=True)
+        await email.fill(f"kb-{marker}@example.com")
+        await widget.get_by_role("button", name="Start chat").tap()
+        composer = widget.get_by_role("textbox", name="Type your message")
+        for n in range(8):
+            await composer.fill(f"Line {n} of a long question ({marker})")
+            await widget.get_by_role("button", name="Send", exact=True).tap()
+        log = widget.get_by_role("log")
+        await expect(log).to_contain_text(f"Line 7 of a long question ({marker})")
+        await agent.conversation_with(marker)
+
+        # The on-screen keyboard takes the lower half of the screen.
+        await composer.tap()
+        await page.set_viewport_size({"width": 360, "height": 330})
+        newest = log.get_by_text(f"Line 7 of a long question ({marker})")
+        await expect(widget).to_have_js_property("offsetHeight", 330)
+        box, scroller = (
+            await newest.bounding_box(),
+            await page.locator("#livechat .lc-scroll").bounding_box(),
+        )
+        assert box["y"] >= scroller["y"] - 1
+        assert box["y"] + box["height"] <= scroller["y"] + scroller["height"] + 1
+        await expect(composer).to_be_in_viewport()
+
+        # Behind the full-screen panel the page does not scroll...
+        await page.set_viewport_size({"width": 360, "height": 640})
+        await page.mouse.move(100, 20)  # over the panel's header
+        await page.mouse.wheel(0, 600)
+        await page.wait_for_timeout(300)
+        assert await page.evaluate("scrollY") == 0
+        assert (
+            await page.evaluate("getComputedStyle(document.documentElement).overflow")
+            == "hidden"
+        )
+        # ...and scrolls again once it is closed.
+        await widget.get_by_role("button", name="Close chat").tap()
+        for _ in range(20):
+            await page.mouse.wheel(0, 300)
+            await page.wait_for_timeout(100)
+            if await page.evaluate("scrollY") > 0:
+                break
+        assert await page.evaluate("scrollY") > 0

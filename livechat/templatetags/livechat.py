@@ -25,6 +25,7 @@ from django import template
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from ..branding import widget_contact, widget_face
 from ..conf import app_settings

@@ -132,6 +132,18 @@ class DefaultLivechatAdapter:
         """
         return {}
 
+    def order_customers(self, word):
+        """Who placed the order that ``word`` numbers, for the console's search.
+
+        Return ``(user_ids, emails)``: the search then also lists the
+        conversations of visitors linked to those customer accounts or who
+        gave one of those emails. Called once for each word of a search (at
+        most 10), only for words that could be an order number (letters,
+        digits, ``#``, ``-``, ``_``, ``/``); return ``([], [])`` when no
+        order has that number. An exception is logged and finds nothing.
+        """
+        return [], []
+
     def get_cart_value(self, request):
         """The shopper's cart total as a Decimal, or None if unknown.
 

@@ -30,3 +30,19 @@ class StructuredContextAdapter(DefaultLivechatAdapter):
             },
             "orders": [{"number": "7", "url": "/admin/shop/order/7/change/"}],
         }
+
+
+class OrderNumberAdapter(DefaultLivechatAdapter):
+    """Order "A-1042" was placed by user ``ORDERED_BY`` with email
+    ``ORDER_EMAIL``; "666" breaks the adapter."""
+
+    ORDERED_BY = None
+    ORDER_EMAIL = "guest@example.com"
+
+    def order_customers(self, word):
+        if word == "666":
+            raise RuntimeError("the shop's order table is down")
+        if word == "A-1042":
+            users = [self.ORDERED_BY] if self.ORDERED_BY else []
+            return users, [self.ORDER_EMAIL]
+        return [], []

@@ -21,6 +21,7 @@ PostgreSQL; customers with that username for visitors), so that the query
 itself holds only constants the planner can estimate.
 """
 
+import logging
 import re
 import uuid
 
@@ -29,12 +30,15 @@ from django.db import connections
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery, Value
 from django.utils.text import smart_split, unescape_string_literal
 
+from ..adapter import get_adapter
 from ..conf import app_settings
 from ..models import Conversation, Message, Visitor
 
 # Stemming configurations by language code, among those every PostgreSQL
 # Django supports ships. The index (migration 0010) holds this same mapping:
 # change one, change both, or the index is no longer used.
+logger = logging.getLogger(__name__)
+
 _CONFIGS = {
     "da": "danish",
     "de": "german",
@@ -63,6 +67,8 @@ _QUERY_CONFIGS = (*sorted(set(_CONFIGS.values())), "simple")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID = re.compile(r"^#?(\d{1,18})$")
 _KEY_PREFIX = re.compile(r"^[0-9a-f]{4,32}$")
+# What an order number may look like: "10023", "#10023", "ORD-2026-0042".
+_ORDER_NUMBER = re.compile(r"^#?[\w/-]{1,64}$")
 # What a search reads of its text (the rest is left out, finding more): each
 # word is a query of its own and a subquery of the search, whose planning
 # grows faster than their number (a thousand words took minutes), and a long
@@ -205,6 +211,9 @@ def _conversation_ids(word, database):
     number = _ID.match(word)
     if number:
         found.append(conversations.filter(pk=int(number[1])).values("pk"))
+    ordered = _order_customers(word, database)
+    if ordered is not None:
+        found.append(conversations.filter(visitor__in=ordered).values("pk"))
     topics = [key for key, _label in app_settings.TOPICS if key.lower() == word.lower()]
     if topics:
         found.append(conversations.filter(topic__in=topics).values("pk"))
@@ -288,3 +297,23 @@ def _users_named(word, database):
         .filter(found)
         .values_list("pk", flat=True)[:100]
     )
+
+
+def _order_customers(word, database):
+    """The visitors who placed the order ``word`` numbers, as the host's
+    adapter says (``order_customers``), or None when it knows no such order."""
+    if not _ORDER_NUMBER.match(word) or not any(c.isdigit() for c in word):
+        return None
+    try:
+        user_ids, emails = get_adapter().order_customers(word.lstrip("#"))
+    except Exception:
+        logger.exception("livechat: the adapter's order_customers(%r) failed", word)
+        return None
+    user_ids = [pk for pk in list(user_ids or ())[:100] if pk is not None]
+    emails = [e for e in list(emails or ())[:100] if isinstance(e, str) and e]
+    if not user_ids and not emails:
+        return None
+    found = Q(user__in=user_ids) if user_ids else Q(pk__in=[])
+    for email in emails:
+        found |= Q(email__iexact=email)
+    return Visitor.objects.using(database).filter(found).values("pk")

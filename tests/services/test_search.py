@@ -219,3 +219,36 @@ def test_the_recently_closed_index_holds_the_open_statuses():
         i for i in Conversation._meta.indexes if i.name == "livechat_conv_recent_closed"
     )
     assert index.condition == ~Q(status__in=list(Conversation.OPEN_STATUSES))
+
+
+@pytest.fixture
+def order_adapter(settings):
+    from tests.adapters import OrderNumberAdapter
+
+    settings.LIVECHAT_ADAPTER = "tests.adapters.OrderNumberAdapter"
+    yield OrderNumberAdapter
+    OrderNumberAdapter.ORDERED_BY = None
+
+
+def test_an_order_number_finds_the_chats_of_who_placed_it(chats, order_adapter):
+    """The adapter's ``order_customers`` names the account and the email of
+    an order: the chats of the visitor linked to that account and of the one
+    who gave that email (in any case) are found by its number, "#" or not."""
+    customer = User.objects.create_user("orla", email="orla@example.com")
+    order_adapter.ORDERED_BY = customer.pk
+    linked = _chat("en", "Hello", name="Orla")
+    Visitor.objects.filter(pk=linked.visitor_id).update(user=customer)
+    guest = _chat("en", "Where is my parcel?", email="GUEST@example.com")
+
+    assert _found("A-1042") == {linked, guest}
+    assert _found("#A-1042") == {linked, guest}
+    assert _found("A-1043") == set()
+    # Every word must match: the order and a word of the guest's message.
+    assert _found("A-1042 parcel") == {guest}
+
+
+def test_an_adapter_failing_on_an_order_number_finds_nothing_by_it(
+    chats, order_adapter, caplog
+):
+    assert _found("666") == set()
+    assert "order_customers" in caplog.text

@@ -414,7 +414,6 @@ def test_strings_are_rendered_in_a_template():
     assert strings["typing_name"] == "%(name)s is typing…"
     assert strings["unread"] == "Unread messages: %(count)s"
     assert strings["offline"].startswith("Offline")
-    assert strings["ended"].startswith("The chat has ended.")
     assert all(isinstance(value, str) and value for value in strings.values())
 
 
@@ -432,6 +431,47 @@ def test_the_fixed_markup_is_rendered_translated():
     assert 'type="file"' in ui.group(1)
 
 
+def _ui(html):
+    return re.search(r'<template id="livechat-ui">(.*?)</template>', html, re.S)[1]
+
+
+@override_settings(
+    LIVECHAT_PRECHAT_FIELDS={
+        "name": "required",
+        "email": "optional",
+        "phone": "hidden",
+        "topic": "required",
+    }
+)
+def test_the_forms_follow_the_prechat_settings():
+    ui = _ui(_render(_request()))
+    prechat = re.search(
+        r"<div class=\"lc-prechat\" hidden>(.*?)</form></div>", ui, re.S
+    )[1]
+    assert re.search(
+        r'<input id="lc-pre-name" name="name" type="text"[^>]* required', prechat
+    )
+    email = re.search(r'<input id="lc-pre-email"[^>]*>', prechat)[0]
+    assert "required" not in email
+    assert "(optional)" in prechat
+    assert 'name="phone"' not in prechat
+    assert prechat.count('type="radio" name="topic"') == 3
+    assert prechat.count(" required>") == 3
+    # The offline form always asks an email and a message; one id per field.
+    ids = re.findall(r' id="(lc-[a-z]+-[a-z]+)"', ui)
+    assert len(ids) == len(set(ids))
+    assert {"lc-off-email", "lc-off-body", "lc-busy-email", "lc-mail-email"} <= set(ids)
+
+
+@override_settings(LIVECHAT_PRECHAT_FIELDS={"email": "hidden", "topic": "hidden"})
+def test_nothing_to_ask_renders_an_empty_prechat_form():
+    ui = _ui(_render(_request()))
+    prechat = re.search(
+        r"<div class=\"lc-prechat\" hidden>(.*?)</form></div>", ui, re.S
+    )[1]
+    assert "data-n=" not in prechat
+
+
 @override_settings(ROOT_URLCONF=__name__)
 def test_no_upload_url_no_attach_button(monkeypatch):
     monkeypatch.setattr(livechat_tags, "_warned", set())
@@ -445,8 +485,8 @@ def test_strings_used_by_the_script_exist():
     strings = _strings(_render(_request()))
     used = set(re.findall(r"\bT\.(\w+)", "\n".join(_widget_sources())))
     assert "open" in used
-    # Field labels are looked up by the field's name, rating buttons by value.
-    used |= {"name", "email", "phone", "body", "comment", "good", "bad"}
+    # Error messages are looked up by the server's error code.
+    used |= {"too_large", "empty", "auth", "forbidden"}
     assert used - set(strings) == set()
 
 

@@ -56,8 +56,8 @@ async def _close(agent, conversation):
     )
 
 
-async def _chat(widget_context, agent, marker, **options):
-    context = await widget_context(**options)
+async def _chat(widget_context, agent, marker, context=None):
+    context = context or await widget_context()
     await context.add_init_script(FAKE_AUDIO)
     page = await context.new_page()
     await page.goto("/")
@@ -153,5 +153,39 @@ async def test_a_reply_while_closed_counts_in_the_title_badge_and_sound(
         # Read: nothing left to count once the panel closes.
         await widget.get_by_role("button", name="Close chat").click()
         await expect(button).to_have_accessible_name(re.compile(r"^Open chat, [^,]+$"))
+        await expect(page).to_have_title(title)
+        await _close(agent, conversation)
+
+
+# The tab's visibility, as the test sets it (headless tabs are always visible).
+VISIBILITY = """
+window.__visibility = "visible";
+Object.defineProperty(document, "visibilityState", {
+  configurable: true, get: () => window.__visibility,
+});
+window.__show = (state) => {
+  window.__visibility = state;
+  document.dispatchEvent(new Event("visibilitychange"));
+};
+"""
+
+
+async def test_a_reply_while_the_tab_is_hidden_counts_until_it_is_back(
+    widget_context, widget_shop
+):
+    marker = token()
+    async with Agent(widget_shop) as agent:
+        context = await widget_context()
+        await context.add_init_script(VISIBILITY)
+        page, widget, conversation = await _chat(
+            widget_context, agent, marker, context=context
+        )
+        title = await page.title()
+        # The panel stays open; the shopper switches to another tab.
+        await page.evaluate("window.__show('hidden')")
+        await agent.reply(conversation, f"Here is your answer ({marker})")
+        await expect(page).to_have_title(f"(1) {title}")
+        assert await page.evaluate("window.__beeps") == 1
+        await page.evaluate("window.__show('visible')")
         await expect(page).to_have_title(title)
         await _close(agent, conversation)

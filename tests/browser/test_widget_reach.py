@@ -13,6 +13,7 @@ from tests.e2e.live import run_manage
 
 from .shopper import (
     Agent,
+    launcher,
     open_panel,
     panel,
     send,
@@ -61,27 +62,43 @@ async def _assert_contact(widget):
     await expect(area.get_by_text(CONTACT["note"])).to_be_visible()
 
 
+# What {% livechat_chat_button %} renders (its template chat_button.html),
+# added to the page after it loaded: delegation serves later buttons too.
+INLINE_BUTTON = """() => {
+  const box = document.createElement("div");
+  box.className = "livechat-inline";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = "Chat with us";
+  button.dataset.livechatOpen = "";
+  const hint = document.createElement("p");
+  hint.textContent = "Type a question and an agent answers here.";
+  box.append(button, hint);
+  document.querySelector("main").append(box);
+}"""
+
+
 async def test_an_inline_button_of_the_page_opens_the_chat(widget_context, widget_shop):
     page = await (await widget_context()).new_page()
     await page.goto("/")
     await page.get_by_role("link", name=re.compile("Sencha green tea")).click()
+    await expect(launcher(page)).to_be_visible()
+    await page.evaluate(INLINE_BUTTON)
     main = page.get_by_role("main")
-    await expect(main.get_by_text("Ask it in the chat")).to_be_visible()
-    await main.get_by_role("button", name="Chat with us").click()
+    button = main.get_by_role("button", name="Chat with us")
+    # In the store's colours, like the launcher.
+    colours = await button.evaluate(
+        "b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color]"
+    )
+    assert colours == ["rgb(31, 95, 191)", "rgb(255, 255, 255)"]
+    await button.click()
     widget = panel(page)
     await expect(widget).to_be_visible()
     # As from the launcher: the focus is in the panel.
     await expect(widget.locator(":focus")).to_have_count(1)
     await widget.get_by_role("button", name="Close chat").click()
-    # A button the page adds later works too.
-    await page.evaluate(
-        """() => {
-          const b = document.createElement("button");
-          b.type = "button"; b.textContent = "Ask us"; b.dataset.livechatOpen = "";
-          document.querySelector("main").append(b);
-        }"""
-    )
-    await main.get_by_role("button", name="Ask us").click()
+    await expect(widget).to_be_hidden()
+    await button.click()
     await expect(widget).to_be_visible()
 
 

@@ -1,30 +1,11 @@
-/* The widget's forms (pre-chat, offline, rating, emails): fields, validation messages, values kept per tab. */
+/* The widget's forms (pre-chat, offline, rating, emails): validation messages by their fields, values kept per tab. */
 
-import { h, say } from "./dom.js";
+import { say } from "./dom.js";
 
-const TYPES = { name: "text", email: "email", phone: "tel" };
-const AUTOCOMPLETE = { name: "name", email: "email", phone: "tel" };
-
+// The forms themselves are markup of widget.html (<template id="livechat-ui">);
+// this wires them.
 export const setupForms = (w) => {
   const { T, store } = w, F = store.form;
-  let uid = 0;
-
-  const optional = (required) => !required && h("span", { class: "lc-opt" }, " " + T.optional);
-  const error = () => h("p", { class: "lc-err", id: "lc-e" + ++uid, hidden: true });
-
-  // A labelled input (or, without a type, a textarea) with its error line.
-  const field = (name, required, type) => {
-    const id = "lc-f" + ++uid;
-    const a = { id, name, required, autocomplete: AUTOCOMPLETE[name], dir: "auto" };
-    return h("div", { class: "lc-field", "data-n": name },
-      h("label", { for: id }, T[name], optional(required)),
-      type ? h("input", { ...a, type }) : h("textarea", { ...a, rows: 3, maxlength: w.data.maxLength }),
-      error());
-  };
-
-  // The name, email and phone fields asked in `modes` ({name: "optional"...}).
-  const profile = (modes) =>
-    Object.keys(TYPES).filter((n) => modes[n] && modes[n] !== "hidden").map((n) => field(n, modes[n] === "required", TYPES[n]));
 
   // Errors by field name next to their field; any other under the form.
   // Returns true when something is wrong (the first wrong field has focus).
@@ -48,10 +29,8 @@ export const setupForms = (w) => {
     return !!first || !general.hidden;
   };
 
-  const form = (children, label, submit) => {
-    const f = h("form", { class: "lc-fm", novalidate: true }, ...children,
-      h("p", { class: "lc-err lc-gerr", role: "alert", hidden: true }),
-      h("button", { class: "lc-btn lc-main" }, label));
+  // Validation in the shopper's language, then `submit(form)`.
+  const form = (f, submit) => {
     f.onsubmit = (event) => {
       event.preventDefault();
       const errors = {};
@@ -79,5 +58,5 @@ export const setupForms = (w) => {
 
   const values = (f, names) => Object.fromEntries(names.filter((n) => f.elements.namedItem(n)).map((n) => [n, F[n] || ""]));
 
-  Object.assign(w, { field, profile, form, fill, values, invalid, optional, error });
+  Object.assign(w, { form, fill, values, invalid });
 };

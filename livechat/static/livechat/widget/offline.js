@@ -21,15 +21,15 @@ export const setupOffline = (w) => {
   const { T, store } = w, F = store.form, S = store.state;
   w.contactCard = () => contactCard(T, w.config.contact || {});
 
-  const offForm = w.form([...w.profile({ name: "optional", email: "required" }), w.field("body", true)], T.send_message, (f) => {
+  const view = w.ui(".lc-offline"), [, note, offForm, thanks] = view.children;
+  w.form(offForm, (f) => {
     const item = { ...w.values(f, ["name", "email"]), client_id: newClientId(), body: F.body, topic: F.topic };
     // Kept until offline_ack: a reload or a dropped socket resends it (idempotent by client_id).
     store.offline = item;
     w.want(f, w.client.ready && { type: "offline_message", ...item });
   });
-  const thanks = h("p", { class: "lc-thanks", tabindex: -1 });
-  const note = h("p", { class: "lc-note" });
-  const view = h("div", {}, h("h3", {}, T.leave_title), note, offForm, thanks, w.contactCard());
+  const card = w.contactCard();
+  if (card) view.append(card);
 
   w.offline = {
     view,

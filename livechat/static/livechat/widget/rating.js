@@ -1,28 +1,29 @@
 /* The end of a chat: rate it Good or Bad, email the transcript, or start a new chat. */
 
-import { button, h, say, show } from "./dom.js";
+import { say, show } from "./dom.js";
 import { fill } from "../shared/format.js";
 
 export const setupRating = (w) => {
   const { T, store } = w, S = store.state, F = store.form;
-  const choices = ["good", "bad"].map((rating) => button(T[rating], () => {
-    F.rating = rating;
-    w.invalid(rateForm, {});
-    w.render();
-  }, "lc-btn", { "data-r": rating }));
-  const rateForm = w.form([h("div", { class: "lc-row", role: "group", "aria-label": T.how }, ...choices), w.field("comment")], T.send_rating, (f) =>
+  const view = w.ui(".lc-end"), [ended, title, rateForm, rated, mailForm, mailed, newChat] = view.children;
+  const choices = [...rateForm.querySelectorAll("[data-r]")];
+  for (const choice of choices) {
+    choice.onclick = () => {
+      F.rating = choice.dataset.r;
+      w.invalid(rateForm, {});
+      w.render();
+    };
+  }
+  w.form(rateForm, (f) =>
     F.rating
       ? w.want(f, { type: "rate", conversation: S.conv, rating: F.rating, comment: F.comment || "" })
       : w.invalid(f, { rating: T.choose }));
-  const mailForm = w.form([w.field("email", true, "email")], T.transcript, (f) =>
-    w.want(f, { type: "transcript", conversation: S.conv, email: F.email }));
-  const rated = h("p", { class: "lc-thanks" }, T.rated), mailed = h("p", { class: "lc-thanks" });
-  const title = h("h3", {}, T.how), ended = h("p", { class: "lc-note" }, T.ended);
-  const view = h("div", { class: "lc-end" }, ended, title, rateForm, rated, mailForm, mailed, button(T.new_chat, () => {
+  w.form(mailForm, (f) => w.want(f, { type: "transcript", conversation: S.conv, email: F.email }));
+  newChat.onclick = () => {
     w.resetChat();
     w.render();
     w.focusFirst();
-  }));
+  };
 
   w.rating = {
     view,

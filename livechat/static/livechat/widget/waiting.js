@@ -1,19 +1,20 @@
 /* Waiting for an agent: the place in the queue, and after LIVECHAT_NO_REPLY_TIMEOUT the offer to answer by email. */
 
-import { button, h, say, show } from "./dom.js";
+import { say, show } from "./dom.js";
 import { fill } from "../shared/format.js";
 
 export const setupWaiting = (w) => {
   const { T, store, config } = w, S = store.state, F = store.form;
-  const queue = h("p", { class: "lc-note" }), busyText = h("p");
-  const busyForm = w.form([w.field("email", true, "email")], T.save, (f) => w.want(f, { type: "profile", email: F.email }));
+  const queue = w.ui(".lc-queue"), busy = w.ui(".lc-busy"), [busyText, busyForm, busyEdit] = busy.children;
   let editing = false, waitedTooLong = false, timer;
-  const busyEdit = button(T.other_email, () => {
+  w.form(busyForm, (f) => w.want(f, { type: "profile", email: F.email }));
+  busyEdit.onclick = () => {
     editing = true;
     w.render();
     busyForm.elements.email.focus();
-  });
-  const busy = h("div", { class: "lc-busy" }, busyText, busyForm, busyEdit, w.contactCard());
+  };
+  const card = w.contactCard();
+  if (card) busy.append(card);
 
   // Re-evaluated on every message and on a timer at the moment the wait runs out.
   const check = () => {
@@ -25,7 +26,6 @@ export const setupWaiting = (w) => {
   };
 
   w.waiting = {
-    view: h("div", { "aria-live": "polite" }, queue, busy),
     form: busyForm,
     check,
     render() {

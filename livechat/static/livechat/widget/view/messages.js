@@ -5,7 +5,7 @@ import { linkParts, safeUrl } from "../../shared/format.js";
 
 export const setupMessages = (w) => {
   const { T, store } = w, S = store.state;
-  const log = h("div", { class: "lc-log", role: "log", "aria-live": "polite", "aria-relevant": "additions" });
+  const log = w.ui(".lc-log");
   // "p:<client id>" for a message not yet stored, "<conversation>:<seq>" after.
   const nodes = new Map();
   const pending = new Map();

@@ -1,6 +1,6 @@
 /* The chat panel: header, the view of the moment (offline, pre-chat, chat), status line, opening and closing. */
 
-import { h, picture, say, show, visible } from "../dom.js";
+import { picture, say, show, visible } from "../dom.js";
 import { fill, safeUrl } from "../../shared/format.js";
 import { hoursText } from "../hours.js";
 
@@ -17,8 +17,7 @@ export const setupPanel = (w) => {
     header.prepend(logo);
   }
   const scroller = view.querySelector(".lc-scroll"), [info, greeting] = scroller.children;
-  const chat = h("div", {}, w.messages.log, w.waiting.view, w.rating.view);
-  scroller.append(w.offline.view, w.prechat.view, chat);
+  const chat = w.ui(".lc-chat");
   w.scroller = scroller;
   const typing = view.querySelector(".lc-typing"), status = view.querySelector(".lc-status");
   let shown, typingTimer;

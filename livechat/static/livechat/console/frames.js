@@ -345,7 +345,7 @@ export function onSocketLost() {
   renderPreferences();
   state.views.forEach(function (view) {
     view.joined = false;
-    view.fetchingSince = 0;
+    view.timeline.reconnected();
     view.readSent = 0;
     view.typingActive = false;
     clearTimeout(view.typingIdleTimer);

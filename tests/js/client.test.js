@@ -107,8 +107,14 @@ test("no welcome within the timeout: drop and retry", () => {
   t.timers.tick(1);
   assert.equal(t.sockets[0].closed, true);
   assert.equal(t.client.state, "waiting");
+  assert.equal(t.states.at(-1).timeout, true);
   t.timers.tick(1000);
   assert.equal(t.sockets.length, 2);
+  // A plain loss says nothing of a timeout.
+  t.sockets[1].open();
+  t.sockets[1].lose();
+  assert.equal(t.states.at(-1).state, "waiting");
+  assert.equal(t.states.at(-1).timeout, undefined);
 });
 
 test("a ping unanswered by the next one drops the socket", () => {
@@ -121,6 +127,18 @@ test("a ping unanswered by the next one drops the socket", () => {
   assert.equal(socket.closed, false);
   t.timers.tick(25000);
   assert.equal(socket.closed, true);
+});
+
+test("the heartbeat frame can be the caller's (the console says whether its agent was active)", () => {
+  let active = true;
+  const t = setup({ pingEvery: 25000, ping: () => ({ type: "ping", active }) });
+  const socket = welcomed(t);
+  t.timers.tick(25000);
+  assert.deepEqual(socket.sent.at(-1), { type: "ping", active: true });
+  socket.receive({ type: "pong" });
+  active = false;
+  t.timers.tick(25000);
+  assert.deepEqual(socket.sent.at(-1), { type: "ping", active: false });
 });
 
 test("reconnectNow skips the backoff wait", () => {

@@ -99,3 +99,40 @@ test("behind() fetches what the summary says exists; reconnected() forgets what 
   t.timeline.fill();
   assert.equal(t.fetched.length, 2);
 });
+
+// The console follows many conversations over one socket: a Timeline each.
+test("timelines of several conversations over one socket keep apart", () => {
+  const fetched = [], shown = { 7: [], 8: [] };
+  const timelines = new Map(
+    [7, 8].map((id) => [
+      id,
+      new Timeline({
+        conversation: id,
+        show: (message) => shown[id].push(message.seq),
+        fetch: (frame) => (fetched.push(frame), true),
+      }),
+    ]),
+  );
+  // Both opened at once; their replays come back interleaved.
+  timelines.forEach((timeline) => timeline.expectReplay());
+  const deliver = (message) => {
+    const timeline = timelines.get(message.conversation);
+    timeline.take(message);
+    timeline.drain();
+  };
+  deliver(m(3, 8)); // live, before its replay: held
+  timelines.get(7).page({ conversation: 7, messages: [m(1), m(2)], more: false });
+  timelines.get(8).page({ conversation: 8, messages: [m(1, 8), m(2, 8)], more: false });
+  assert.deepEqual(shown, { 7: [1, 2], 8: [1, 2, 3] });
+  assert.deepEqual(fetched, [], "a replay under way is not fetched again");
+  // A gap in one fetches that one only.
+  deliver(m(4, 7));
+  deliver(m(4, 8));
+  assert.deepEqual(fetched, [{ type: "fetch", conversation: 7, after_seq: 2, before_seq: 4 }]);
+  assert.deepEqual(shown, { 7: [1, 2], 8: [1, 2, 3, 4] });
+  timelines.get(7).page({ conversation: 7, messages: [m(3)], more: false });
+  assert.deepEqual(shown[7], [1, 2, 3, 4]);
+  // A lost socket forgets what each was waiting for; each resumes from its own seq.
+  timelines.forEach((timeline) => timeline.reconnected());
+  assert.deepEqual([...timelines.values()].map((t) => [t.seq, t.fetching]), [[4, false], [4, false]]);
+});

@@ -15,9 +15,6 @@ export function showBanner(text, kind) {
 // The session is gone (logged out, expired, password changed): reconnecting
 // cannot help, logging in again can, and brings the agent back here.
 export function sessionEnded() {
-  state.stopped = true;
-  clearTimeout(state.reconnectTimer);
-  state.reconnectTimer = null;
   clearTimeout(bannerTimer);
   els.banner.textContent = S.session_ended + " ";
   els.banner.append(el("a", { href: config.loginUrl || window.location.href, text: S.log_in_again }));

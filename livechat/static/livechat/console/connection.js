@@ -1,205 +1,154 @@
-// The agent socket: connect, parts, heartbeat, stale detection, backoff and reconnect.
+// The agent socket: the shared protocol client (shared/client.js) with the console's hello, banner and heartbeat.
 // The rest of the console uses send(), connect() and reconnectNow(); what arrives goes to
 // frames.handleFrame(), and frames.onSocketLost() forgets what was in flight.
+import { Client } from "../shared/client.js";
 import { sessionEnded, showBanner } from "./banner.js";
-import { BACKOFF_MAX_MS, BACKOFF_MIN_MS, PING_MS, PONG_TIMEOUT_MS, PROTOCOL_VERSION, STALE_MS, WELCOME_TIMEOUT_MS } from "./constants.js";
+import { PING_MS, PROTOCOL_VERSION, WELCOME_TIMEOUT_MS } from "./constants.js";
 import { config, root } from "./dom.js";
 import { handleFrame, onSocketLost } from "./frames.js";
 import { state } from "./store.js";
 import { S } from "./strings.js";
 
+// Close codes after which reconnecting cannot help, and what the banner says.
+// 4401 (no session) offers the login link instead; 4503 (database down while
+// checking the user) is retried like any lost connection.
+var FATAL = { 4400: "unsupported", 4401: null, 4403: "forbidden" };
+
+var client = null;
+
 export function send(frame) {
-  var ws = state.ws;
-  if (ws && ws.readyState === WebSocket.OPEN) {
-    ws.send(JSON.stringify(frame));
-    return true;
-  }
-  return false;
-}
-
-export function connect() {
-  clearTimeout(state.reconnectTimer);
-  state.reconnectTimer = null;
-  if (state.stopped) {
-    return;
-  }
-  var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-  var ws;
-  try {
-    ws = new WebSocket(scheme + "//" + window.location.host + config.path);
-  } catch (e) {
-    scheduleReconnect();
-    return;
-  }
-  state.ws = ws;
-  ws.onopen = function () {
-    if (ws !== state.ws) {
-      return;
-    }
-    state.lastFrameAt = Date.now();
-    state.pingSentAt = 0;
-    send({ type: "hello", v: PROTOCOL_VERSION });
-    // No welcome in time (it could not be built or sent): say so, try again.
-    clearTimeout(state.welcomeTimer);
-    state.welcomeTimer = setTimeout(function () {
-      if (ws === state.ws && !state.ready) {
-        showBanner(S.load_failed, "error");
-        state.loadFailed = true;
-        dropSocket();
-      }
-    }, WELCOME_TIMEOUT_MS);
-  };
-  ws.onmessage = function (event) {
-    if (ws !== state.ws) {
-      return;
-    }
-    state.lastFrameAt = Date.now();
-    var frame;
-    try {
-      frame = JSON.parse(event.data);
-    } catch (e) {
-      return;
-    }
-    frame = joinParts(frame);
-    if (frame && typeof frame.type === "string") {
-      handleFrame(frame);
-    }
-  };
-  ws.onclose = function (event) {
-    if (ws === state.ws) {
-      socketLost(event.code);
-    }
-  };
-}
-
-// A frame too big for one WebSocket message comes in parts (docs/protocol.md).
-export function joinParts(frame) {
-  if (!frame || frame.type !== "part") {
-    return frame;
-  }
-  if (frame.index === 0) {
-    state.parts = { id: frame.id, data: [] };
-  }
-  var parts = state.parts;
-  if (!parts || parts.id !== frame.id || parts.data.length !== frame.index || typeof frame.data !== "string") {
-    state.parts = null; // a part missing: the frame is lost, as a dropped one would be
-    return null;
-  }
-  parts.data.push(frame.data);
-  if (parts.data.length < frame.count) {
-    return null;
-  }
-  state.parts = null;
-  try {
-    return JSON.parse(parts.data.join(""));
-  } catch (e) {
-    return null;
-  }
-}
-
-export function dropSocket() {
-  var ws = state.ws;
-  if (ws) {
-    ws.onopen = ws.onmessage = ws.onclose = null;
-    try {
-      ws.close();
-    } catch (e) {
-      // Already closing.
-    }
-  }
-  socketLost(0);
-}
-
-export function socketLost(code) {
-  state.ws = null;
-  state.ready = false;
-  state.parts = null;
-  clearTimeout(state.welcomeTimer);
-  onSocketLost();
-  if (code === 4401) {
-    sessionEnded();
-    return;
-  }
-  if (code === 4403) {
-    state.stopped = true;
-    showBanner(S.forbidden, "error");
-    return;
-  }
-  if (code === 4400) {
-    state.stopped = true;
-    showBanner(S.unsupported, "error");
-    return;
-  }
-  scheduleReconnect();
-}
-
-export function scheduleReconnect() {
-  if (state.stopped || state.reconnectTimer) {
-    return;
-  }
-  var ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, state.attempt));
-  // "Equal jitter": never hammer the server in step with every other console.
-  var delay = ceiling / 2 + Math.random() * (ceiling / 2);
-  state.attempt += 1;
-  if (state.loadFailed) {
-    state.loadFailed = false; // the error stays up until the next attempt
-  } else {
-    showBanner(state.everWelcomed ? S.reconnecting : S.connecting, "warning");
-  }
-  state.reconnectTimer = setTimeout(connect, delay);
-}
-
-export function reconnectNow() {
-  if (!state.ws && state.reconnectTimer) {
-    clearTimeout(state.reconnectTimer);
-    state.reconnectTimer = null;
-    connect();
-  }
-}
-
-// The heartbeat also says whether the agent used the console since the last
-// one: an agent who walked away counts as away (docs/protocol.md, ping).
-export function heartbeat() {
-  if (!state.ws || state.ws.readyState !== WebSocket.OPEN) {
-    return;
-  }
-  var now = Date.now();
-  var unanswered = state.pingSentAt && state.lastFrameAt < state.pingSentAt;
-  if (
-    (unanswered && now - state.pingSentAt > PONG_TIMEOUT_MS) ||
-    (!state.ready && now - state.lastFrameAt > STALE_MS)
-  ) {
-    dropSocket();
-    return;
-  }
-  if (state.ready && !unanswered) {
-    send({ type: "ping", active: state.activeSincePing });
-    state.activeSincePing = false;
-    state.pingSentAt = now;
-  }
+  return !!client && client.send(frame);
 }
 
 // Chrome runs a hidden tab's timers once a minute at most after a while; a
 // worker's timers keep their pace, so the agent stays present in the background.
+var tickerUrl = null;
+
 export function startTicker(callback, ms) {
+  var ticker = { worker: null, interval: null };
   var fallback = function () {
-    setInterval(callback, ms);
+    ticker.worker = null;
+    ticker.interval = setInterval(callback, ms);
   };
   try {
-    var source = "setInterval(function () { postMessage(0); }, " + ms + ");";
-    var url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-    var worker = new Worker(url);
-    worker.onmessage = callback;
+    tickerUrl =
+      tickerUrl ||
+      URL.createObjectURL(
+        new Blob(["onmessage = function (e) { setInterval(function () { postMessage(0); }, e.data); };"], {
+          type: "text/javascript",
+        })
+      );
+    var worker = new Worker(tickerUrl);
+    ticker.worker = worker;
+    worker.onmessage = function () {
+      callback();
+    };
     worker.onerror = function (event) {
       // A Content-Security-Policy without blob: workers: plain timers then.
       if (event && event.preventDefault) {
         event.preventDefault();
       }
       worker.terminate();
-      fallback();
+      if (ticker.worker === worker) {
+        fallback();
+      }
     };
+    worker.postMessage(ms);
   } catch (e) {
     fallback();
+  }
+  return ticker;
+}
+
+export function stopTicker(ticker) {
+  if (ticker) {
+    if (ticker.worker) {
+      ticker.worker.terminate();
+    }
+    ticker.worker = null;
+    clearInterval(ticker.interval);
+  }
+}
+
+// The client's timers; its heartbeat runs on the worker's.
+var timers = {
+  setTimeout: function (fn, ms) {
+    return setTimeout(fn, ms);
+  },
+  clearTimeout: function (id) {
+    clearTimeout(id);
+  },
+  setInterval: startTicker,
+  clearInterval: stopTicker,
+};
+
+// The heartbeat also says whether the agent used the console since the last
+// one: an agent who walked away counts as away (docs/protocol.md, ping).
+function ping() {
+  var frame = { type: "ping", active: state.activeSincePing };
+  state.activeSincePing = false;
+  return frame;
+}
+
+function onFrame(frame) {
+  if (typeof frame.type !== "string") {
+    return;
+  }
+  handleFrame(frame);
+  if (frame.type === "error" && frame.code === "login_required") {
+    // The close (4401) follows; should the socket die first, do not retry
+    // into the same refusal: the banner offers the login link.
+    client.stop();
+  }
+}
+
+function onState(change) {
+  if (change.state !== "waiting" && change.state !== "stopped") {
+    return; // "ready" is the welcome's: frames.onWelcome
+  }
+  state.ready = false;
+  onSocketLost();
+  if (change.state === "stopped") {
+    if (change.code === 4401) {
+      sessionEnded();
+    } else if (FATAL[change.code]) {
+      showBanner(S[FATAL[change.code]], "error");
+    }
+  } else if (change.timeout) {
+    // No welcome in time (it could not be built or sent): say so until the next try.
+    showBanner(S.load_failed, "error");
+  } else {
+    showBanner(state.everWelcomed ? S.reconnecting : S.connecting, "warning");
+  }
+}
+
+export function connect() {
+  if (!client) {
+    var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    client = new Client({
+      url: scheme + "//" + window.location.host + config.path,
+      WebSocket: WebSocket,
+      // Agents resume per conversation: each open tab sends `open` with its
+      // last seq after the welcome (frames.onWelcome), not in the hello.
+      hello: function () {
+        return { type: "hello", v: PROTOCOL_VERSION };
+      },
+      fatal: Object.keys(FATAL).map(Number),
+      onFrame: onFrame,
+      onState: onState,
+      ping: ping,
+      timers: timers,
+      welcomeTimeout: WELCOME_TIMEOUT_MS,
+      pingEvery: PING_MS,
+    });
+  }
+  client.start();
+}
+
+// Back online or back in view: a retry waiting out its backoff goes now.
+export function reconnectNow() {
+  if (client && !client.socket) {
+    client.reconnectNow();
   }
 }
 
@@ -208,12 +157,17 @@ export function markActive() {
   state.activeSincePing = true;
 }
 
-// Runs once at boot: the heartbeat, and what counts as the agent using the console.
+// Runs once at boot: what counts as the agent using the console, and what
+// makes a waiting reconnect go at once.
 export function initConnection() {
-  startTicker(heartbeat, PING_MS);
   document.addEventListener("keydown", markActive, true);
   document.addEventListener("pointerdown", markActive, true);
   window.addEventListener("focus", markActive);
   root.addEventListener("focusin", markActive);
   window.addEventListener("online", reconnectNow);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") {
+      reconnectNow();
+    }
+  });
 }

@@ -1,25 +1,18 @@
 // Protocol version, timings and limits the console works with (docs/protocol.md).
 
 export var PROTOCOL_VERSION = 1;
+// A ping unanswered by the next one: the socket is dead (shared/client.js).
 export var PING_MS = 25000;
-// No frame at all (not even a pong) for this long: the socket is dead.
-export var STALE_MS = 60000;
-export var BACKOFF_MIN_MS = 1000;
-export var BACKOFF_MAX_MS = 30000;
 export var WELCOME_TIMEOUT_MS = 15000; // no welcome by then: tell the agent, retry
 export var MORE_PAGE_SIZE = 100; // conversations per page after the welcome's first
 export var TYPING_THROTTLE_MS = 3000;
 export var TYPING_IDLE_MS = 4000;
 export var VISITOR_TYPING_TIMEOUT_MS = 8000;
 export var RETRY_RETRIABLE_MS = 5000;
-export var FETCH_TIMEOUT_MS = 5000;
 export var PRESENCE_TIMEOUT_MS = 8000;
 export var PRESENCES = ["online", "away", "offline"];
 export var OPEN_STATUSES = ["waiting", "active", "missed"];
 export var UNANSWERED = ["waiting", "missed"];
-// After a ping, a silent socket this long is dead (pings may come late in a
-// background tab, so the age of the last frame alone proves nothing).
-export var PONG_TIMEOUT_MS = 20000;
 export var TRANSFER_TIMEOUT_MS = 10000;
 // The refusals a claim can get (docs/protocol.md, claim).
 export var CLAIM_ERRORS = ["agent_full", "already_assigned", "conversation_closed", "forbidden", "not_found"];

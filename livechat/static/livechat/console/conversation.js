@@ -1,6 +1,7 @@
 // One conversation's data: views, opened/messages/ack/typing/read frames, gaps, claims, read marks.
+// Each view's sequence (order, duplicates, gap fetches) is a shared Timeline (shared/timeline.js).
+import { Timeline } from "../shared/timeline.js";
 import { send } from "./connection.js";
-import { FETCH_TIMEOUT_MS } from "./constants.js";
 import { renderDetails, updatePanel } from "./details.js";
 import { addNote } from "./notes.js";
 import { noticeMessage } from "./notifications.js";
@@ -40,15 +41,9 @@ export function onMessages(frame) {
   if (!view) {
     return;
   }
-  var list = Array.isArray(frame.messages) ? frame.messages : [];
-  list.forEach(function (message) {
-    addMessage(view, message);
-  });
-  view.fetchingSince = 0;
-  if (frame.more && list.length) {
-    view.fetchingSince = Date.now();
-    send({ type: "fetch", conversation: view.id, after_seq: list[list.length - 1].seq });
-  } else {
+  // The timeline asks for the next page itself while `more` says there is one.
+  view.timeline.page({ messages: Array.isArray(frame.messages) ? frame.messages : [], more: !!frame.more });
+  if (!frame.more) {
     view.loading = false;
     checkGap(view, 1000);
   }
@@ -82,10 +77,9 @@ export function onMessage(message) {
   if (!view) {
     return;
   }
-  addMessage(view, message);
-  if (!view.loading) {
-    checkGap(view, 300);
-  }
+  // Shown once what comes before it is; a gap is fetched (a replay under way fills it).
+  view.timeline.take(message);
+  view.timeline.drain();
   afterMessages(view);
 }
 
@@ -94,7 +88,7 @@ export function onAck(frame) {
   var view = state.views.get(frame.conversation);
   if (view && item && typeof frame.seq === "number") {
     // The broadcast copy may be lost; the ack is enough to show the message.
-    addMessage(view, {
+    view.timeline.take({
       id: frame.id,
       conversation: frame.conversation,
       seq: frame.seq,
@@ -104,7 +98,7 @@ export function onAck(frame) {
       client_id: item.client_id,
       created: frame.created,
     });
-    checkGap(view, 300);
+    view.timeline.drain();
     afterMessages(view);
   }
 }
@@ -138,11 +132,10 @@ export function getView(id) {
     view = {
       id: id,
       messages: new Map(), // seq -> message
-      contiguous: 0, // highest seq with every earlier one present
+      contiguous: 0, // highest seq with every earlier one present (the timeline's)
       maxSeq: 0,
       joined: false,
       loading: false,
-      fetchingSince: 0,
       gapTimer: null,
       readSent: 0,
       context: null,
@@ -161,6 +154,13 @@ export function getView(id) {
       stickToBottom: true,
       dom: null,
     };
+    view.timeline = new Timeline({
+      conversation: id,
+      show: function (message) {
+        addMessage(view, message);
+      },
+      fetch: send,
+    });
     state.views.set(id, view);
   }
   return view;
@@ -174,7 +174,9 @@ export function sendOpen(view) {
   view.loading = true;
   view.readSent = 0;
   state.pendingOpens.push(view.id);
-  send({ type: "open", conversation: view.id, last_seq: view.contiguous });
+  send({ type: "open", conversation: view.id, last_seq: view.timeline.seq });
+  // `opened` comes with the replay of what followed: no gap fetch meanwhile.
+  view.timeline.expectReplay();
   updatePanel(view);
 }
 
@@ -184,9 +186,7 @@ export function addMessage(view, message) {
   }
   view.messages.set(message.seq, message);
   view.maxSeq = Math.max(view.maxSeq, message.seq);
-  while (view.messages.has(view.contiguous + 1)) {
-    view.contiguous += 1;
-  }
+  view.contiguous = view.timeline.seq; // shown in order: everything up to it is here
   if (message.client_id) {
     removeFromOutbox(message.client_id);
     removeUpload(view, message.client_id);
@@ -210,29 +210,17 @@ export function afterMessages(view) {
   updatePanel(view);
 }
 
+// The summary (or an upload posted over HTTP) says the chat has more than is
+// shown: after `delay`, for the live frame to come first, fetch what is missing.
 export function checkGap(view, delay) {
-  if (!state.ready || !view.joined || view.loading) {
-    return;
-  }
-  if (view.contiguous >= targetSeq(view)) {
-    clearTimeout(view.gapTimer);
-    view.gapTimer = null;
-    return;
-  }
-  if (view.gapTimer) {
+  if (!state.ready || !view.joined || view.loading || view.gapTimer) {
     return;
   }
   view.gapTimer = setTimeout(function () {
     view.gapTimer = null;
-    if (!state.ready || !view.joined || view.loading || view.contiguous >= targetSeq(view)) {
-      return;
+    if (state.ready && view.joined && !view.loading) {
+      view.timeline.behind(targetSeq(view));
     }
-    if (view.fetchingSince && Date.now() - view.fetchingSince < FETCH_TIMEOUT_MS) {
-      checkGap(view, FETCH_TIMEOUT_MS);
-      return;
-    }
-    view.fetchingSince = Date.now();
-    send({ type: "fetch", conversation: view.id, after_seq: view.contiguous });
   }, delay);
 }
 

@@ -91,10 +91,7 @@ export function handleFrame(frame) {
 
 export function onWelcome(frame) {
   var reconnected = state.everWelcomed;
-  clearTimeout(state.welcomeTimer);
-  state.loadFailed = false;
   state.ready = true;
-  state.attempt = 0;
   state.everWelcomed = true;
   if (frame.agent) {
     state.me = { id: frame.agent.id, name: frame.agent.name };
@@ -348,7 +345,7 @@ export function onSocketLost() {
   renderPreferences();
   state.views.forEach(function (view) {
     view.joined = false;
-    view.fetchingSince = 0;
+    view.timeline.reconnected();
     view.readSent = 0;
     view.typingActive = false;
     clearTimeout(view.typingIdleTimer);

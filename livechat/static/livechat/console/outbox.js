@@ -1,25 +1,12 @@
 // The outboxes of replies and notes not yet acknowledged, kept across reloads.
+// Client ids are the shared client's (shared/outbox.js), the widget's too.
+import { newClientId } from "../shared/outbox.js";
 import { send } from "./connection.js";
 import { save } from "./storage.js";
 import { findNote, findOutbox, state } from "./store.js";
 import { renderPendingAll } from "./transcript.js";
 
-export function newClientId() {
-  var cryptoObj = window.crypto;
-  if (cryptoObj && typeof cryptoObj.randomUUID === "function") {
-    return cryptoObj.randomUUID();
-  }
-  if (cryptoObj && typeof cryptoObj.getRandomValues === "function") {
-    var bytes = new Uint8Array(16);
-    cryptoObj.getRandomValues(bytes);
-    return Array.prototype.map
-      .call(bytes, function (b) {
-        return (b + 256).toString(16).slice(1);
-      })
-      .join("");
-  }
-  return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 14);
-}
+export { newClientId };
 
 export function saveOutbox() {
   save(

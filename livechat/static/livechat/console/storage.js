@@ -1,4 +1,5 @@
 // Per-agent sessionStorage: tabs, drafts and outboxes that survive a reload.
+import { jsonStore, webStorage } from "../shared/storage.js";
 import { config } from "./dom.js";
 import { state } from "./store.js";
 
@@ -6,21 +7,15 @@ export function storageKey(name) {
   return "livechat.console." + config.agentId + "." + name;
 }
 
+// JSON that never throws (private mode, a full quota): the in-memory copy still works.
+var store = jsonStore(webStorage("sessionStorage"));
+
 export function load(name, fallback) {
-  try {
-    var raw = window.sessionStorage.getItem(storageKey(name));
-    return raw ? JSON.parse(raw) : fallback;
-  } catch (e) {
-    return fallback;
-  }
+  return store.get(storageKey(name), fallback);
 }
 
 export function save(name, value) {
-  try {
-    window.sessionStorage.setItem(storageKey(name), JSON.stringify(value));
-  } catch (e) {
-    // Private mode or a full quota: the in-memory copy still works.
-  }
+  store.set(storageKey(name), value);
 }
 
 export function saveTabs() {

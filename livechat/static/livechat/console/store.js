@@ -5,12 +5,7 @@ import { CANNED_MAX_OPTIONS, OPEN_STATUSES, UNANSWERED } from "./constants.js";
 import { parseDate } from "./format.js";
 
 export var state = {
-  ws: null,
-  ready: false, // a welcome arrived on the current socket
-  stopped: false, // the server refused us for good (4401, 4403, 4400)
-  attempt: 0,
-  reconnectTimer: null,
-  lastFrameAt: 0,
+  ready: false, // a welcome arrived on the current socket (connection.js keeps the socket)
   me: { id: 0, name: "" }, // set by main.js from the page
   supervisor: false,
   answersChats: true,
@@ -30,8 +25,6 @@ export var state = {
   sectionInfo: {},
   // The search box's: {q, results (summaries), next, loading, entries}.
   search: { q: "", results: [], next: null, loading: false, entries: new Map() },
-  parts: null, // a frame arriving in parts: {id, data: []}
-  welcomeTimer: null,
   baseTitle: "",
   presence: "online", // confirmed (the page says which at start)
   presencePending: null, // asked for, not yet confirmed
@@ -47,7 +40,6 @@ export var state = {
   preferences: { sound: true, desktop: true },
   noteOutbox: [], // {client_id, conversation, body, created}, unacknowledged notes
   activeSincePing: false,
-  pingSentAt: 0,
   notifiedSeq: new Map(), // conversation id -> last seq an alert was raised for
   knownWaiting: new Set(), // unanswered chats already announced
   transfer: null, // {conversation, label, timer}: a transfer awaiting its answer

@@ -15,6 +15,7 @@
 //     WebSocket, timers: { setTimeout, clearTimeout, setInterval, clearInterval },
 //     random: Math.random, fatal: [4400, 4401, 4403],
 //     welcomeTimeout: 15000, pingEvery: 25000,
+//     ping: () => ({ type: "ping" }),   // optional: the heartbeat frame
 //   });
 //   client.start()         wants a connection: connects unless open or stopped
 //   client.send(frame)     true if sent (only once welcomed)
@@ -26,8 +27,9 @@
 //   client.state           "idle" | "connecting" | "welcoming" | "ready" |
 //                          "waiting" (a retry is scheduled) | "stopped"
 //
-// States reach onState with `attempt` (0 on the first connection) and, for
-// "stopped", the close `code`.
+// States reach onState with `attempt` (0 on the first connection), for
+// "waiting" the `delay` and `timeout: true` if no welcome came in time, and
+// for "stopped" the close `code`.
 
 import { PartJoiner } from "./parts.js";
 
@@ -89,7 +91,10 @@ export class Client {
       this.#setState("welcoming");
       // No welcome in time: try again, as after a lost connection.
       this.#timers.clearTimeout(this.#welcomeTimer);
-      this.#welcomeTimer = this.#timers.setTimeout(() => this.socket === socket && !this.ready && this.drop(), this.#options.welcomeTimeout);
+      this.#welcomeTimer = this.#timers.setTimeout(
+        () => this.socket === socket && !this.ready && this.drop({ timeout: true }),
+        this.#options.welcomeTimeout,
+      );
     };
     socket.onmessage = (event) => {
       if (this.socket !== socket) return;
@@ -126,7 +131,7 @@ export class Client {
   #ping() {
     if (this.#awaitingPong) return this.drop();
     this.#awaitingPong = true;
-    this.send({ type: "ping" });
+    this.send(this.#options.ping ? this.#options.ping() : { type: "ping" });
   }
 
   send(frame) {
@@ -162,17 +167,18 @@ export class Client {
     this.state = "idle";
   }
 
-  #retry() {
+  #retry(extra) {
     if (this.state === "stopped" || this.#retryTimer) return;
     const delay = backoff(this.attempt++, this.#options.random);
-    this.#setState("waiting", { delay });
+    this.#setState("waiting", { delay, ...extra });
     this.#retryTimer = this.#timers.setTimeout(() => {
       this.#retryTimer = null;
       this.start();
     }, delay);
   }
 
-  drop() {
+  // `extra` reaches onState with "waiting" (the welcome timeout's `timeout`).
+  drop(extra) {
     const socket = this.socket;
     if (!socket) return;
     this.#down();
@@ -181,7 +187,7 @@ export class Client {
     } catch (error) {
       // Already closing: nothing to do.
     }
-    this.#retry();
+    this.#retry(extra);
   }
 
   reconnectNow() {

@@ -32,16 +32,18 @@ from .availability import present_agents_filter
 from .lookups import visitor_language
 
 
-def reopenable_conversation(visitor):
+def reopenable_conversation(visitor, topic=""):
     """The visitor's chat closed within ``LIVECHAT_REOPEN_WINDOW``, or None.
 
     Only when the visitor has no open chat (the caller knows); 0 disables.
+    A new chat about another ``topic`` than the last one (chosen in the
+    pre-chat form) is another subject, routed as such: it reopens nothing.
     """
     window = app_settings.REOPEN_WINDOW
     if not window or window <= 0:
         return None
     since = timezone.now() - timedelta(seconds=window)
-    return (
+    last = (
         Conversation.objects.filter(
             visitor=visitor,
             status=Conversation.Status.CLOSED,
@@ -49,9 +51,12 @@ def reopenable_conversation(visitor):
             closed_at__gte=since,
         )
         .order_by("-closed_at", "-pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "topic")
         .first()
     )
+    if last is None or (topic and topic[:50] != last[1]):
+        return None
+    return last[0]
 
 
 def _may_have_it_again(agent):

@@ -76,6 +76,22 @@ def test_past_the_window_or_disabled_a_new_chat_is_new(agent):
     assert message.conversation_id != other.pk
 
 
+def test_a_new_chat_about_another_topic_is_a_new_one(agent):
+    """The shopper picks a topic for the new chat: another subject than the
+    closed chat's, so it is routed afresh; the same topic continues it."""
+    conversation = _closed(agent)
+    message, _ = services.post_visitor_message(
+        conversation.visitor, "Where is my parcel?", "a", topic="order"
+    )
+    new = Conversation.objects.get(pk=message.conversation_id)
+    assert new.pk != conversation.pk and new.topic == "order"
+    services.close_conversation(new, closed_by=None)
+    message, _ = services.post_visitor_message(
+        conversation.visitor, "And another thing", "b", topic="order"
+    )
+    assert message.conversation_id == new.pk
+
+
 def test_an_agent_reopens_and_takes_it(agent, make_agent, reopens):
     conversation = chat()
     services.close_conversation(conversation)  # closed while waiting

@@ -118,7 +118,7 @@ def _new_or_reopened(visitor, topic):
     """``(conversation, reopen_events)``: the visitor's chat closed within
     ``LIVECHAT_REOPEN_WINDOW`` opened again (with the events of its reopen,
     for the caller to emit), or a new one (and None)."""
-    closed = reopenable_conversation(visitor)
+    closed = reopenable_conversation(visitor, topic)
     if closed is not None:
         conversation = lookups.locked(closed)
         if conversation.status == Conversation.Status.CLOSED:

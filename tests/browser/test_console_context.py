@@ -73,6 +73,8 @@ async def test_the_context_cards_sit_beside_the_chat_at_1280(new_context, live_s
     assert side["y"] < composer["y"] + composer["height"]
     for other in (log, composer):
         assert not _overlap(side, other)
+    # The cards in view (the panel's side scrolls on its own).
+    await aside.get_by_role("region", name="Past chats").scroll_into_view_if_needed()
     await alice.screenshot(path=SCREENSHOTS / "console-context.png")
 
     # Narrow, the cards follow below the chat, still without overlapping.

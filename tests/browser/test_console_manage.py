@@ -10,6 +10,7 @@ import secrets
 import pytest
 from playwright.async_api import expect
 
+from .axe import assert_accessible
 from .test_console_workspace import (
     ADMIN,
     ALICE,
@@ -83,6 +84,7 @@ async def test_tags_and_snooze_during_a_chat(new_context, live_shop, sockets):
     await panel.get_by_role("button", name="Snooze until the shopper answers").click()
     wake = panel.get_by_role("button", name="Wake")
     await expect(wake).to_be_visible()
+    await assert_accessible(alice, "#livechat-console", "tags and a snoozed chat")
     await expect(panel.get_by_text("Snoozed", exact=True)).to_be_visible()
     mine = _inbox_section(alice, "Mine")
     entry = mine.get_by_role("button", name=re.compile(token))
@@ -155,6 +157,7 @@ async def test_saved_replies_are_managed_from_the_console(
     item = replies.get_by_role("listitem").filter(has_text=f"Gift wrap {token}")
     await expect(item).to_contain_text("We gift wrap for free.")
     await expect(item).to_contain_text("Yours")
+    await assert_accessible(alice, "#livechat-console", "saved replies dialog")
 
     # Edited by keyboard.
     await item.get_by_role("button", name=f"Edit Gift wrap {token}").press("Enter")

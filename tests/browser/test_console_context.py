@@ -12,9 +12,9 @@ import pytest
 from playwright.async_api import expect
 
 from .conftest import DESKTOP
+from .test_console_roles import _new_agent
 from .test_console_workspace import (
     ADMIN,
-    ALICE,
     SCREENSHOTS,
     _claim,
     _console,
@@ -49,7 +49,9 @@ async def test_the_context_cards_sit_beside_the_chat_at_1280(new_context, live_s
     token = secrets.token_hex(3)
     errors = []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    alice = await _console(await new_context(), ALICE, errors)
+    # An agent of the test's own: other tests count the demo agents' chats.
+    _, alice_login = _new_agent(live_shop, "Alice", token)
+    alice = await _console(await new_context(), alice_login, errors)
     await _shopper_page(await new_context(), "Gwen", f"Is this tea fresh? ({token})")
     panel = await _claim(alice, f"fresh? ({token})")
 
@@ -92,7 +94,9 @@ async def test_the_context_cards_sit_beside_the_chat_at_1280(new_context, live_s
 async def test_current_page_follows_the_shopper(new_context, live_shop, sockets):
     token = secrets.token_hex(3)
     errors = []
-    alice = await _console(await new_context(), ALICE, errors)
+    # An agent of the test's own: other tests count the demo agents' chats.
+    _, alice_login = _new_agent(live_shop, "Alice", token)
+    alice = await _console(await new_context(), alice_login, errors)
     shopper = await _shopper_socket(
         live_shop, sockets, f"Which size? ({token})", "Hana"
     )
@@ -115,8 +119,11 @@ async def test_current_page_follows_the_shopper(new_context, live_shop, sockets)
 
 
 async def test_the_board_says_at_the_console_for_an_away_agent(new_context, live_shop):
+    token = secrets.token_hex(3)
     errors = []
-    alice = await _console(await new_context(), ALICE, errors)
+    # An agent of the test's own: other tests count the demo agents' chats.
+    alice_name, alice_login = _new_agent(live_shop, "Alice", token)
+    alice = await _console(await new_context(), alice_login, errors)
     admin = await _console(await new_context(), ADMIN, errors)
     await alice.get_by_role("radio", name="Away").check()
     await expect(
@@ -124,7 +131,7 @@ async def test_the_board_says_at_the_console_for_an_away_agent(new_context, live
     ).to_be_visible()
 
     board = admin.get_by_role("region", name="Agents")
-    row = board.get_by_role("row", name=re.compile("Alice from Support"))
+    row = board.get_by_role("row", name=re.compile(re.escape(alice_name)))
     # Away by choice, yet the console is open: not "not at the console".
     await expect(row).to_contain_text("Away")
     await expect(row).to_contain_text("at the console")

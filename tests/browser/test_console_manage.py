@@ -11,10 +11,9 @@ import pytest
 from playwright.async_api import expect
 
 from .axe import assert_accessible
+from .test_console_roles import _new_agent
 from .test_console_workspace import (
     ADMIN,
-    ALICE,
-    BOB,
     SCREENSHOTS,
     _claim,
     _console,
@@ -45,7 +44,9 @@ async def test_tags_and_snooze_during_a_chat(new_context, live_shop, sockets):
     token = secrets.token_hex(3)
     errors = []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    alice = await _console(await new_context(), ALICE, errors)
+    # An agent of the test's own: other tests count the demo agents' chats.
+    _, alice_login = _new_agent(live_shop, "Alice", token)
+    alice = await _console(await new_context(), alice_login, errors)
     admin = await _console(await new_context(), ADMIN, errors)
     shopper = await _shopper_socket(
         live_shop, sockets, f"My parcel is late ({token})", "Iris"
@@ -113,8 +114,11 @@ async def test_tags_and_snooze_during_a_chat(new_context, live_shop, sockets):
 async def test_a_closed_chat_is_reopened(new_context, live_shop, sockets):
     token = secrets.token_hex(3)
     errors = []
-    alice = await _console(await new_context(), ALICE, errors)
-    bob = await _console(await new_context(), BOB, errors)
+    # An agent of the test's own: other tests count the demo agents' chats.
+    _, alice_login = _new_agent(live_shop, "Alice", token)
+    alice = await _console(await new_context(), alice_login, errors)
+    _, bob_login = _new_agent(live_shop, "Bob", token)
+    bob = await _console(await new_context(), bob_login, errors)
     await _shopper_socket(live_shop, sockets, f"Wrong colour sent ({token})", "Jo")
     panel = await _claim(alice, f"colour sent ({token})")
     await panel.get_by_role("button", name="Close conversation").click()
@@ -144,7 +148,9 @@ async def test_saved_replies_are_managed_from_the_console(
 ):
     token = secrets.token_hex(3)
     errors = []
-    alice = await _console(await new_context(), ALICE, errors)
+    # An agent of the test's own: other tests count the demo agents' chats.
+    _, alice_login = _new_agent(live_shop, "Alice", token)
+    alice = await _console(await new_context(), alice_login, errors)
     opener = alice.get_by_role("button", name="Saved replies")
     await opener.click()
     dialog = alice.get_by_role("dialog", name="Saved replies")

@@ -34,6 +34,8 @@ PLACEHOLDERS = {
     "to",
     "from",
     "note",
+    "tag",  # console/chat-actions.js
+    "title",  # console/canned-editor.js
 }
 
 

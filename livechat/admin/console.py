@@ -15,6 +15,7 @@ from ..adapter import get_adapter
 from ..branding import widget_face
 from ..conf import app_settings
 from ..models import AgentProfile, LiveConsole
+from ..services.canned import may_manage as may_manage_canned
 
 
 def _may_use_console(user):
@@ -101,6 +102,8 @@ class LiveConsoleAdmin(admin.ModelAdmin):
             "max_upload_bytes": app_settings.MAX_UPLOAD_BYTES,
             "presence": presence,
             "presence_choices": AgentProfile.Presence.choices,
+            # Shared saved replies are offered for editing only to who may change them.
+            "manage_shared_replies": may_manage_canned(user, None, "change"),
             # Fills {store_name} in canned replies: the name shoppers see.
             "store_name": widget_face()["title"],
             # Where a console whose session ended sends the agent, and back.

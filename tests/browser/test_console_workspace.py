@@ -251,7 +251,6 @@ async def test_agents_share_several_shoppers(
     await expect(aside).to_contain_text("Desktop")
     # Read as soon as shown: nothing unread in the chat on screen.
     await expect(mine).not_to_contain_text("unread")
-    await alice.screenshot(path=SCREENSHOTS / "console-context.png")
 
     # (c) A saved reply: "/ship", picked from the listbox, edited, sent.
     reply = panel.get_by_label("Reply")

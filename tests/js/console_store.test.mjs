@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 
 import {
+  attentionOf,
   cannedChoices,
   concernsMe,
   findNote,
@@ -154,4 +155,19 @@ test("cannedChoices: one reply per shortcut, in the shopper's language, filtered
   assert.deepEqual(pick(2, "ret"), [3]);
   assert.deepEqual(pick(2, "zzz"), []);
   assert.deepEqual(pick(2, "").length, 3);
+});
+
+test("a snoozed chat asks for no attention and sorts after chats with news", () => {
+  state.summaries = new Map();
+  const quiet = summary(1, { agent: ME, last_seq: 5, agent_read_seq: 2, snoozed: true });
+  const news = summary(2, { agent: ME, last_seq: 3, agent_read_seq: 1 });
+  mergeSummary(quiet);
+  mergeSummary(news);
+  assert.equal(unreadOf(quiet), 3);
+  assert.equal(attentionOf(quiet), 0);
+  assert.equal(attentionOf(news), 2);
+  assert.deepEqual(
+    groups().mine.map((item) => item.id),
+    [2, 1]
+  );
 });

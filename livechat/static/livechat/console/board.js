@@ -42,7 +42,9 @@ export function renderBoard() {
           el("span", { className: "livechat-agents__dot livechat-agents__dot--" + (agent.present ? "present" : agent.presence) }),
           presence,
           el("br"),
-          el("span", { className: "livechat-agents__present", text: agent.present ? S.agent_connected : S.not_connected })
+          // "At the console" is whether it is open, whatever status they chose
+          // (present, also online and not idle, only picks transfer targets).
+          el("span", { className: "livechat-agents__present", text: agent.connected ? S.agent_connected : S.not_connected })
         ),
         el(
           "td",

@@ -27,6 +27,7 @@ export function onOpened(frame) {
   }
   view.context = frame.context && typeof frame.context === "object" ? frame.context : {};
   view.visit = frame.visit && typeof frame.visit === "object" ? frame.visit : null;
+  view.contextHtml = typeof frame.context_html === "string" ? frame.context_html : "";
   (Array.isArray(frame.notes) ? frame.notes : []).forEach(function (note) {
     addNote(view, note);
   });

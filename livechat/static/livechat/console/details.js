@@ -1,5 +1,7 @@
 // The panel's side: summary line, visitor details, this visit, the host's context.
+import { renderChatActions } from "./chat-actions.js";
 import { renderComposerMode } from "./composer.js";
+import { renderContextHtml } from "./context.js";
 import { ISO_DATETIME, OPEN_STATUSES, UNANSWERED } from "./constants.js";
 import { el } from "./dom.js";
 import { fmt, formatTime, humanizeKey, mailtoHref, parseDate, safeHref, shortPage, statusText, unreadText } from "./format.js";
@@ -57,6 +59,7 @@ export function updatePanel(view) {
   dom.composer.hidden = closed;
   renderComposerMode(view, other ? summary.agent.name : "");
   renderSummaryExtras(view, summary);
+  renderChatActions(view, summary);
 
   dom.loading.hidden = !(view.loading && view.messages.size === 0);
   dom.error.hidden = !view.error;
@@ -121,6 +124,8 @@ export function renderDetails(view) {
   var rows = [
     [S.name, visitor.name],
     [S.email, mailto ? el("a", { href: mailto, text: visitor.email }) : visitor.email],
+    // An address they typed that is not their account's: the same person.
+    visitor.other_email ? [S.other_email, emailNode(visitor.other_email)] : null,
     visitor.phone ? [S.phone, visitor.phone] : null,
     [
       S.page,
@@ -146,9 +151,19 @@ export function renderDetails(view) {
     dom.visit.append(el("p", { className: "livechat-aside__quiet", text: S.loading }));
     return;
   }
-  var keys = Object.keys(view.context);
-  dom.context.append(keys.length ? renderValue(view.context, 0) : el("p", { text: S.no_context }));
+  // The server's cards include the past chats: the list below would repeat them.
+  var cards = renderContextHtml(view);
+  dom.pastTitle.hidden = dom.past.hidden = cards;
+  if (!cards) {
+    var keys = Object.keys(view.context);
+    dom.context.append(keys.length ? renderValue(view.context, 0) : el("p", { text: S.no_context }));
+  }
   renderVisit(view);
+}
+
+function emailNode(email) {
+  var href = mailtoHref(email);
+  return href ? el("a", { href: href, text: email }) : email;
 }
 
 // livechat's own facts about the visit (docs/protocol.md, opened.visit).

@@ -4,6 +4,9 @@ import { onAgents, renderBoard } from "./board.js";
 import { renderComposerHint } from "./composer.js";
 import { send } from "./connection.js";
 import { CLAIM_ERRORS, PRESENCES, RETRY_RETRIABLE_MS } from "./constants.js";
+import { cannedRefused, onCanned, onCannedDeleted, onCannedSaved } from "./canned-editor.js";
+import { chatActionRefused, onSnooze, onTags } from "./chat-actions.js";
+import { onVisitorPage } from "./context.js";
 import { askClaimAnyway, checkGap, maybeMarkRead, onAck, onMessage, onMessages, onOpened, onRead, onTyping, sendOpen } from "./conversation.js";
 import { updatePanel } from "./details.js";
 import { TRANSFER_ERRORS, onTransferDone, renderCloseTags, transferFailed, transferRefused } from "./dialogs.js";
@@ -79,6 +82,24 @@ export function handleFrame(frame) {
       break;
     case "note_ack":
       onNoteAck(frame);
+      break;
+    case "tags":
+      onTags(frame);
+      break;
+    case "snooze":
+      onSnooze(frame);
+      break;
+    case "visitor_page":
+      onVisitorPage(frame);
+      break;
+    case "canned":
+      onCanned(frame);
+      break;
+    case "canned_saved":
+      onCannedSaved(frame);
+      break;
+    case "canned_deleted":
+      onCannedDeleted(frame);
       break;
     case "error":
       onError(frame);
@@ -258,6 +279,10 @@ export function onError(frame) {
   var message = frame.message || frame.code || "";
   if (frame.code === "login_required") {
     sessionEnded(); // the close (4401) follows
+    return;
+  }
+  // Errors naming the frame they answer (docs/protocol.md, "for").
+  if (chatActionRefused(frame) || cannedRefused(frame)) {
     return;
   }
   if (frame.client_id && findNote(frame.client_id)) {

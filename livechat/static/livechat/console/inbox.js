@@ -5,7 +5,7 @@ import { el, els } from "./dom.js";
 import { fmt, formatDuration, formatTime, shortPage, statusText, unreadText } from "./format.js";
 import { loadMore, renderMore, setOthersShown } from "./paging.js";
 import { moreResults, renderSearch } from "./search.js";
-import { groups, isMine, state, unreadOf, waitedMs } from "./store.js";
+import { attentionOf, groups, isMine, state, unreadOf, waitedMs } from "./store.js";
 import { S } from "./strings.js";
 import { openConversation } from "./tabs.js";
 
@@ -38,6 +38,7 @@ export function buildEntry(id) {
     longTag: el("span", { className: "livechat-tag livechat-tag--long", text: S.waiting_long, hidden: true }),
     transferTag: el("span", { className: "livechat-tag livechat-tag--transferred", text: S.transferred_tag, hidden: true }),
     rating: el("span", { className: "livechat-entry__rating", hidden: true }),
+    snoozedTag: el("span", { className: "livechat-tag livechat-tag--snoozed", text: S.snoozed, hidden: true }),
   };
   entry.button = el(
     "button",
@@ -49,7 +50,7 @@ export function buildEntry(id) {
         openConversation(id);
       },
     },
-    el("span", { className: "livechat-entry__top" }, entry.name, entry.tag, entry.longTag, entry.transferTag, entry.badge),
+    el("span", { className: "livechat-entry__top" }, entry.name, entry.tag, entry.longTag, entry.transferTag, entry.snoozedTag, entry.badge),
     entry.meta,
     entry.preview,
     entry.page,
@@ -79,6 +80,7 @@ export function updateEntry(entry, summary, group) {
     summary.close_tag,
     summary.closed_at,
     summary.created,
+    !!summary.snoozed,
     visitorOf.name,
     visitorOf.current_page,
   ].join("\u0000");
@@ -123,6 +125,7 @@ export function updateEntry(entry, summary, group) {
     entry.rating.hidden = !rated;
   }
   entry.transferTag.hidden = !state.transferred.has(summary.id);
+  entry.snoozedTag.hidden = !summary.snoozed;
   var unread = unreadOf(summary);
   entry.badge.textContent = "";
   entry.badge.hidden = unread === 0;
@@ -138,7 +141,8 @@ export function updateEntry(entry, summary, group) {
     (mine ? " livechat-entry--mine" : "") +
     (unread ? " livechat-entry--unread" : "") +
     (entry.long ? " livechat-entry--long" : "") +
-    (state.transferred.has(summary.id) ? " livechat-entry--transferred" : "");
+    (state.transferred.has(summary.id) ? " livechat-entry--transferred" : "") +
+    (summary.snoozed ? " livechat-entry--snoozed" : "");
   if (state.active === summary.id) {
     entry.button.setAttribute("aria-current", "true");
   } else {
@@ -204,7 +208,7 @@ export function renderInbox() {
   Object.keys(sections).forEach(function (key) {
     var unread = 0;
     grouped[key].forEach(function (summary) {
-      unread += key === "closed" ? 0 : unreadOf(summary);
+      unread += key === "closed" ? 0 : attentionOf(summary);
     });
     var text = "(" + sectionCount(key, grouped) + ")";
     if (unread && (key === "mine" || (key === "others" && state.othersShown))) {
@@ -234,7 +238,7 @@ export function sectionCount(key, grouped) {
 export function updateTitle(grouped) {
   var count = sectionCount("waiting", grouped) + sectionCount("missed", grouped);
   grouped.mine.forEach(function (summary) {
-    count += unreadOf(summary);
+    count += attentionOf(summary);
   });
   var title = (count ? "(" + count + ") " : "") + state.baseTitle;
   if (document.title !== title) {

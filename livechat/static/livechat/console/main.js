@@ -1,5 +1,6 @@
 // Boot: reads the page's settings into the state, wires every part, restores tabs, connects.
 import { showBanner } from "./banner.js";
+import { initCannedEditor } from "./canned-editor.js";
 import { connect, initConnection } from "./connection.js";
 import { getView } from "./conversation.js";
 import { initDialogs } from "./dialogs.js";
@@ -24,6 +25,7 @@ function start() {
   initConnection();
   initPresence();
   initDialogs();
+  initCannedEditor();
   initNotifications();
   initInbox();
   initSearch();

@@ -1,4 +1,5 @@
 // A conversation's tab and panel: cloned from the page's <template>s, given ids and events.
+import { bindChatActions } from "./chat-actions.js";
 import { mayUpload, onComposerInput, setNoteMode, stopTyping, submitReply } from "./composer.js";
 import { UPLOAD_TYPES } from "./constants.js";
 import { sendClaim } from "./conversation.js";
@@ -163,6 +164,7 @@ export function buildPanel(view) {
   dom.messageNodes = new Map(); // seq -> li
   dom.noteNodes = new Map(); // note id -> li
   view.dom = dom;
+  bindChatActions(view);
 
   els.tablist.appendChild(dom.tab);
   els.panels.appendChild(dom.panel);

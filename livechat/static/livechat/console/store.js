@@ -122,6 +122,11 @@ export function unreadOf(summary) {
   return Math.max(0, (summary.last_seq || 0) - (summary.agent_read_seq || 0));
 }
 
+// What asks for the agent now: a snoozed chat waits for the shopper, not for them.
+export function attentionOf(summary) {
+  return summary.snoozed ? 0 : unreadOf(summary);
+}
+
 export function findNote(clientId) {
   for (var i = 0; i < state.noteOutbox.length; i++) {
     if (state.noteOutbox[i].client_id === clientId) {
@@ -249,7 +254,7 @@ export function groups() {
   grouped.missed.sort(oldest);
   // Your chats with something new first, then by the last message.
   grouped.mine.sort(function (a, b) {
-    return (unreadOf(b) > 0) - (unreadOf(a) > 0) || oldest(a, b);
+    return (attentionOf(b) > 0) - (attentionOf(a) > 0) || oldest(a, b);
   });
   grouped.others.sort(oldest);
   grouped.closed.sort(function (a, b) {

@@ -1,4 +1,5 @@
 // Messages and notes in the transcript: nodes, order, delivery status, typing.
+import { saveAsReplyButton } from "./canned-editor.js";
 import { VISITOR_TYPING_TIMEOUT_MS } from "./constants.js";
 import { el } from "./dom.js";
 import { fitBox, fmt, formatTime, humanSize, safeHref, timeOf } from "./format.js";
@@ -90,6 +91,9 @@ export function renderMessage(view, message) {
     return;
   }
   var node = messageNode(view, message);
+  if (message.sender === "agent" && typeof message.id === "number" && message.body && !message.attachment) {
+    node.append(saveAsReplyButton(message));
+  }
   node.dataset.kind = "message";
   node.dataset.seq = String(message.seq);
   node.dataset.time = String(timeOf(message.created));

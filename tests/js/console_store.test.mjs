@@ -15,7 +15,9 @@ import {
   isUnanswered,
   loadOf,
   mergeSummary,
+  shownUnread,
   state,
+  tabLabel,
   targetSeq,
   unreadOf,
   visitorName,
@@ -36,6 +38,7 @@ beforeEach(() => {
   state.noteOutbox = [];
   state.canned = [];
   state.recentClosed = 20;
+  state.tabs = [];
 });
 
 test("mergeSummary: counters only grow, an empty preview keeps the last one", () => {
@@ -154,4 +157,24 @@ test("cannedChoices: one reply per shortcut, in the shopper's language, filtered
   assert.deepEqual(pick(2, "ret"), [3]);
   assert.deepEqual(pick(2, "zzz"), []);
   assert.deepEqual(pick(2, "").length, 3);
+});
+
+test("tabs of shoppers with the same name carry the chat's number", () => {
+  state.summaries.set(1, summary(1, { visitor: { name: "Visitor" } }));
+  state.summaries.set(2, summary(2, { visitor: { name: "visitor" } }));
+  state.summaries.set(3, summary(3, { visitor: { name: "Ann" } }));
+  state.tabs = [1, 3];
+  assert.equal(tabLabel(1), "Visitor");
+  state.tabs = [1, 2, 3];
+  assert.equal(tabLabel(1), "Visitor #1");
+  assert.equal(tabLabel(2), "visitor #2");
+  assert.equal(tabLabel(3), "Ann");
+  assert.equal(tabLabel(4), "#4"); // unknown: its number already
+});
+
+test("a closed chat shows no unread count", () => {
+  const open = summary(1, { last_seq: 5, agent_read_seq: 2 });
+  assert.equal(shownUnread(open), 3);
+  assert.equal(shownUnread(Object.assign({}, open, { status: "closed" })), 0);
+  assert.equal(unreadOf(Object.assign({}, open, { status: "closed" })), 3);
 });

@@ -5,7 +5,7 @@ import { el, els } from "./dom.js";
 import { fmt, formatDuration, formatTime, shortPage, statusText, unreadText } from "./format.js";
 import { loadMore, renderMore, setOthersShown } from "./paging.js";
 import { moreResults, renderSearch } from "./search.js";
-import { groups, isMine, state, unreadOf, waitedMs } from "./store.js";
+import { groups, isMine, shownUnread, state, unreadOf, waitedMs } from "./store.js";
 import { S } from "./strings.js";
 import { openConversation } from "./tabs.js";
 
@@ -123,7 +123,7 @@ export function updateEntry(entry, summary, group) {
     entry.rating.hidden = !rated;
   }
   entry.transferTag.hidden = !state.transferred.has(summary.id);
-  var unread = unreadOf(summary);
+  var unread = shownUnread(summary);
   entry.badge.textContent = "";
   entry.badge.hidden = unread === 0;
   if (unread) {

@@ -28,8 +28,8 @@ export var state = {
   // Per inbox section: {count, next (the cursor of the page not yet loaded),
   // boundary (the sort key that page starts after), loading}.
   sectionInfo: {},
-  // The search box's: {q, results (summaries), next, loading, entries}.
-  search: { q: "", results: [], next: null, loading: false, entries: new Map() },
+  // The search box's: {q, results (summaries), next, loading, error, entries}.
+  search: { q: "", results: [], next: null, loading: false, error: "", entries: new Map() },
   parts: null, // a frame arriving in parts: {id, data: []}
   welcomeTimer: null,
   baseTitle: "",
@@ -98,6 +98,17 @@ export function visitorName(id) {
   return (summary && summary.visitor && summary.visitor.name) || "#" + id;
 }
 
+// A tab's name: the shopper's, with the chat's number when another open tab
+// has the same one, so the agent (and a screen reader) can tell them apart.
+export function tabLabel(id) {
+  var name = visitorName(id);
+  var key = name.toLowerCase();
+  var shared = state.tabs.some(function (other) {
+    return other !== id && visitorName(other).toLowerCase() === key;
+  });
+  return shared && name !== "#" + id ? name + " #" + id : name;
+}
+
 export function targetSeq(view) {
   var summary = state.summaries.get(view.id);
   return Math.max(view.maxSeq, (summary && summary.last_seq) || 0);
@@ -128,6 +139,11 @@ export function handledByOther(summary) {
 
 export function unreadOf(summary) {
   return Math.max(0, (summary.last_seq || 0) - (summary.agent_read_seq || 0));
+}
+
+// What a badge shows: a closed chat needs no answer, whatever it still counts.
+export function shownUnread(summary) {
+  return summary && OPEN_STATUSES.indexOf(summary.status) !== -1 ? unreadOf(summary) : 0;
 }
 
 export function findNote(clientId) {

@@ -8,6 +8,7 @@ socket.
 """
 
 import asyncio
+import json
 import re
 import secrets
 
@@ -19,13 +20,13 @@ from tests.e2e.live import run_manage
 from .axe import assert_accessible
 from .test_console_roles import _new_agent
 from .test_console_workspace import (
+    CANNED_SETUP,
     _claim,
     _console,
     _entry,
     _inbox_section,
     _panel,
     _shopper_socket,
-    canned_replies,  # noqa: F401 (a fixture)
 )
 
 pytestmark = [
@@ -35,6 +36,14 @@ pytestmark = [
 ]
 
 CONSOLE_ROOT = "#livechat-console"
+RATE_LIMITED = {
+    "type": "error",
+    "code": "rate_limited",
+    "message": "Too many searches; try again in a minute.",
+    "for": "inbox",
+    "retriable": True,
+    "retry_after": 60,
+}
 CLOSE_BY_THE_STORE = """
 from livechat import services
 from livechat.models import Conversation
@@ -42,12 +51,21 @@ services.close_conversation(Conversation.objects.get(pk=%d))
 """
 
 
+@pytest.fixture(scope="module")
+def saved_replies(live_shop):
+    """The saved replies the workspace's tests set up (one is "returns")."""
+    run_manage(live_shop.env, "shell", "-c", CANNED_SETUP)
+
+
 async def _focused_inside(page, locator):
     return await locator.evaluate("node => node.contains(document.activeElement)")
 
 
 async def test_shortcuts_help_dialog_and_focus(
-    new_context, live_shop, canned_replies, sockets  # noqa: F811
+    new_context,
+    live_shop,
+    saved_replies,
+    sockets,
 ):
     token = secrets.token_hex(3)
     errors = []
@@ -60,9 +78,9 @@ async def test_shortcuts_help_dialog_and_focus(
     await help_button.click()
     dialog = kim.get_by_role("dialog", name="Keyboard shortcuts")
     await expect(dialog).to_be_visible()
-    await expect(dialog.get_by_role("row", name=re.compile(r"Alt \+ N"))).to_contain_text(
-        "next chat with unread messages"
-    )
+    await expect(
+        dialog.get_by_role("row", name=re.compile(r"Alt \+ N"))
+    ).to_contain_text("next chat with unread messages, or the next shopper waiting")
     assert await _focused_inside(kim, dialog)
     for _ in range(4):
         await kim.keyboard.press("Tab")
@@ -86,9 +104,7 @@ async def test_shortcuts_help_dialog_and_focus(
     # Two shoppers give the same name: their tabs still differ.
     same = f"Sam{token}"
     first = await _shopper_socket(live_shop, sockets, f"Red or blue? ({token}-1)", same)
-    second = await _shopper_socket(
-        live_shop, sockets, f"Gift card? ({token}-2)", same
-    )
+    second = await _shopper_socket(live_shop, sockets, f"Gift card? ({token}-2)", same)
     await _entry(kim, f"({token}-1)").click()
     panel = _panel(kim)
     await assert_accessible(kim, CONSOLE_ROOT, "a waiting chat open")
@@ -202,28 +218,25 @@ async def test_the_reconnecting_banner_stays_in_sight(new_context, live_shop, so
     token = secrets.token_hex(3)
     errors = []
     _name, kim = _new_agent(live_shop, "Kim", token)
-    context = await new_context(viewport={"width": 1280, "height": 560})
+    context = await new_context(viewport={"width": 1280, "height": 480})
     kim = await _console(context, kim, errors)
     await _shopper_socket(live_shop, sockets, f"Still there? ({token})", f"Vi{token}")
     panel = await _claim(kim, f"there? ({token})")
     reply = panel.get_by_label("Reply")
-    await reply.scroll_into_view_if_needed()
-    await kim.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
 
     # The network goes and the server restarts meanwhile: the socket is gone.
     await context.set_offline(True)
     await asyncio.to_thread(live_shop.restart)
     banner = kim.get_by_role("status").filter(has_text="Reconnecting…")
     await expect(banner).to_be_visible()
-    # Scrolled down to the reply box, past where the banner sits in the page.
-    await kim.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
-    assert await kim.evaluate("window.scrollY") > 200
+    # Scrolled down to the reply box, past the header above the banner.
+    await reply.evaluate("node => node.scrollIntoView({block: 'end'})")
+    header = kim.locator(".livechat-console__header")
+    assert await header.evaluate("node => node.getBoundingClientRect().bottom < 0")
     await expect(reply).to_be_in_viewport()
     await expect(banner).to_be_in_viewport()
     await context.set_offline(False)
-    await expect(kim.get_by_text("Connected", exact=True)).to_be_visible(
-        timeout=30_000
-    )
+    await expect(kim.get_by_text("Connected", exact=True)).to_be_visible(timeout=30_000)
     assert errors == []
 
 
@@ -233,28 +246,44 @@ async def test_a_refused_search_ends_its_wait_and_says_why(
     token = secrets.token_hex(3)
     errors = []
     _name, kim = _new_agent(live_shop, "Kim", token)
-    kim = await _console(await new_context(), kim, errors)
+    context = await new_context()
+    refused = f"refused{token}"
+
+    # Between the console and the server, a search for ``refused`` is answered
+    # as the server answers one past its rate limit (an error "for" inbox).
+    def refuse_one_search(socket):
+        server = socket.connect_to_server()
+
+        def from_page(message):
+            frame = json.loads(message)
+            if frame.get("type") == "inbox" and frame.get("q") == refused:
+                socket.send(json.dumps(RATE_LIMITED))
+            else:
+                server.send(message)
+
+        socket.on_message(from_page)
+
+    await context.route_web_socket(
+        re.compile(r"/ws/livechat/agent/$"), refuse_one_search
+    )
+    kim = await _console(context, kim, errors)
     await _shopper_socket(live_shop, sockets, f"Search me ({token})", f"Wes{token}")
     search = kim.get_by_label("Search chats")
-    await search.fill(f"Search me ({token})")
+    await search.fill(f"Wes{token}")
     results = kim.get_by_role("region", name=re.compile("^Search results"))
     await expect(results.get_by_role("button", name=re.compile(token))).to_have_count(1)
     await assert_accessible(kim, CONSOLE_ROOT, "search results")
 
-    # Past the search rate limit (60 a minute) the server refuses the frame
-    # (rate_limited, for "inbox"): the results stop waiting and say why.
-    await kim.evaluate(
-        """() => {
-            const input = document.getElementById("livechat-inbox-search");
-            for (let n = 0; n < 65; n++) {
-                input.value = "burst " + n;
-                input.form.requestSubmit();
-            }
-        }"""
-    )
-    await expect(search).to_have_value("burst 64")
+    await search.fill(refused)
     status = results.get_by_role("status")
-    await expect(status).to_contain_text("Error:")
-    await expect(status).not_to_contain_text("Searching…")
+    await expect(status).to_have_text(
+        "Error: Too many searches; try again in a minute."
+    )
+    await expect(results.get_by_text("No chats match this search.")).to_be_hidden()
     await assert_accessible(kim, CONSOLE_ROOT, "a refused search")
+
+    # Searching again works, and the error goes.
+    await search.fill(f"Wes{token}")
+    await expect(results.get_by_role("button", name=re.compile(token))).to_have_count(1)
+    await expect(results.get_by_text("Error:")).to_have_count(0)
     assert errors == []

@@ -172,6 +172,8 @@ async def test_shortcuts_help_dialog_and_focus(
     await closing.get_by_role("button", name="Close conversation").click()
     await expect(closing).to_be_hidden()
     await expect(panel.get_by_text("This conversation is closed.")).to_be_visible()
+    # The reply box went with the chat: the transcript has the focus.
+    await expect(panel.get_by_role("log")).to_be_focused()
     assert errors == []
 
 
@@ -267,7 +269,9 @@ async def test_a_refused_search_ends_its_wait_and_says_why(
         re.compile(r"/ws/livechat/agent/$"), refuse_one_search
     )
     kim = await _console(context, kim, errors)
-    await _shopper_socket(live_shop, sockets, f"Search me ({token})", f"Wes{token}")
+    shopper = await _shopper_socket(
+        live_shop, sockets, f"Search me ({token})", f"Wes{token}"
+    )
     search = kim.get_by_label("Search chats")
     await search.fill(f"Wes{token}")
     results = kim.get_by_role("region", name=re.compile("^Search results"))
@@ -286,4 +290,8 @@ async def test_a_refused_search_ends_its_wait_and_says_why(
     await search.fill(f"Wes{token}")
     await expect(results.get_by_role("button", name=re.compile(token))).to_have_count(1)
     await expect(results.get_by_text("Error:")).to_have_count(0)
+    # Nobody is left waiting for the tests that count the queue.
+    run_manage(
+        live_shop.env, "shell", "-c", CLOSE_BY_THE_STORE % shopper.ack["conversation"]
+    )
     assert errors == []

@@ -176,7 +176,16 @@ function trapFocus(dialog) {
 // Runs once at boot: the shortcuts, the help dialog and its button.
 export function initKeyboard() {
   document.addEventListener("keydown", onKeydown);
-  Array.prototype.forEach.call(document.querySelectorAll("#livechat-console dialog"), trapFocus);
+  Array.prototype.forEach.call(document.querySelectorAll("#livechat-console dialog"), function (dialog) {
+    trapFocus(dialog);
+    // After the dialogs' own handler: a close by Alt+C hides the reply box
+    // the focus was to return to; the chat's transcript takes it instead.
+    dialog.addEventListener("close", function () {
+      if (!document.activeElement || document.activeElement === document.body) {
+        focusComposer(activeView());
+      }
+    });
+  });
   if (!els.helpDialog) {
     return;
   }

@@ -230,7 +230,8 @@ async def test_the_reconnecting_banner_stays_in_sight(new_context, live_shop, so
     await context.set_offline(True)
     await asyncio.to_thread(live_shop.restart)
     banner = kim.get_by_role("status").filter(has_text="Reconnecting…")
-    await expect(banner).to_be_visible()
+    # Offline, the socket may only be found dead by its missing pong.
+    await expect(banner).to_be_visible(timeout=60_000)
     # Scrolled down to the reply box, past the header above the banner.
     await reply.evaluate("node => node.scrollIntoView({block: 'end'})")
     header = kim.locator(".livechat-console__header")

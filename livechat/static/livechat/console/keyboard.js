@@ -176,16 +176,23 @@ function trapFocus(dialog) {
 // Runs once at boot: the shortcuts, the help dialog and its button.
 export function initKeyboard() {
   document.addEventListener("keydown", onKeydown);
-  Array.prototype.forEach.call(document.querySelectorAll("#livechat-console dialog"), function (dialog) {
-    trapFocus(dialog);
-    // After the dialogs' own handler: a close by Alt+C hides the reply box
-    // the focus was to return to; the chat's transcript takes it instead.
-    dialog.addEventListener("close", function () {
-      if (!document.activeElement || document.activeElement === document.body) {
-        focusComposer(activeView());
-      }
+  Array.prototype.forEach.call(document.querySelectorAll("#livechat-console dialog"), trapFocus);
+  if (els.closeDialog && els.closeForm) {
+    // A chat closed from its dialog loses its reply box and its Close button,
+    // where the focus would go back to: its transcript takes it (after the
+    // dialogs' own "close" handler, registered first).
+    var closing = false;
+    els.closeForm.addEventListener("submit", function () {
+      closing = true;
     });
-  });
+    els.closeDialog.addEventListener("close", function () {
+      var view = activeView();
+      if (closing && view) {
+        view.dom.log.focus();
+      }
+      closing = false;
+    });
+  }
   if (!els.helpDialog) {
     return;
   }

@@ -22,7 +22,7 @@ from ..realtime.groups import (
 )
 from ..realtime.layer import send_to_groups
 from ..realtime.publishing import publish_conversation, publish_on_commit
-from .lookups import locked, visitor_language
+from .lookups import last_preview, locked, visitor_language
 from .messages import post_system_message
 from .reopening import reopen_locked
 from .tags import add_tag_in_transaction
@@ -87,7 +87,9 @@ def close_conversation(conversation, closed_by=None, tag="", reason=None):
         with visitor_language(conversation):
             line = str(reason or _("The chat has ended."))
         post_system_message(conversation, line)
-        publish_conversation(conversation)
+        # With its last words: consoles that did not follow the chat (another
+        # agent's, folded away) list it under "Recently closed" from this.
+        publish_conversation(conversation, last_preview(conversation))
         events.emit(events.ConversationClosed(conversation, closed_by))
     return conversation
 

@@ -319,7 +319,6 @@ async def test_payloads_stay_text_in_the_widget_and_the_console(
     await panel.get_by_label("Internal note — only agents see this").fill(note)
     await panel.get_by_role("button", name="Add note").click()
     await expect(panel.get_by_role("listitem").filter(has_text=note)).to_be_visible()
-    await panel.get_by_role("button", name="Internal note").click()
     await panel.get_by_role("button", name="Transfer").click()
     dialog = alice.get_by_role("dialog", name=f"Transfer the chat with {NAME}")
     await expect(dialog).to_be_visible()

@@ -16,7 +16,9 @@ import {
   isUnanswered,
   loadOf,
   mergeSummary,
+  shownUnread,
   state,
+  tabLabel,
   targetSeq,
   unreadOf,
   visitorName,
@@ -37,6 +39,7 @@ beforeEach(() => {
   state.noteOutbox = [];
   state.canned = [];
   state.recentClosed = 20;
+  state.tabs = [];
 });
 
 test("mergeSummary: counters only grow, an empty preview keeps the last one", () => {
@@ -170,4 +173,24 @@ test("a snoozed chat asks for no attention and sorts after chats with news", () 
     groups().mine.map((item) => item.id),
     [2, 1]
   );
+});
+
+test("tabs of shoppers with the same name carry the chat's number", () => {
+  state.summaries.set(1, summary(1, { visitor: { name: "Visitor" } }));
+  state.summaries.set(2, summary(2, { visitor: { name: "visitor" } }));
+  state.summaries.set(3, summary(3, { visitor: { name: "Ann" } }));
+  state.tabs = [1, 3];
+  assert.equal(tabLabel(1), "Visitor");
+  state.tabs = [1, 2, 3];
+  assert.equal(tabLabel(1), "Visitor #1");
+  assert.equal(tabLabel(2), "visitor #2");
+  assert.equal(tabLabel(3), "Ann");
+  assert.equal(tabLabel(4), "#4"); // unknown: its number already
+});
+
+test("a closed chat shows no unread count", () => {
+  const open = summary(1, { last_seq: 5, agent_read_seq: 2 });
+  assert.equal(shownUnread(open), 3);
+  assert.equal(shownUnread(Object.assign({}, open, { status: "closed" })), 0);
+  assert.equal(unreadOf(Object.assign({}, open, { status: "closed" })), 3);
 });

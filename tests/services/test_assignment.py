@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from channels.db import database_sync_to_async
 from django.contrib.auth.models import Permission
 from django.test import override_settings
 from django.utils import timezone
@@ -240,6 +241,26 @@ def test_close_with_a_tag():
     services.close_conversation(chat, tag="return")
     chat.refresh_from_db()
     assert chat.close_tag == "return"
+
+
+async def test_a_close_tells_every_console_the_chats_last_words(
+    agent_client, make_agent
+):
+    """A console not following another agent's chat got none of its messages:
+    the close's summary brings its last preview for "Recently closed"."""
+    ann = await database_sync_to_async(make_agent)("ann")
+    bob = await database_sync_to_async(make_agent)("bob")
+    console = await agent_client(bob)
+    await console.expect("welcome")
+    chat = await database_sync_to_async(_chat)("Is it in stock?")
+    await database_sync_to_async(services.claim_conversation)(chat, ann)
+    await database_sync_to_async(services.post_agent_message)(
+        chat, ann, "Yes, plenty of it.", "a1"
+    )
+    await database_sync_to_async(services.close_conversation)(chat, ann)
+    closed = await console.expect_state("closed")
+    assert closed["id"] == chat.pk
+    assert closed["preview"] == "Yes, plenty of it."
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,9 @@ export function submitReply(view) {
   closeCanned(view);
   if (view.noteMode) {
     submitNote(view, body);
+    // One note at a time: the next words typed are a reply again, never a
+    // reply kept from the shopper by a mode left on.
+    setNoteMode(view, false);
     return;
   }
   var current = state.summaries.get(view.id);

@@ -5,7 +5,7 @@ import { renderContextHtml } from "./context.js";
 import { ISO_DATETIME, OPEN_STATUSES, UNANSWERED } from "./constants.js";
 import { el } from "./dom.js";
 import { fmt, formatTime, humanizeKey, mailtoHref, parseDate, safeHref, shortPage, statusText, unreadText } from "./format.js";
-import { handledByOther, state, visitorName } from "./store.js";
+import { handledByOther, shownUnread, state, tabLabel } from "./store.js";
 import { S } from "./strings.js";
 import { openConversation } from "./tabs.js";
 import { updateMessageStatus } from "./transcript.js";
@@ -29,7 +29,7 @@ export function updatePanel(view) {
     return;
   }
   var summary = state.summaries.get(view.id) || { status: "", visitor: {} };
-  var name = visitorName(view.id);
+  var name = tabLabel(view.id);
   dom.tabName.textContent = name;
   dom.title.textContent = name;
   dom.log.setAttribute("aria-label", fmt(S.transcript, { name: name }));
@@ -65,7 +65,7 @@ export function updatePanel(view) {
   dom.error.hidden = !view.error;
   dom.error.textContent = view.error;
 
-  var unread = Math.max(0, (summary.last_seq || 0) - (summary.agent_read_seq || 0));
+  var unread = shownUnread(summary);
   var showBadge = unread > 0 && state.active !== view.id;
   dom.tabBadge.hidden = !showBadge;
   dom.tabBadge.textContent = "";

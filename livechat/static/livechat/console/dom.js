@@ -63,6 +63,10 @@ export var els = {
   closeForm: find("close-form"),
   closeTitle: find("close-title"),
   closeTag: find("close-tag"),
+  helpButton: find("help-button"),
+  helpDialog: find("help-dialog"),
+  helpClose: find("help-close"),
+  resultsStatus: find("results-status"),
 };
 
 // Builds an element; string children become text nodes, so nothing is parsed as HTML.

@@ -19,7 +19,7 @@ import { noticeChanges, onPreferences, renderPreferences } from "./notifications
 import { removeFromOutbox, sendNoteItem, sendOutboxItem } from "./outbox.js";
 import { applyCounts, onInboxPage, othersPreference, scheduleInboxRender, setSectionPage } from "./paging.js";
 import { onPresence, presenceNotConfirmed, renderPresence } from "./presence.js";
-import { startSearch } from "./search.js";
+import { searchFailed, startSearch } from "./search.js";
 import { findNote, findOutbox, isUnanswered, mergeSummary, state } from "./store.js";
 import { S } from "./strings.js";
 import { openConversation } from "./tabs.js";
@@ -321,6 +321,9 @@ export function onError(frame) {
     }
     return;
   }
+  if (frame.for === "inbox" && onInboxRefused(message)) {
+    return;
+  }
   var presenceCodes = ["bad_frame", "unavailable", "server_error"];
   if (state.presencePending && !state.pendingOpens.length && presenceCodes.indexOf(frame.code) !== -1) {
     // Error frames name no request; this is the likeliest one to have failed.
@@ -346,6 +349,17 @@ export function onError(frame) {
   showAlert(fmt(S.error, { message: message }));
 }
 
+// An inbox frame refused: the search or the section page it asked for is not
+// coming. True when a search was waiting (its results say why).
+function onInboxRefused(message) {
+  Object.keys(state.sectionInfo).forEach(function (key) {
+    if (state.sectionInfo[key].loading) {
+      state.sectionInfo[key].loading = false;
+      scheduleInboxRender();
+    }
+  });
+  return searchFailed(message);
+}
 
 // The socket closed: nothing in flight will be answered; what is unsent is sent
 // again after the next welcome.

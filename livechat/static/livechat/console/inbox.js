@@ -5,7 +5,7 @@ import { el, els } from "./dom.js";
 import { fmt, formatDuration, formatTime, shortPage, statusText, unreadText } from "./format.js";
 import { loadMore, renderMore, setOthersShown } from "./paging.js";
 import { moreResults, renderSearch } from "./search.js";
-import { attentionOf, groups, isMine, state, unreadOf, waitedMs } from "./store.js";
+import { attentionOf, groups, isMine, shownUnread, state, unreadOf, waitedMs } from "./store.js";
 import { S } from "./strings.js";
 import { openConversation } from "./tabs.js";
 
@@ -126,7 +126,7 @@ export function updateEntry(entry, summary, group) {
   }
   entry.transferTag.hidden = !state.transferred.has(summary.id);
   entry.snoozedTag.hidden = !summary.snoozed;
-  var unread = unreadOf(summary);
+  var unread = shownUnread(summary);
   entry.badge.textContent = "";
   entry.badge.hidden = unread === 0;
   if (unread) {

@@ -6,6 +6,7 @@ import { getView } from "./conversation.js";
 import { initDialogs } from "./dialogs.js";
 import { config, els, root } from "./dom.js";
 import { initInbox, renderInbox } from "./inbox.js";
+import { initKeyboard } from "./keyboard.js";
 import { initNotifications, renderPreferences } from "./notifications.js";
 import { buildPanel } from "./panel.js";
 import { initPresence, renderPresence } from "./presence.js";
@@ -29,6 +30,7 @@ function start() {
   initNotifications();
   initInbox();
   initSearch();
+  initKeyboard();
   (function restore() {
     // Replies not yet acknowledged when the page was left are sent again after welcome.
     state.outbox = (load("outbox", []) || []).filter(function (item) {

@@ -2,6 +2,7 @@
 import { send } from "./connection.js";
 import { MORE_PAGE_SIZE } from "./constants.js";
 import { els } from "./dom.js";
+import { fmt } from "./format.js";
 import { buildEntry, moreObserver, sections, updateEntry } from "./inbox.js";
 import { groupOf, state } from "./store.js";
 import { S } from "./strings.js";
@@ -24,6 +25,7 @@ export function startSearch(text) {
   search.results = [];
   search.next = null;
   search.loading = !!q;
+  search.error = "";
   if (q && state.ready) {
     send({ type: "inbox", section: "search", q: q });
   }
@@ -36,6 +38,7 @@ export function moreResults() {
     return;
   }
   search.loading = true;
+  search.error = "";
   send({ type: "inbox", section: "search", q: search.q, after: search.next, limit: MORE_PAGE_SIZE });
   renderSearch();
 }
@@ -58,6 +61,20 @@ export function onSearchPage(frame) {
   search.next = typeof frame.next === "string" && frame.next ? frame.next : null;
   search.loading = false;
   renderSearch();
+}
+
+// The server refused the search (too many, a query it cannot read): the wait
+// ends and says why; typing again, or "Show more", asks again. False when no
+// search was waiting.
+export function searchFailed(message) {
+  var search = state.search;
+  if (!search.q || !search.loading) {
+    return false;
+  }
+  search.loading = false;
+  search.error = message;
+  renderSearch();
+  return true;
 }
 
 export function renderSearch() {
@@ -93,7 +110,12 @@ export function renderSearch() {
   });
   var count = search.results.length;
   els.resultsCount.textContent = search.loading && !count ? "" : "(" + count + (search.next ? "+" : "") + ")";
-  els.resultsEmpty.hidden = !searching || search.loading || count > 0;
+  var status = search.error ? fmt(S.error, { message: search.error }) : search.loading ? S.searching : "";
+  if (els.resultsStatus.textContent !== status) {
+    els.resultsStatus.textContent = status;
+  }
+  els.resultsStatus.classList.toggle("livechat-inbox__status--error", !!search.error);
+  els.resultsEmpty.hidden = !searching || search.loading || !!search.error || count > 0;
   els.resultsMore.hidden = !search.next;
   els.resultsMore.disabled = search.loading;
   els.resultsMore.textContent = search.loading ? S.loading_more : S.show_more;

@@ -23,8 +23,8 @@ export var state = {
   // Per inbox section: {count, next (the cursor of the page not yet loaded),
   // boundary (the sort key that page starts after), loading}.
   sectionInfo: {},
-  // The search box's: {q, results (summaries), next, loading, entries}.
-  search: { q: "", results: [], next: null, loading: false, entries: new Map() },
+  // The search box's: {q, results (summaries), next, loading, error, entries}.
+  search: { q: "", results: [], next: null, loading: false, error: "", entries: new Map() },
   baseTitle: "",
   presence: "online", // confirmed (the page says which at start)
   presencePending: null, // asked for, not yet confirmed
@@ -90,6 +90,17 @@ export function visitorName(id) {
   return (summary && summary.visitor && summary.visitor.name) || "#" + id;
 }
 
+// A tab's name: the shopper's, with the chat's number when another open tab
+// has the same one, so the agent (and a screen reader) can tell them apart.
+export function tabLabel(id) {
+  var name = visitorName(id);
+  var key = name.toLowerCase();
+  var shared = state.tabs.some(function (other) {
+    return other !== id && visitorName(other).toLowerCase() === key;
+  });
+  return shared && name !== "#" + id ? name + " #" + id : name;
+}
+
 export function targetSeq(view) {
   var summary = state.summaries.get(view.id);
   return Math.max(view.maxSeq, (summary && summary.last_seq) || 0);
@@ -125,6 +136,11 @@ export function unreadOf(summary) {
 // What asks for the agent now: a snoozed chat waits for the shopper, not for them.
 export function attentionOf(summary) {
   return summary.snoozed ? 0 : unreadOf(summary);
+}
+
+// What a badge shows: a closed chat needs no answer, whatever it still counts.
+export function shownUnread(summary) {
+  return summary && OPEN_STATUSES.indexOf(summary.status) !== -1 ? unreadOf(summary) : 0;
 }
 
 export function findNote(clientId) {

@@ -4,6 +4,7 @@ import { send } from "./connection.js";
 import { getView, maybeMarkRead, sendOpen } from "./conversation.js";
 import { updatePanel } from "./details.js";
 import { els } from "./dom.js";
+import { focusComposer } from "./keyboard.js";
 import { scheduleInboxRender } from "./paging.js";
 import { buildPanel } from "./panel.js";
 import { saveTabs } from "./storage.js";
@@ -25,6 +26,9 @@ export function openConversation(id, background) {
   }
   if (!background || state.active === null) {
     selectTab(id);
+    if (!background) {
+      focusComposer(view);
+    }
   } else {
     els.empty.hidden = true;
     updatePanel(view);

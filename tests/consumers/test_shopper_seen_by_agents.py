@@ -23,6 +23,9 @@ async def test_the_current_page_follows_the_shopper(
     # Three pages in a burst: one frame, the last page.
     for path, title in (("/a/", "A"), ("/b/", "B"), ("/checkout/", " Check\nout ")):
         await shopper.send(type="page", url=f"https://shop.test{path}", title=title)
+    # Frames are handled in order: once the pong is back, all three were.
+    await shopper.send(type="ping")
+    await shopper.expect("pong")
     await coalescing.flush_pending()
     page = await console.expect("visitor_page")
     assert page == {

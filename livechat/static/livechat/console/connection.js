@@ -165,6 +165,13 @@ export function initConnection() {
   window.addEventListener("focus", markActive);
   root.addEventListener("focusin", markActive);
   window.addEventListener("online", reconnectNow);
+  // The browser knows the network is gone: the socket is dead, say so now
+  // rather than at the next missed ping.
+  window.addEventListener("offline", function () {
+    if (client && client.socket) {
+      client.drop();
+    }
+  });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") {
       reconnectNow();

@@ -213,3 +213,64 @@ test("part frames are joined before they reach onFrame", () => {
   socket.receive(JSON.stringify(3));
   assert.equal(t.frames.length, 2);
 });
+
+// An outbox whose item states are recorded, over storage a reload keeps.
+const recorded = (backend = memoryStorage()) => {
+  const states = [];
+  const outbox = new Outbox(jsonStore(backend), "k", (item, state, error) =>
+    states.push(error === undefined ? [item.client_id, state] : [item.client_id, state, error]));
+  return { outbox, states };
+};
+
+test("items of any type are resent in order after each welcome, each reporting its state", () => {
+  const backend = memoryStorage();
+  const first = recorded(backend);
+  const offline = setup({ outbox: first.outbox });
+  offline.client.post({ conversation: 1, client_id: "r", body: "reply" });
+  offline.client.post({ type: "note", conversation: 1, client_id: "n", body: "note" });
+  assert.deepEqual(first.states, [["r", "queued"], ["n", "queued"]]);
+
+  // A reload: the same items, sent once each on the welcome, in order.
+  const { outbox, states } = recorded(backend);
+  const t = setup({ outbox });
+  const socket = welcomed(t);
+  assert.deepEqual(socket.sent.slice(1), [
+    { type: "message", conversation: 1, client_id: "r", body: "reply" },
+    { type: "note", conversation: 1, client_id: "n", body: "note" },
+  ]);
+  assert.deepEqual(states, [["r", "sending"], ["n", "sending"]]);
+
+  // Lost before the acks: queued again, and sent again after the next welcome.
+  socket.lose();
+  assert.deepEqual(states.slice(2), [["r", "queued"], ["n", "queued"]]);
+  t.timers.tick(1000);
+  const again = t.sockets.at(-1);
+  again.open();
+  again.receive({ type: "welcome" });
+  assert.deepEqual(again.sent.slice(1).map((f) => [f.type, f.client_id]), [["message", "r"], ["note", "n"]]);
+  outbox.remove("r");
+  outbox.remove("n");
+  assert.deepEqual(states.slice(-2), [["r", "acked"], ["n", "acked"]]);
+  assert.deepEqual(outbox.items(), []);
+});
+
+test("a retriable refusal resends the outbox in 3-7 s; any other fails the item", () => {
+  const { outbox, states } = recorded();
+  const t = setup({ outbox });
+  const socket = welcomed(t);
+  t.client.post({ client_id: "a", body: "x" });
+  t.client.post({ type: "note", client_id: "b", body: "y" });
+  assert.equal(t.client.refused({ type: "error", client_id: "a", retriable: true }, "busy"), true);
+  assert.deepEqual(states.slice(2), [["a", "queued", "busy"]]);
+  t.timers.tick(4999);
+  assert.equal(socket.sent.length, 3);
+  t.timers.tick(1);
+  assert.deepEqual(socket.sent.slice(3).map((f) => f.client_id), ["a", "b"]);
+  assert.deepEqual(states.slice(3), [["a", "sending"], ["b", "sending"]]);
+
+  assert.equal(t.client.refused({ type: "error", client_id: "b", code: "too_long" }, "Too long"), true);
+  assert.deepEqual(states.at(-1), ["b", "failed", "Too long"]);
+  assert.deepEqual(outbox.items().map((i) => i.client_id), ["a"]);
+  assert.equal(t.client.refused({ type: "error", client_id: "b" }, "again"), false, "no longer in the outbox");
+  assert.equal(setup().client.refused({ type: "error", client_id: "a" }), false, "no outbox at all");
+});

@@ -6,8 +6,6 @@ import {
   attentionOf,
   cannedChoices,
   concernsMe,
-  findNote,
-  findOutbox,
   groupOf,
   groups,
   handledByOther,
@@ -35,8 +33,6 @@ beforeEach(() => {
   state.me = ME;
   state.summaries = new Map();
   state.sectionInfo = {};
-  state.outbox = [];
-  state.noteOutbox = [];
   state.canned = [];
   state.recentClosed = 20;
   state.tabs = [];
@@ -132,15 +128,6 @@ test("isOpenStatus, unreadOf, loadOf, targetSeq, visitorName read the summaries"
   assert.equal(targetSeq({ id: 1, maxSeq: 12 }), 12);
   assert.equal(visitorName(1), "Ida");
   assert.equal(visitorName(42), "#42");
-});
-
-test("findOutbox and findNote look up unacknowledged items by client id", () => {
-  state.outbox.push({ client_id: "a", conversation: 1, body: "hi" });
-  state.noteOutbox.push({ client_id: "n", conversation: 1, body: "note" });
-  assert.equal(findOutbox("a").body, "hi");
-  assert.equal(findOutbox("n"), null);
-  assert.equal(findNote("n").body, "note");
-  assert.equal(findNote("a"), null);
 });
 
 test("cannedChoices: one reply per shortcut, in the shopper's language, filtered", () => {

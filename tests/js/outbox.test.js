@@ -37,3 +37,15 @@ test("client ids are 32 hex digits, different each time", () => {
   assert.match(a, /^[0-9a-f]{32}$/);
   assert.notEqual(a, b);
 });
+
+test("items of any frame type are kept in order; removal reports acked or failed once", () => {
+  const states = [];
+  const outbox = new Outbox(jsonStore(memoryStorage()), "o", (item, state, error) => states.push([item.client_id, state, error]));
+  outbox.add({ client_id: "m", conversation: 1, body: "reply" });
+  outbox.add({ type: "note", client_id: "n", conversation: 1, body: "note" });
+  assert.deepEqual(outbox.items().map((i) => i.type), [undefined, "note"]);
+  assert.equal(outbox.remove("n", "failed", "too long"), true);
+  assert.equal(outbox.remove("m"), true);
+  assert.equal(outbox.remove("m"), false, "an ack and the broadcast copy: reported once");
+  assert.deepEqual(states, [["n", "failed", "too long"], ["m", "acked", undefined]]);
+});

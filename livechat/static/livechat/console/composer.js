@@ -1,11 +1,11 @@
 // The composer: sending replies, typing signals, note mode and the read-only state.
-import { send } from "./connection.js";
+import { post, send } from "./connection.js";
 import { TYPING_IDLE_MS, TYPING_THROTTLE_MS } from "./constants.js";
 import { updatePanel } from "./details.js";
 import { config } from "./dom.js";
 import { fmt } from "./format.js";
 import { submitNote } from "./notes.js";
-import { newClientId, saveOutbox, sendOutboxItem } from "./outbox.js";
+import { newClientId } from "./outbox.js";
 import { closeCanned, updateCanned } from "./saved-replies.js";
 import { saveDrafts } from "./storage.js";
 import { handledByOther, isOpenStatus, state } from "./store.js";
@@ -38,20 +38,12 @@ export function submitReply(view) {
   if (!current || !current.agent) {
     state.claiming.add(view.id); // the first reply takes the chat: no "assigned" alert
   }
-  var item = {
-    client_id: newClientId(),
-    conversation: view.id,
-    body: body,
-    created: new Date().toISOString(),
-  };
-  state.outbox.push(item);
-  saveOutbox();
   dom.textarea.value = "";
   delete state.drafts[view.id];
   saveDrafts();
   stopTyping(view);
   view.stickToBottom = true;
-  sendOutboxItem(item);
+  post({ client_id: newClientId(), conversation: view.id, body: body, created: new Date().toISOString() });
   scrollIfSticky(view);
 }
 
@@ -87,9 +79,6 @@ export function stopTyping(view) {
     send({ type: "typing", conversation: view.id, active: false });
   }
 }
-
-// Same rules as replies: an outbox of unacknowledged notes, kept across reloads
-// and sent again with their client id (the server stores each one once).
 
 export function setNoteMode(view, on) {
   view.noteMode = !!on;

@@ -1,11 +1,12 @@
 // The agent socket: the shared protocol client (shared/client.js) with the console's hello, banner and heartbeat.
-// The rest of the console uses send(), connect() and reconnectNow(); what arrives goes to
-// frames.handleFrame(), and frames.onSocketLost() forgets what was in flight.
+// The rest of the console uses send(), post(), refused(), connect() and reconnectNow(); what
+// arrives goes to frames.handleFrame(), and frames.onSocketLost() forgets what was in flight.
 import { Client } from "../shared/client.js";
 import { sessionEnded, showBanner } from "./banner.js";
 import { PING_MS, PROTOCOL_VERSION, WELCOME_TIMEOUT_MS } from "./constants.js";
 import { config, root } from "./dom.js";
 import { handleFrame, onSocketLost } from "./frames.js";
+import { outbox } from "./outbox.js";
 import { state } from "./store.js";
 import { S } from "./strings.js";
 
@@ -18,6 +19,21 @@ var client = null;
 
 export function send(frame) {
   return !!client && client.send(frame);
+}
+
+// A reply or note ({type?, client_id, conversation, body, created}): kept in
+// the outbox until acknowledged, sent now if the socket is up.
+export function post(item) {
+  if (client) {
+    client.post(item);
+  } else {
+    outbox.add(item);
+  }
+}
+
+// An error frame about a reply or note of the outbox: true if it was one.
+export function refused(frame, message) {
+  return !!client && client.refused(frame, message);
 }
 
 // Chrome runs a hidden tab's timers once a minute at most after a while; a
@@ -134,6 +150,7 @@ export function connect() {
         return { type: "hello", v: PROTOCOL_VERSION };
       },
       fatal: Object.keys(FATAL).map(Number),
+      outbox: outbox, // resent after each welcome, once the tabs have sent `open`
       onFrame: onFrame,
       onState: onState,
       ping: ping,

@@ -8,7 +8,6 @@ export var MORE_PAGE_SIZE = 100; // conversations per page after the welcome's f
 export var TYPING_THROTTLE_MS = 3000;
 export var TYPING_IDLE_MS = 4000;
 export var VISITOR_TYPING_TIMEOUT_MS = 8000;
-export var RETRY_RETRIABLE_MS = 5000;
 export var PRESENCE_TIMEOUT_MS = 8000;
 export var PRESENCES = ["online", "away", "offline"];
 export var OPEN_STATUSES = ["waiting", "active", "missed"];

@@ -5,7 +5,7 @@ import { send } from "./connection.js";
 import { renderDetails, updatePanel } from "./details.js";
 import { addNote } from "./notes.js";
 import { noticeMessage } from "./notifications.js";
-import { removeFromOutbox } from "./outbox.js";
+import { outbox } from "./outbox.js";
 import { scheduleInboxRender } from "./paging.js";
 import { isMine, mergeSummary, state, targetSeq } from "./store.js";
 import { S } from "./strings.js";
@@ -85,7 +85,8 @@ export function onMessage(message) {
 }
 
 export function onAck(frame) {
-  var item = removeFromOutbox(frame.client_id);
+  var item = outbox.find(frame.client_id);
+  outbox.remove(frame.client_id);
   var view = state.views.get(frame.conversation);
   if (view && item && typeof frame.seq === "number") {
     // The broadcast copy may be lost; the ack is enough to show the message.
@@ -189,7 +190,7 @@ export function addMessage(view, message) {
   view.maxSeq = Math.max(view.maxSeq, message.seq);
   view.contiguous = view.timeline.seq; // shown in order: everything up to it is here
   if (message.client_id) {
-    removeFromOutbox(message.client_id);
+    outbox.remove(message.client_id);
     removeUpload(view, message.client_id);
   }
   if (message.sender === "visitor") {

@@ -2,8 +2,8 @@
 import { hideBanner, sessionEnded, showAlert, showConnected } from "./banner.js";
 import { onAgents, renderBoard } from "./board.js";
 import { renderComposerHint } from "./composer.js";
-import { send } from "./connection.js";
-import { CLAIM_ERRORS, PRESENCES, RETRY_RETRIABLE_MS } from "./constants.js";
+import { refused, send } from "./connection.js";
+import { CLAIM_ERRORS, PRESENCES } from "./constants.js";
 import { cannedRefused, onCanned, onCannedDeleted, onCannedSaved } from "./canned-editor.js";
 import { chatActionRefused, onSnooze, onTags } from "./chat-actions.js";
 import { onVisitorPage } from "./context.js";
@@ -13,14 +13,13 @@ import { TRANSFER_ERRORS, onTransferDone, renderCloseTags, transferFailed, trans
 import { config, els } from "./dom.js";
 import { fmt } from "./format.js";
 import { renderInbox, sections } from "./inbox.js";
-import { noteRefused, onNote, onNoteAck } from "./notes.js";
+import { onNote, onNoteAck } from "./notes.js";
 import { onTransferred } from "./notices.js";
 import { noticeChanges, onPreferences, renderPreferences } from "./notifications.js";
-import { removeFromOutbox, sendNoteItem, sendOutboxItem } from "./outbox.js";
 import { applyCounts, onInboxPage, othersPreference, scheduleInboxRender, setSectionPage } from "./paging.js";
 import { onPresence, presenceNotConfirmed, renderPresence } from "./presence.js";
 import { searchFailed, startSearch } from "./search.js";
-import { findNote, findOutbox, isUnanswered, mergeSummary, state } from "./store.js";
+import { isUnanswered, mergeSummary, state } from "./store.js";
 import { S } from "./strings.js";
 import { openConversation } from "./tabs.js";
 import { renderPendingAll, setVisitorTyping } from "./transcript.js";
@@ -196,8 +195,6 @@ export function onWelcome(frame) {
       sendOpen(view);
     }
   });
-  state.outbox.forEach(sendOutboxItem);
-  state.noteOutbox.forEach(sendNoteItem);
   if (reconnected) {
     // Whatever happened while the socket was down is news now (after the
     // tabs resumed, so a chat opened for the news is opened once).
@@ -285,40 +282,16 @@ export function onError(frame) {
   if (chatActionRefused(frame) || cannedRefused(frame)) {
     return;
   }
-  if (frame.client_id && findNote(frame.client_id)) {
-    noteRefused(findNote(frame.client_id), frame);
+  if (frame.client_id) {
+    // About a reply or note of the outbox: a retriable refusal resends it
+    // (shown "will retry"), any other moves it to the failed ones.
+    refused(frame, message);
     return;
   }
   if (state.transfer && TRANSFER_ERRORS.indexOf(frame.code) !== -1 && !frame.client_id) {
     // Error frames name no request; while a transfer waits for its answer,
     // the refusals a transfer can get are its own (the dialog is modal).
     transferRefused(frame);
-    return;
-  }
-  if (frame.client_id) {
-    var item = findOutbox(frame.client_id);
-    if (!item) {
-      return;
-    }
-    var view = state.views.get(item.conversation);
-    if (frame.retriable) {
-      item.error = message;
-      clearTimeout(item.retryTimer);
-      item.retryTimer = setTimeout(function () {
-        if (findOutbox(item.client_id)) {
-          sendOutboxItem(item);
-        }
-      }, RETRY_RETRIABLE_MS);
-    } else {
-      removeFromOutbox(item.client_id);
-      item.failed = message;
-      if (view) {
-        view.failed.push(item);
-      }
-    }
-    if (view) {
-      renderPendingAll(view);
-    }
     return;
   }
   if (frame.for === "inbox" && onInboxRefused(message)) {
@@ -372,12 +345,6 @@ export function onSocketLost() {
   state.presencePending = null;
   clearTimeout(state.presenceTimer);
   renderPresence();
-  state.outbox.forEach(function (item) {
-    item.sending = false;
-  });
-  state.noteOutbox.forEach(function (item) {
-    item.sending = false;
-  });
   if (state.transfer) {
     transferFailed(S.transfer_lost);
   }

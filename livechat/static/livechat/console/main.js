@@ -8,6 +8,7 @@ import { config, els, root } from "./dom.js";
 import { initInbox, renderInbox } from "./inbox.js";
 import { initKeyboard } from "./keyboard.js";
 import { initNotifications, renderPreferences } from "./notifications.js";
+import { initOutbox, outbox } from "./outbox.js";
 import { buildPanel } from "./panel.js";
 import { initPresence, renderPresence } from "./presence.js";
 import { initSearch } from "./search.js";
@@ -32,18 +33,14 @@ function start() {
   initSearch();
   initKeyboard();
   (function restore() {
-    // Replies not yet acknowledged when the page was left are sent again after welcome.
-    state.outbox = (load("outbox", []) || []).filter(function (item) {
-      return item && typeof item.conversation === "number" && typeof item.client_id === "string";
-    });
-    state.noteOutbox = (load("notes", []) || []).filter(function (item) {
-      return item && typeof item.conversation === "number" && typeof item.client_id === "string";
-    });
+    // Replies and notes not yet acknowledged when the page was left are sent
+    // again after welcome, their chats open in tabs.
+    initOutbox();
     var saved = load("tabs", {}) || {};
     var ids = (Array.isArray(saved.tabs) ? saved.tabs : []).filter(function (id) {
       return typeof id === "number";
     });
-    state.outbox.concat(state.noteOutbox).forEach(function (item) {
+    outbox.items().forEach(function (item) {
       if (ids.indexOf(item.conversation) === -1) {
         ids.push(item.conversation);
       }

@@ -1,24 +1,18 @@
-// Internal notes: submit, show, acknowledge, refuse.
-import { RETRY_RETRIABLE_MS } from "./constants.js";
-import { newClientId, removeNote, saveNoteOutbox, sendNoteItem } from "./outbox.js";
+// Internal notes: submit, show, acknowledge.
+// Same rules as replies: a `note` frame kept in the one outbox until its
+// note_ack, sent again with its client id (the server stores each one once).
+import { post } from "./connection.js";
+import { newClientId, outbox } from "./outbox.js";
 import { saveDrafts } from "./storage.js";
-import { findNote, state } from "./store.js";
+import { state } from "./store.js";
 import { renderNote, renderPendingAll, scrollIfSticky } from "./transcript.js";
 
 export function submitNote(view, body) {
-  var item = {
-    client_id: newClientId(),
-    conversation: view.id,
-    body: body,
-    created: new Date().toISOString(),
-  };
-  state.noteOutbox.push(item);
-  saveNoteOutbox();
   view.dom.textarea.value = "";
   delete state.drafts[view.id];
   saveDrafts();
   view.stickToBottom = true;
-  sendNoteItem(item);
+  post({ type: "note", client_id: newClientId(), conversation: view.id, body: body, created: new Date().toISOString() });
   scrollIfSticky(view);
 }
 
@@ -32,7 +26,7 @@ export function addNote(view, note) {
   }
   view.notes.set(note.id, note);
   if (note.client_id) {
-    removeNote(note.client_id);
+    outbox.remove(note.client_id);
   }
   renderNote(view, note);
 }
@@ -51,7 +45,8 @@ export function onNote(note) {
 }
 
 export function onNoteAck(frame) {
-  var item = removeNote(frame.client_id);
+  var item = outbox.find(frame.client_id);
+  outbox.remove(frame.client_id);
   var view = state.views.get(frame.conversation);
   if (!view) {
     return;
@@ -70,28 +65,3 @@ export function onNoteAck(frame) {
   renderPendingAll(view);
   scrollIfSticky(view);
 }
-
-export function noteRefused(item, frame) {
-  var message = frame.message || frame.code || "";
-  var view = state.views.get(item.conversation);
-  if (frame.retriable) {
-    item.error = message;
-    clearTimeout(item.retryTimer);
-    item.retryTimer = setTimeout(function () {
-      if (findNote(item.client_id)) {
-        sendNoteItem(item);
-      }
-    }, RETRY_RETRIABLE_MS);
-  } else {
-    removeNote(item.client_id);
-    item.failed = message;
-    item.note = true;
-    if (view) {
-      view.failed.push(item);
-    }
-  }
-  if (view) {
-    renderPendingAll(view);
-  }
-}
-

@@ -1,75 +1,56 @@
-// The outboxes of replies and notes not yet acknowledged, kept across reloads.
-// Client ids are the shared client's (shared/outbox.js), the widget's too.
-import { newClientId } from "../shared/outbox.js";
-import { send } from "./connection.js";
-import { save } from "./storage.js";
-import { findNote, findOutbox, state } from "./store.js";
+// The console's outbox of replies and notes: the shared Outbox (shared/outbox.js) over the agent's storage.
+// The shared client sends, resends after each welcome and retries its items;
+// what it reports of each becomes the item's line under the transcript
+// ("Sending…", "Queued", "will retry", or moved to the view's failed list).
+import { Outbox, newClientId } from "../shared/outbox.js";
+import { load, save, storageKey, store } from "./storage.js";
+import { state } from "./store.js";
 import { renderPendingAll } from "./transcript.js";
 
 export { newClientId };
 
-export function saveOutbox() {
-  save(
-    "outbox",
-    state.outbox.map(function (item) {
-      return {
-        client_id: item.client_id,
-        conversation: item.conversation,
-        body: item.body,
-        created: item.created,
-      };
-    })
-  );
-}
+// Set by initOutbox() at boot, before the client is made.
+export var outbox = null;
 
-export function removeFromOutbox(clientId) {
-  var item = findOutbox(clientId);
-  if (item) {
-    state.outbox.splice(state.outbox.indexOf(item), 1);
-    clearTimeout(item.retryTimer);
-    saveOutbox();
+// client_id -> {state: "queued" | "sending", error}, for the items pending on screen.
+export var itemStates = new Map();
+
+function onItemState(item, itemState, error) {
+  var view = state.views.get(item.conversation);
+  if (itemState === "queued" || itemState === "sending") {
+    itemStates.set(item.client_id, { state: itemState, error: error || "" });
+  } else {
+    itemStates.delete(item.client_id);
+    if (itemState === "failed" && view) {
+      view.failed.push({ note: item.type === "note", body: item.body, created: item.created, failed: error });
+    }
   }
-  return item;
+  if (view) {
+    renderPendingAll(view);
+  }
 }
 
-export function sendOutboxItem(item) {
-  item.sending = state.ready && send({
-    type: "message",
-    conversation: item.conversation,
-    client_id: item.client_id,
-    body: item.body,
+function valid(item) {
+  return !!item && typeof item.conversation === "number" && typeof item.client_id === "string";
+}
+
+// Items left unacknowledged when the page was left are kept (notes used to have
+// their own list: they join the one outbox) and sent again after the welcome.
+export function initOutbox() {
+  var notes = (load("notes", []) || []).map(function (item) {
+    return Object.assign({}, item, { type: "note" });
   });
-  var view = state.views.get(item.conversation);
-  if (view) {
-    renderPendingAll(view);
-  }
+  var items = load("outbox", []);
+  save("outbox", (Array.isArray(items) ? items : []).concat(notes).filter(valid));
+  save("notes", null);
+  outbox = new Outbox(store, storageKey("outbox"), onItemState);
 }
 
-export function saveNoteOutbox() {
-  save(
-    "notes",
-    state.noteOutbox.map(function (item) {
-      return { client_id: item.client_id, conversation: item.conversation, body: item.body, created: item.created };
-    })
-  );
-}
-
-export function removeNote(clientId) {
-  var item = findNote(clientId);
-  if (item) {
-    state.noteOutbox.splice(state.noteOutbox.indexOf(item), 1);
-    clearTimeout(item.retryTimer);
-    saveNoteOutbox();
-  }
-  return item;
-}
-
-export function sendNoteItem(item) {
-  item.sending =
-    state.ready &&
-    send({ type: "note", conversation: item.conversation, client_id: item.client_id, body: item.body });
-  var view = state.views.get(item.conversation);
-  if (view) {
-    renderPendingAll(view);
-  }
+// The items of one conversation, in the order they were written.
+export function pendingItems(conversationId) {
+  return outbox
+    ? outbox.items().filter(function (item) {
+        return item.conversation === conversationId;
+      })
+    : [];
 }

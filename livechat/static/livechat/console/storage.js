@@ -7,8 +7,20 @@ export function storageKey(name) {
   return "livechat.console." + config.agentId + "." + name;
 }
 
-// JSON that never throws (private mode, a full quota): the in-memory copy still works.
-var store = jsonStore(webStorage("sessionStorage"));
+// JSON that never throws (private mode, a full quota), read through an
+// in-memory copy: what storage refuses still works until the page is left.
+var backend = jsonStore(webStorage("sessionStorage"));
+var memory = new Map();
+
+export var store = {
+  get: function (key, fallback) {
+    return memory.has(key) ? memory.get(key) ?? fallback : backend.get(key, fallback);
+  },
+  set: function (key, value) {
+    memory.set(key, value);
+    backend.set(key, value);
+  },
+};
 
 export function load(name, fallback) {
   return store.get(storageKey(name), fallback);

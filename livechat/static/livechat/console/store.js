@@ -1,4 +1,4 @@
-// The console's state (one object) and pure functions reading it: summaries, inbox groups, outboxes.
+// The console's state (one object) and pure functions reading it: summaries, inbox groups.
 
 import { CANNED_MAX_OPTIONS, OPEN_STATUSES, UNANSWERED } from "./constants.js";
 
@@ -15,7 +15,6 @@ export var state = {
   views: new Map(), // conversation id -> view (kept after its tab closes: a cache)
   tabs: [], // conversation ids, in tab order
   active: null,
-  outbox: [], // {client_id, conversation, body, created}, unacknowledged
   pendingOpens: [], // conversation ids whose "opened" has not arrived yet
   drafts: {}, // conversation id -> unsent text, restored by main.js
   inboxEntries: new Map(),
@@ -38,7 +37,6 @@ export var state = {
   board: [], // agents: {id, name, presence, present, open_chats, max_chats}
   canned: [],
   preferences: { sound: true, desktop: true },
-  noteOutbox: [], // {client_id, conversation, body, created}, unacknowledged notes
   activeSincePing: false,
   notifiedSeq: new Map(), // conversation id -> last seq an alert was raised for
   knownWaiting: new Set(), // unanswered chats already announced
@@ -49,15 +47,6 @@ export var state = {
   lastSoundAt: 0,
   recentClosed: 20, // how many closed chats the inbox lists
 };
-
-export function findOutbox(clientId) {
-  for (var i = 0; i < state.outbox.length; i++) {
-    if (state.outbox[i].client_id === clientId) {
-      return state.outbox[i];
-    }
-  }
-  return null;
-}
 
 export function mergeSummary(incoming) {
   if (!incoming || typeof incoming.id !== "number") {
@@ -141,15 +130,6 @@ export function attentionOf(summary) {
 // What a badge shows: a closed chat needs no answer, whatever it still counts.
 export function shownUnread(summary) {
   return summary && OPEN_STATUSES.indexOf(summary.status) !== -1 ? unreadOf(summary) : 0;
-}
-
-export function findNote(clientId) {
-  for (var i = 0; i < state.noteOutbox.length; i++) {
-    if (state.noteOutbox[i].client_id === clientId) {
-      return state.noteOutbox[i];
-    }
-  }
-  return null;
 }
 
 export function languageOf(value) {

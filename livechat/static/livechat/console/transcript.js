@@ -3,6 +3,7 @@ import { saveAsReplyButton } from "./canned-editor.js";
 import { VISITOR_TYPING_TIMEOUT_MS } from "./constants.js";
 import { el } from "./dom.js";
 import { fitBox, fmt, formatTime, humanSize, safeHref, timeOf } from "./format.js";
+import { itemStates, pendingItems } from "./outbox.js";
 import { state, visitorName } from "./store.js";
 import { S } from "./strings.js";
 import { renderUploads } from "./uploads.js";
@@ -177,32 +178,19 @@ export function renderPendingAll(view) {
     return;
   }
   dom.pending.textContent = "";
-  state.outbox.forEach(function (item) {
-    if (item.conversation !== view.id) {
-      return;
-    }
-    var node = messageNode(
-      view,
-      { sender: "agent", author: { name: state.me.name }, body: item.body, created: item.created },
-      " livechat-msg--pending"
-    );
-    var text = item.error
-      ? fmt(S.will_retry, { error: item.error })
-      : item.sending
-      ? S.sending
-      : S.queued;
-    node.statusNode.textContent = text;
-    dom.pending.appendChild(node);
-  });
-  state.noteOutbox.forEach(function (item) {
-    if (item.conversation !== view.id) {
-      return;
-    }
-    var node = noteNode(view, { author: { name: state.me.name }, body: item.body, created: item.created }, " livechat-msg--pending");
-    node.statusNode.textContent = item.error
-      ? fmt(S.will_retry, { error: item.error })
-      : item.sending
-      ? S.note_saving
+  pendingItems(view.id).forEach(function (item) {
+    var note = item.type === "note";
+    var shown = { sender: "agent", author: { name: state.me.name }, body: item.body, created: item.created };
+    var node = note
+      ? noteNode(view, shown, " livechat-msg--pending")
+      : messageNode(view, shown, " livechat-msg--pending");
+    var status = itemStates.get(item.client_id) || { state: "queued", error: "" };
+    node.statusNode.textContent = status.error
+      ? fmt(S.will_retry, { error: status.error })
+      : status.state === "sending"
+      ? note
+        ? S.note_saving
+        : S.sending
       : S.queued;
     dom.pending.appendChild(node);
   });

@@ -3,7 +3,9 @@
 // Pure: the WebSocket constructor, the timers and the randomness are passed
 // in, so Node tests drive it with fakes. It knows nothing of conversations or
 // the DOM; Timeline (timeline.js) keeps each conversation's sequence, Outbox
-// (outbox.js) what was sent but not acknowledged.
+// (outbox.js) what was sent but not acknowledged: the client sends its items
+// (a `message` unless the item names another type) and reports each one
+// "sending" or "queued" to the outbox's onState.
 //
 //   const client = new Client({
 //     url: "wss://shop/ws/livechat/visitor/",
@@ -19,7 +21,10 @@
 //   });
 //   client.start()         wants a connection: connects unless open or stopped
 //   client.send(frame)     true if sent (only once welcomed)
-//   client.post(item)      keeps a message in the outbox, sends it if it can
+//   client.post(item)      keeps an item in the outbox, sends it if it can
+//   client.refused(frame, error)  an error frame naming an outbox item: a
+//                          retriable one resends in 3-7 s, any other fails
+//                          the item; true if it named one
 //   client.reconnectNow()  resets the backoff and connects (back online, tab shown)
 //   client.drop()          the socket is dead (offline, no pong): close and retry
 //   client.resendSoon()    resend the outbox in 3-7 s (a retriable error)
@@ -140,9 +145,15 @@ export class Client {
     return true;
   }
 
-  post(item) {
-    if (this.outbox) this.outbox.add(item);
+  #sendItem(item) {
     const sent = this.send({ type: "message", ...item });
+    this.outbox?.onState(item, sent ? "sending" : "queued");
+    return sent;
+  }
+
+  post(item) {
+    this.outbox?.add(item);
+    const sent = this.#sendItem(item);
     if (!sent && !this.socket) this.reconnectNow();
     return sent;
   }
@@ -150,8 +161,17 @@ export class Client {
   resend() {
     this.#timers.clearTimeout(this.#resendTimer);
     this.#resendTimer = null;
-    if (this.outbox) for (const item of this.outbox.items()) this.send({ type: "message", ...item });
+    this.outbox?.items().forEach((item) => this.#sendItem(item));
     if (this.#options.onResend) this.#options.onResend();
+  }
+
+  refused(frame, error) {
+    const item = this.outbox?.find(frame.client_id);
+    if (item && frame.retriable) {
+      this.outbox.onState(item, "queued", error);
+      this.resendSoon();
+    } else if (item) this.outbox.remove(item.client_id, "failed", error);
+    return !!item;
   }
 
   resendSoon() {
@@ -165,6 +185,8 @@ export class Client {
     this.#timers.clearInterval(this.#pingTimer);
     this.#timers.clearTimeout(this.#welcomeTimer);
     this.state = "idle";
+    // Nothing in flight will be answered: all of it waits for the next welcome.
+    this.outbox?.items().forEach((item) => this.outbox.onState(item, "queued"));
   }
 
   #retry(extra) {

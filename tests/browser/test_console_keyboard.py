@@ -18,6 +18,7 @@ from playwright.async_api import expect
 from tests.e2e.live import run_manage
 
 from .axe import assert_accessible
+from .shopper import doc_screenshot
 from .test_console_roles import _new_agent
 from .test_console_workspace import (
     CANNED_SETUP,
@@ -81,7 +82,16 @@ async def test_shortcuts_help_dialog_and_focus(
     await expect(
         dialog.get_by_role("row", name=re.compile(r"Alt \+ N"))
     ).to_contain_text("next chat with unread messages, or the next shopper waiting")
+    for keys, text in (
+        ("Alt \\+ R", "Saved replies in the reply box"),
+        ("Alt \\+ T", "Transfer the open chat"),
+        ("Alt \\+ C", "Close the open chat"),
+    ):
+        await expect(dialog.get_by_role("row", name=re.compile(keys))).to_contain_text(
+            text
+        )
     assert await _focused_inside(kim, dialog)
+    await doc_screenshot(kim, "console-shortcuts.png")
     for _ in range(4):
         await kim.keyboard.press("Tab")
         assert await _focused_inside(kim, dialog)
@@ -112,6 +122,13 @@ async def test_shortcuts_help_dialog_and_focus(
     await expect(panel.get_by_label("Reply")).to_be_focused()
     await panel.get_by_role("button", name="Claim").click()
     await expect(panel).to_contain_text("Active · Yours")
+    # The buttons the shortcuts press say so to assistive technology.
+    for control, keys in (
+        (panel.get_by_role("button", name="Transfer", exact=True), "Alt+T"),
+        (panel.get_by_role("button", name="Close conversation"), "Alt+C"),
+        (panel.get_by_label("Reply"), "Alt+R"),
+    ):
+        await expect(control).to_have_attribute("aria-keyshortcuts", keys)
     await _claim(kim, f"({token}-2)")
     tabs = kim.get_by_role("tab")
     await expect(tabs).to_have_count(2)

@@ -54,6 +54,7 @@ def get_or_create_visitor(key, user=None):
         if visitor.user_id is None and user is not None and user.is_authenticated:
             _link_to_user(visitor, user)
             visitor.save(update_fields=["user", "name", "email"])
+            _publish_linked(visitor)
     return visitor
 
 
@@ -61,6 +62,15 @@ def _link_to_user(visitor, user):
     """Make ``visitor`` the customer's, filling its name and email from them."""
     visitor.user = user
     get_adapter().populate_visitor(visitor, user)
+
+
+def _publish_linked(visitor):
+    """A chat begun anonymously is now a customer's: the consoles show their
+    account's email from now on, the one typed before as the other."""
+    conversation = open_conversation_of(visitor)
+    if conversation is not None:
+        conversation.visitor = visitor
+        publish_conversation(conversation)
 
 
 def visitor_for_user(user, anonymous_key=None):
@@ -77,6 +87,7 @@ def visitor_for_user(user, anonymous_key=None):
     try:
         with transaction.atomic():
             visitor.save()
+            _publish_linked(visitor)
     except IntegrityError:
         # Another request of this session saved the same key first.
         visitor, _stored = find_visitor_for_user(user, anonymous_key)

@@ -170,26 +170,19 @@ WIDGET_SHOP_ENV = {
 }
 
 
-@pytest.fixture(scope="session")
-def widget_shop(request, tmp_path_factory):
-    """example_shop under a daphne of its own, with WIDGET_SHOP_ENV.
-
-    Separate from ``live_shop`` so that the short timers and the agents coming
-    and going in these tests touch nobody else's. ``widget_shop.mail_dir``
-    holds the emails the shop sent.
-    """
-    tmp_dir = tmp_path_factory.mktemp("widget_shop")
-    mail_dir = tmp_dir / "mail"
-    mail_dir.mkdir()
+def _shop_of_its_own(request, tmp_path_factory, name, extra_env):
+    """example_shop under a daphne of its own, on a database of its own
+    (migrated and seeded), with ``extra_env``; a generator for a fixture."""
+    tmp_dir = tmp_path_factory.mktemp(name)
     try:
         database, redis = choose_database(tmp_dir), choose_redis()
     except LiveShopUnavailable as exc:
         if IN_CI:
-            pytest.fail(f"widget shop: {exc}", pytrace=False)
-        pytest.skip(f"*** SKIPPED: widget shop unavailable: {exc} ***")
+            pytest.fail(f"{name}: {exc}", pytrace=False)
+        pytest.skip(f"*** SKIPPED: {name} unavailable: {exc} ***")
     database.create()
     env = shop_environment(database.url, redis)
-    env.update(WIDGET_SHOP_ENV, DJANGO_EMAIL_FILE_PATH=str(mail_dir))
+    env.update(extra_env)
     shop = LiveShop(
         port=free_port(), env=env, log_path=tmp_dir / "daphne.log", database=database
     )
@@ -200,15 +193,36 @@ def widget_shop(request, tmp_path_factory):
     except BaseException:
         stop_live_shop(shop)
         raise
-    shop.mail_dir = mail_dir
     failed_before = request.session.testsfailed
     yield shop
     if request.session.testsfailed > failed_before:
         print(
-            f"\nwidget shop daphne log ({shop.log_path}):\n{shop.log_tail()}",
+            f"\n{name} daphne log ({shop.log_path}):\n{shop.log_tail()}",
             file=sys.stderr,
         )
     stop_live_shop(shop)
+
+
+@pytest.fixture(scope="session")
+def widget_shop(request, tmp_path_factory):
+    """example_shop under a daphne of its own, with WIDGET_SHOP_ENV.
+
+    Separate from ``live_shop`` so that the short timers and the agents coming
+    and going in these tests touch nobody else's. ``widget_shop.mail_dir``
+    holds the emails the shop sent.
+    """
+    mail_dir = tmp_path_factory.mktemp("widget_shop_mail")
+    env = dict(WIDGET_SHOP_ENV, DJANGO_EMAIL_FILE_PATH=str(mail_dir))
+    for shop in _shop_of_its_own(request, tmp_path_factory, "widget_shop", env):
+        shop.mail_dir = mail_dir
+        yield shop
+
+
+@pytest.fixture(scope="session")
+def empty_shop(request, tmp_path_factory):
+    """example_shop on a database nobody chats in: a console with an empty
+    inbox (every other shop of the run carries other tests' chats)."""
+    yield from _shop_of_its_own(request, tmp_path_factory, "empty_shop", {})
 
 
 @pytest_asyncio.fixture(loop_scope="session")

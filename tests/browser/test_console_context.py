@@ -11,7 +11,10 @@ import secrets
 import pytest
 from playwright.async_api import expect
 
+from tests.e2e.live import run_manage
+
 from .conftest import DESKTOP
+from .shopper import log_in
 from .test_console_roles import _new_agent
 from .test_console_workspace import (
     ADMIN,
@@ -19,6 +22,7 @@ from .test_console_workspace import (
     _claim,
     _console,
     _entry,
+    _panel,
     _shopper_page,
     _shopper_socket,
 )
@@ -88,6 +92,82 @@ async def test_the_context_cards_sit_beside_the_chat_at_1280(new_context, live_s
     assert side["y"] >= composer["y"] + composer["height"], (side, composer)
     for other in (log, composer):
         assert not _overlap(side, other)
+    assert not errors
+
+
+# A customer of the test's own: the demo customer's account may already have
+# a visitor from another test, which a login would pick instead.
+NEW_CUSTOMER = """
+from django.contrib.auth import get_user_model
+get_user_model().objects.create_user(
+    %(username)r, email=%(email)r, password=%(password)r, first_name="Noor")
+"""
+
+
+async def _visitor_terms(details):
+    """The names of the visitor's details, in order: the panel's side less
+    its cards, which come after them."""
+    await expect(details.get_by_role("term").first).to_be_visible()
+    terms = await details.get_by_role("term").all_inner_texts()
+    cards = details.get_by_role("region").get_by_role("term")
+    for term in await cards.all_inner_texts():
+        del terms[len(terms) - 1 - terms[::-1].index(term)]
+    return terms
+
+
+async def test_one_email_and_the_other_after_the_shopper_logs_in(
+    new_context, live_shop
+):
+    token = secrets.token_hex(3)
+    errors = []
+    customer = {
+        "username": f"noor{token}",
+        "email": f"noor{token}@example.com",
+        "password": "noor-pass",
+    }
+    run_manage(live_shop.env, "shell", "-c", NEW_CUSTOMER % customer)
+    # An agent of the test's own: other tests count the demo agents' chats.
+    _, alice_login = _new_agent(live_shop, "Alice", token)
+    alice = await _console(await new_context(), alice_login, errors)
+
+    # Anonymous, she gives her home address in the pre-chat form.
+    typed = f"noor.home{token}@example.net"
+    shop = await (await new_context()).new_page()
+    await shop.goto("/")
+    await shop.get_by_role("button", name="Open chat").click()
+    widget = shop.get_by_role("dialog", name="Corner Shop support")
+    await widget.get_by_label("Name").locator("visible=true").fill("Noor")
+    await widget.get_by_label("Email").locator("visible=true").fill(typed)
+    await widget.get_by_role("button", name="Start chat").click()
+    question = f"Do you ship to Oman? ({token})"
+    await widget.get_by_label("Type your message").fill(question)
+    await widget.get_by_role("button", name="Send").click()
+    await expect(widget.get_by_role("log")).to_contain_text(question)
+    panel = await _claim(alice, f"Oman? ({token})")
+    details = panel.get_by_role("complementary")
+    await expect(details.get_by_role("link", name=typed)).to_be_visible()
+    assert (await _visitor_terms(details)).count("Email") == 1
+    await expect(details.get_by_text("Also wrote from", exact=True)).to_have_count(0)
+
+    # She logs in mid-chat: the open panel follows, her account's address
+    # is the email, the one she typed a second line, never a second "Email".
+    await log_in(shop, customer["username"], customer["password"])
+    await shop.goto("/")
+    await expect(
+        shop.get_by_role("dialog", name="Corner Shop support").get_by_role("log")
+    ).to_contain_text(question)
+    details = _panel(alice).get_by_role("complementary")
+    account = details.get_by_role("link", name=customer["email"], exact=True)
+    await expect(account).to_have_attribute("href", f"mailto:{customer['email']}")
+    also = details.get_by_role("definition").filter(
+        has=alice.get_by_role("link", name=typed)
+    )
+    await expect(also).to_have_count(1)
+    terms = await _visitor_terms(details)
+    assert terms.count("Email") == 1, terms
+    assert "Also wrote from" in terms, terms
+    # The secondary row follows the account's email.
+    assert terms.index("Also wrote from") == terms.index("Email") + 1, terms
     assert not errors
 
 

@@ -18,6 +18,8 @@ from playwright.async_api import expect
 from tests.e2e.live import run_manage
 
 from .axe import assert_accessible
+from .conftest import DESKTOP
+from .shopper import doc_screenshot
 from .test_console_roles import _new_agent
 from .test_console_workspace import (
     CANNED_SETUP,
@@ -81,7 +83,16 @@ async def test_shortcuts_help_dialog_and_focus(
     await expect(
         dialog.get_by_role("row", name=re.compile(r"Alt \+ N"))
     ).to_contain_text("next chat with unread messages, or the next shopper waiting")
+    for keys, text in (
+        ("Alt \\+ R", "Saved replies in the reply box"),
+        ("Alt \\+ T", "Transfer the open chat"),
+        ("Alt \\+ C", "Close the open chat"),
+    ):
+        await expect(dialog.get_by_role("row", name=re.compile(keys))).to_contain_text(
+            text
+        )
     assert await _focused_inside(kim, dialog)
+    await doc_screenshot(kim, "console-shortcuts.png")
     for _ in range(4):
         await kim.keyboard.press("Tab")
         assert await _focused_inside(kim, dialog)
@@ -112,6 +123,13 @@ async def test_shortcuts_help_dialog_and_focus(
     await expect(panel.get_by_label("Reply")).to_be_focused()
     await panel.get_by_role("button", name="Claim").click()
     await expect(panel).to_contain_text("Active · Yours")
+    # The buttons the shortcuts press say so to assistive technology.
+    for control, keys in (
+        (panel.get_by_role("button", name="Transfer", exact=True), "Alt+T"),
+        (panel.get_by_role("button", name="Close conversation"), "Alt+C"),
+        (panel.get_by_label("Reply"), "Alt+R"),
+    ):
+        await expect(control).to_have_attribute("aria-keyshortcuts", keys)
     await _claim(kim, f"({token}-2)")
     tabs = kim.get_by_role("tab")
     await expect(tabs).to_have_count(2)
@@ -174,6 +192,31 @@ async def test_shortcuts_help_dialog_and_focus(
     await expect(panel.get_by_text("This conversation is closed.")).to_be_visible()
     # The reply box went with the chat: the transcript has the focus.
     await expect(panel.get_by_role("log")).to_be_focused()
+    assert errors == []
+
+
+async def test_an_empty_inbox_is_accessible(browser, empty_shop):
+    """A console with nothing in any section (the shared shop always has
+    other tests' chats, so it runs on a shop of its own)."""
+    errors = []
+    _name, lee = _new_agent(empty_shop, "Lee", secrets.token_hex(3))
+    context = await browser.new_context(base_url=empty_shop.base_url, viewport=DESKTOP)
+    try:
+        page = await _console(context, lee, errors)
+        inbox = page.get_by_role("navigation", name="Inbox")
+        sections = (
+            "Waiting",
+            "Missed",
+            "Mine",
+            "Other active chats",
+            "Recently closed",
+        )
+        for section in sections:
+            await expect(_inbox_section(page, section)).to_contain_text("(0)")
+        await expect(inbox).to_contain_text("No one is waiting.")
+        await assert_accessible(page, CONSOLE_ROOT, "an empty inbox")
+    finally:
+        await context.close()
     assert errors == []
 
 

@@ -356,6 +356,28 @@ def test_a_shopper_who_logs_in_mid_chat_shows_one_email(visitor, django_user_mod
     assert (summary["email"], summary["other_email"]) == ("ann@work.example", "")
 
 
+@pytest.mark.parametrize("path", ["socket", "page"])
+def test_consoles_are_told_when_a_shopper_logs_in_mid_chat(
+    visitor, django_user_model, monkeypatch, path
+):
+    visitors.update_profile(visitor, {"email": "ann.home@example.com"})
+    services.post_visitor_message(visitor, "Hello", "c1")
+    user = django_user_model.objects.create_user("ann", "ann@work.example")
+    told = []
+    monkeypatch.setattr(
+        visitors, "publish_conversation", lambda c: told.append(c.visitor.user_id)
+    )
+    if path == "socket":
+        visitors.get_or_create_visitor(visitor.key, user)
+    else:  # a page after logging in (the middleware)
+        visitors.visitor_for_user(user, anonymous_key=visitor.key)
+    assert told == [user.pk]
+    # Already hers: nothing new to tell.
+    visitors.get_or_create_visitor(visitor.key, user)
+    visitors.visitor_for_user(user, anonymous_key=visitor.key)
+    assert told == [user.pk]
+
+
 def test_a_guests_typed_email_is_their_email(visitor):
     visitors.update_profile(visitor, {"email": "guest@example.com"})
     assert protocol.visitor_emails(visitor) == ("guest@example.com", "")

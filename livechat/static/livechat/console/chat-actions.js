@@ -5,7 +5,7 @@ import { el } from "./dom.js";
 import { fmt } from "./format.js";
 import { alertAgent, announce } from "./notifications.js";
 import { scheduleInboxRender } from "./paging.js";
-import { handledByOther, isMine, mergeSummary, state, visitorName } from "./store.js";
+import { isMine, mergeSummary, state, visitorName } from "./store.js";
 import { S } from "./strings.js";
 
 // The frames answered here; an error frame's "for" names which one it answers.
@@ -66,9 +66,11 @@ export function bindChatActions(view) {
 }
 
 // Who may tag, snooze or reopen: whoever manages the chat (its agent, a
-// supervisor, anyone while nobody has it); the server checks it again.
+// supervisor, anyone while nobody has it); the server checks it again
+// (access.may_act). A closed chat keeps its last agent, so a colleague's
+// closed chat is not theirs to reopen or tag either.
 function mayManage(summary) {
-  return !handledByOther(summary) || state.supervisor;
+  return state.supervisor || !summary.agent || isMine(summary);
 }
 
 export function renderChatActions(view, summary) {
@@ -78,7 +80,7 @@ export function renderChatActions(view, summary) {
   }
   var manage = !!summary.status && mayManage(summary);
   var closed = !!summary.status && OPEN_STATUSES.indexOf(summary.status) === -1;
-  dom.reopen.hidden = !(closed && summary.source !== "offline");
+  dom.reopen.hidden = !(closed && manage && summary.source !== "offline");
   dom.reopen.textContent = view.reopenOverride ? S.reopen_anyway : S.reopen;
   if (!closed) {
     view.reopenOverride = false;

@@ -59,6 +59,7 @@ export function updatePanel(view) {
   dom.composer.hidden = closed;
   renderComposerMode(view, other ? summary.agent.name : "");
   renderSummaryExtras(view, summary);
+  renderVisitorFacts(view, state.summaries.get(view.id));
   renderChatActions(view, summary);
 
   dom.loading.hidden = !(view.loading && view.messages.size === 0);
@@ -110,20 +111,24 @@ export function renderSummaryExtras(view, summary) {
   }
 }
 
-export function renderDetails(view) {
+// The visitor's facts; redrawn only when they change, as a conversation
+// frame may bring new ones (a shopper who logs in mid-chat has their
+// account's email, the one typed before becomes the other).
+function renderVisitorFacts(view, summary) {
   var dom = view.dom;
-  if (!dom) {
+  var visitor = (summary && summary.visitor) || {};
+  var values = [visitor.name, visitor.email, visitor.other_email, visitor.phone, visitor.current_page, visitor.locale, summary && summary.topic, summary && summary.created];
+  var key = JSON.stringify(values);
+  if (dom.details.getAttribute("data-key") === key) {
     return;
   }
-  var summary = state.summaries.get(view.id);
-  var visitor = (summary && summary.visitor) || {};
+  dom.details.setAttribute("data-key", key);
   dom.details.textContent = "";
   var page = visitor.current_page;
   var pageHref = safeHref(page);
-  var mailto = mailtoHref(visitor.email);
   var rows = [
     [S.name, visitor.name],
-    [S.email, mailto ? el("a", { href: mailto, text: visitor.email }) : visitor.email],
+    [S.email, emailNode(visitor.email)],
     // An address they typed that is not their account's: the same person.
     visitor.other_email ? [S.other_email, emailNode(visitor.other_email)] : null,
     visitor.phone ? [S.phone, visitor.phone] : null,
@@ -143,6 +148,14 @@ export function renderDetails(view) {
     }
     dom.details.append(el("dt", { text: row[0] }), el("dd", null, row[1] ? row[1] : S.none));
   });
+}
+
+export function renderDetails(view) {
+  var dom = view.dom;
+  if (!dom) {
+    return;
+  }
+  renderVisitorFacts(view, state.summaries.get(view.id));
 
   dom.context.textContent = "";
   dom.visit.textContent = "";

@@ -535,7 +535,7 @@ def test_console_strings_for_the_agent_workspace(client, agent):
     assert 'data-part="toggle">Other active chats <span' in content
     assert strings["waiting_long"] == "waiting long"
     assert "New chats are assigned automatically." in content
-    assert 'aria-haspopup="dialog" hidden>Transfer</button>' in content
+    assert 'aria-keyshortcuts="Alt+T" hidden>Transfer</button>' in content
     assert strings["transfer_load"] == "%(open)s/%(max)s chats"
     assert strings["transferred_to_you"] == (
         "%(from)s transferred a chat with %(name)s to you."

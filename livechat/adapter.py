@@ -4,6 +4,9 @@ Subclass ``DefaultLivechatAdapter``, override what your store needs and point
 ``LIVECHAT_ADAPTER`` at your class. ``get_adapter()`` returns an instance.
 """
 
+import fnmatch
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db.models import Q
@@ -143,6 +146,51 @@ class DefaultLivechatAdapter:
         order has that number. An exception is logged and finds nothing.
         """
         return [], []
+
+    def describe_page(self, url):
+        """What kind of page ``url`` (a full URL or a path) is, for the reports.
+
+        Return ``{"kind": ..., "key": ..., "title": ...}`` where ``kind`` is
+        ``"cart"``, ``"checkout"``, ``"product"`` or ``""``; for a product,
+        ``key`` identifies it (a slug or id, at most 100 characters) and
+        ``title`` names it. The default matches the path against
+        LIVECHAT_REPORT_CART_PATHS and LIVECHAT_REPORT_CHECKOUT_PATHS and
+        knows no products. Called once when a conversation begins.
+        """
+        path = urlsplit(url or "").path or "/"
+        for kind, patterns in (
+            ("checkout", app_settings.REPORT_CHECKOUT_PATHS),
+            ("cart", app_settings.REPORT_CART_PATHS),
+        ):
+            if any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns):
+                return {"kind": kind, "key": "", "title": ""}
+        return {"kind": "", "key": "", "title": ""}
+
+    def suggest_offers(self, visitor, context=None):
+        """Offers an agent could make this shopper, best first.
+
+        ``context`` is what ``get_visitor_context`` returned for them. Return
+        a list of dicts ``{"code": "SAVE10", "title": "10% off the red
+        shoes", "message": "Here is 10% off: use SAVE10 at checkout."}``:
+        the console shows them beside the chat and puts ``message`` in the
+        composer for the agent to edit and send. ``code`` is the coupon code
+        the checkout accepts; an order reported with it
+        (``services.record_order``) counts the offer as redeemed. Default:
+        no offers.
+        """
+        return []
+
+    def orders_between(self, start, end):
+        """Orders placed in ``[start, end)``, for rebuilding the reports.
+
+        An iterable of dicts with the arguments of ``services.record_order``:
+        ``number``, ``total``, ``placed_at`` and optionally ``currency``,
+        ``user`` (or ``user_id``), ``email`` and ``coupon_codes``.
+        ``manage.py livechat_reports --rebuild --orders`` reads them for
+        stores that report orders as they are placed only from now on.
+        Default: none.
+        """
+        return []
 
     def get_cart_value(self, request):
         """The shopper's cart total as a Decimal, or None if unknown.

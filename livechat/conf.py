@@ -147,6 +147,16 @@ DEFAULTS = {
         ("complaint", _("Complaint")),
         ("other", _("Other")),
     ],
+    # The database alias the reports read from (a read replica), or None
+    # for the default database. Rollups are always written to the default.
+    "REPORTS_DATABASE": None,
+    # URL path patterns (fnmatch) of the cart and checkout pages, for the
+    # reports' chats started there (the adapter's describe_page may decide
+    # otherwise).
+    "REPORT_CART_PATHS": ["/cart*", "/basket*"],
+    "REPORT_CHECKOUT_PATHS": ["/checkout*"],
+    # Offers the console suggests for one shopper (from the adapter), at most.
+    "MAX_SUGGESTED_OFFERS": 3,
 }
 
 IMPORT_STRINGS = {"ADAPTER"}

@@ -16,11 +16,37 @@ from .conversations import (
     LiveConsole,
     Message,
 )
+from .reports import (
+    LATENCY_EDGES,
+    AgentHour,
+    AgentOnlineSpan,
+    CannedUse,
+    ConversationFact,
+    InvitationDay,
+    OfferSent,
+    OrderRecord,
+    ReportHour,
+    ReportLatency,
+    ReportSettings,
+    TermDay,
+)
 from .visitors import Visitor
 from .widget import BusinessHours, HolidayException, InvitationRule, WidgetProfile
 
 __all__ = [
     "_CHECK_KW",
+    "LATENCY_EDGES",
+    "AgentHour",
+    "AgentOnlineSpan",
+    "CannedUse",
+    "ConversationFact",
+    "InvitationDay",
+    "OfferSent",
+    "OrderRecord",
+    "ReportHour",
+    "ReportLatency",
+    "ReportSettings",
+    "TermDay",
     "AgentConnection",
     "AgentProfile",
     "Attachment",

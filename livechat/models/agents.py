@@ -80,6 +80,12 @@ class Department(models.Model):
         related_name="livechat_departments",
         blank=True,
     )
+    first_response_target = models.PositiveIntegerField(
+        _("first response target (seconds)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the store's target in the report settings."),
+    )
 
     class Meta:
         verbose_name = _("department")

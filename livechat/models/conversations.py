@@ -103,6 +103,18 @@ class Conversation(models.Model):
     # When the chat was last reopened after being closed: the missed timer
     # counts from here, not from the first message of days ago.
     reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
+    # Where the shopper was when the chat began (reports: which pages leave
+    # questions open, chats started at checkout).
+    start_page = models.CharField(_("started on"), max_length=500, blank=True)
+    # The proactive invitation the shopper accepted to start it, if any.
+    invitation = models.ForeignKey(
+        "InvitationRule",
+        verbose_name=_("invitation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+    )
 
     class Meta:
         verbose_name = _("conversation")

@@ -130,6 +130,18 @@ class InvitationRule(models.Model):
     min_cart_value = models.DecimalField(
         _("cart value at least"), max_digits=10, decimal_places=2, null=True, blank=True
     )
+    offer_code = models.CharField(
+        _("offer code"),
+        max_length=40,
+        blank=True,
+        help_text=_("A coupon code the invitation offers; empty: no offer."),
+    )
+    offer_title = models.CharField(
+        _("offer"),
+        max_length=120,
+        blank=True,
+        help_text=_("What the offer gives, as shoppers read it: 10% off today."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     priority = models.PositiveSmallIntegerField(
         _("priority"), default=100, help_text=_("Lower numbers win.")

@@ -45,6 +45,15 @@ class ConversationAssigned:
 
 
 @dataclass(frozen=True)
+class ConversationAnswered:
+    """An agent's first reply in a conversation was stored."""
+
+    conversation: Any
+    message: Any  # the reply
+    agent: Any  # the user
+
+
+@dataclass(frozen=True)
 class ConversationTransferred:
     """A conversation was handed to another agent or to a department."""
 
@@ -132,6 +141,23 @@ class AgentPresenceChanged:
 
 
 @dataclass(frozen=True)
+class OfferMade:
+    """An agent sent a shopper an offer (a coupon code) in a conversation."""
+
+    offer: Any  # OfferSent
+    conversation: Any
+
+
+@dataclass(frozen=True)
+class OrderRecorded:
+    """The store reported an order (``services.record_order``); ``offers``
+    are the offers it redeemed."""
+
+    order: Any  # OrderRecord
+    offers: tuple = ()
+
+
+@dataclass(frozen=True)
 class VisitorsErased:
     """Visitors were erased with everything stored about them."""
 
@@ -143,6 +169,7 @@ EVENT_TYPES = (
     MessageStored,
     ConversationOpened,
     ConversationAssigned,
+    ConversationAnswered,
     ConversationTransferred,
     ConversationClosed,
     ConversationReopened,
@@ -153,6 +180,8 @@ EVENT_TYPES = (
     OfflineMessageLeft,
     VisitorProfileChanged,
     AgentPresenceChanged,
+    OfferMade,
+    OrderRecorded,
     VisitorsErased,
 )
 

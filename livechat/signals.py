@@ -26,6 +26,11 @@ conversation_opened = Signal()
 #: Arguments: ``conversation``, ``agent`` (the user). Sender: Conversation.
 conversation_assigned = Signal()
 
+#: An agent's first reply in a conversation was stored. Arguments:
+#: ``conversation``, ``message`` (the reply), ``agent`` (the user).
+#: Sender: Conversation.
+conversation_answered = Signal()
+
 #: A conversation was handed on. Arguments: ``conversation``, ``by`` (the
 #: user), ``to_agent`` (a user or None), ``to_department`` (a Department or
 #: None), ``note`` (str). Sender: Conversation.
@@ -71,6 +76,15 @@ visitor_profile_changed = Signal()
 #: being idle. Arguments: ``agent`` (the user). Sender: AgentProfile.
 agent_presence_changed = Signal()
 
+#: An agent sent a shopper an offer. Arguments: ``offer`` (OfferSent: its
+#: ``code``, ``title``, ``agent``), ``conversation``. Sender: OfferSent.
+offer_made = Signal()
+
+#: The store reported an order (``livechat.services.record_order``).
+#: Arguments: ``order`` (OrderRecord), ``offers`` (tuple of the OfferSent it
+#: redeemed). Sender: OrderRecord.
+order_recorded = Signal()
+
 #: Visitors were erased with all their data. Arguments: ``visitor_ids``
 #: (tuple), ``counts`` (dict: what was erased). Sender: Visitor.
 visitors_erased = Signal()
@@ -79,6 +93,7 @@ SIGNALS = {
     events.MessageStored: (message_posted, "Message"),
     events.ConversationOpened: (conversation_opened, "Conversation"),
     events.ConversationAssigned: (conversation_assigned, "Conversation"),
+    events.ConversationAnswered: (conversation_answered, "Conversation"),
     events.ConversationTransferred: (conversation_transferred, "Conversation"),
     events.ConversationClosed: (conversation_closed, "Conversation"),
     events.ConversationReopened: (conversation_reopened, "Conversation"),
@@ -89,6 +104,8 @@ SIGNALS = {
     events.OfflineMessageLeft: (offline_message_left, "Conversation"),
     events.VisitorProfileChanged: (visitor_profile_changed, "Visitor"),
     events.AgentPresenceChanged: (agent_presence_changed, "AgentProfile"),
+    events.OfferMade: (offer_made, "OfferSent"),
+    events.OrderRecorded: (order_recorded, "OrderRecord"),
     events.VisitorsErased: (visitors_erased, "Visitor"),
 }
 

@@ -62,6 +62,7 @@ def post_offline_message(visitor, data, client_id, ip=None):
                 visitor=visitor,
                 language=conversation_language(visitor),
                 source=Conversation.Source.OFFLINE,
+                start_page=visitor.current_page[:500],
                 topic=clean_topic(data.get("topic")),
             )
             message = store_message(

@@ -128,6 +128,7 @@ def _new_or_reopened(visitor, topic):
     conversation = Conversation.objects.create(
         visitor=visitor,
         language=conversation_language(visitor),
+        start_page=visitor.current_page[:500],
         topic=topic[:50],
         department=lookups.department_for_topic(topic),
     )
@@ -183,6 +184,8 @@ def post_agent_message(
                 publish_conversation(conversation, body)
                 if assigned:
                     events.emit(events.ConversationAssigned(conversation, agent))
+            if "first_agent_reply_at" in changes:
+                events.emit(events.ConversationAnswered(conversation, message, agent))
             _after_message(message, conversation, author=author)
     except (IntegrityError, ServiceError):
         # A retry (its reply is stored) is acked whatever happened since.

@@ -104,6 +104,9 @@ class ConversationFact(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # When the agent holding it now took it (for concurrency), None when closed.
     held_since = models.DateTimeField(null=True, blank=True)
+    # When the open stretch being handled began (first taken, or reopened),
+    # None while nobody handles it: handling time adds up the stretches.
+    handling_from = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, default=Outcome.OPEN)
     missed = models.BooleanField(default=False)
     first_response_seconds = models.PositiveIntegerField(null=True, blank=True)

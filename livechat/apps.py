@@ -14,5 +14,6 @@ class LivechatConfig(AppConfig):
         from . import branding, checks, signals  # noqa: F401
         from .server_limits import limit_daphne_frames
         from .services import assignment, offline, privacy, queue  # noqa: F401
+        from .services.reports import listeners  # noqa: F401
 
         limit_daphne_frames()

@@ -244,6 +244,8 @@ class AgentOnlineSpan(models.Model):
     )
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Its seconds up to here are in AgentHour already.
+    counted_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("agent online span")

@@ -33,7 +33,9 @@ Modules, from the bottom up (a module imports only those above it):
 - ``queue``, ``assignment``: the queue, routing, transfers, notes;
 - ``presence``: agents' consoles connecting, beating and leaving;
 - ``housekeeping``: timers (missed, inactive, follow-up emails);
-- ``privacy``, ``retention``: a shopper's export and erasure; retention.
+- ``privacy``, ``retention``: a shopper's export and erasure; retention;
+- ``reports``: the reports' facts and rollups, kept by listeners of the
+  events; ``record_order``, the store's orders for conversion and offers.
 """
 
 from ..errors import ServiceError
@@ -68,6 +70,7 @@ from .messages import (
     send_visitor_message,
     store_message,
 )
+from .reports import record_order
 from .search import (
     conversation_language,
     matching_conversations,
@@ -90,6 +93,7 @@ from .visitors import (
 __all__ = [
     "Posted",
     "ServiceError",
+    "record_order",
     "claim_conversation",
     "close_conversation",
     "conversation_language",

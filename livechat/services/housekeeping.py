@@ -22,6 +22,7 @@ from .conversations import close_conversation
 from .lookups import locked
 from .offline import send_due_followups
 from .presence import forget_dead_connections, publish_availability
+from .reports.agent_time import settle_held_time, settle_online_time
 
 _LOCK_KEY = "livechat:housekeeping"
 
@@ -82,11 +83,15 @@ def close_inactive(now=None):
 def run(now=None):
     """Everything time-based; returns counts for the command's output."""
     forget_dead_connections()
-    return {
+    counts = {
         "missed": mark_missed(now),
         "closed": close_inactive(now),
         "followups": send_due_followups(now),
     }
+    # The reports' agent time, counted as it passes.
+    settle_held_time(now)
+    settle_online_time(now)
+    return counts
 
 
 def run_if_due():

@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from .. import events
 from ..attachments import delete_stored_files
-from ..models import Attachment, Conversation, InternalNote, Message, Visitor
+from ..models import (
+    Attachment,
+    Conversation,
+    InternalNote,
+    Message,
+    OrderRecord,
+    Visitor,
+)
 from .conversations import close_conversation
 
 logger = logging.getLogger(__name__)
@@ -114,6 +121,17 @@ def _visitor_exports(visitors, chunk_size):
             "created": visitor.created_at.isoformat(),
             "last_seen": visitor.last_seen_at.isoformat(),
             "conversations": _conversations_of(visitor.pk, conversations),
+            "orders": [
+                {
+                    "number": order.number,
+                    "placed": order.placed_at.isoformat(),
+                    "total": str(order.total),
+                    "currency": order.currency,
+                    "email": order.email,
+                    "coupon_codes": order.coupon_codes,
+                }
+                for order in _orders_of([visitor.pk]).order_by("placed_at")
+            ],
         }
 
 
@@ -225,7 +243,15 @@ def erasure_counts(visitors) -> dict:
         "messages": Message.objects.filter(conversation__visitor__in=pks).count(),
         "notes": InternalNote.objects.filter(conversation__visitor__in=pks).count(),
         "attachments": Attachment.objects.filter(conversation__visitor__in=pks).count(),
+        # Orders reported for the reports (the store keeps its own).
+        "orders": _orders_of(pks).count(),
     }
+
+
+def _orders_of(visitor_pks):
+    return OrderRecord.objects.filter(
+        Q(visitor__in=visitor_pks) | Q(conversation__visitor__in=visitor_pks)
+    )
 
 
 def erase_visitors(visitors, erased_by=None) -> dict:
@@ -244,6 +270,7 @@ def erase_visitors(visitors, erased_by=None) -> dict:
         # One the shopper opened since the closing above is closed here.
         _close_open_conversations(pks)
         counts = erasure_counts(Visitor.objects.filter(pk__in=pks))
+        _orders_of(pks).delete()
         Visitor.objects.filter(pk__in=pks).delete()
         events.emit(events.VisitorsErased(tuple(pks), counts))
     # Ids only: the log must not keep what was just erased.

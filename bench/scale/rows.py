@@ -66,6 +66,8 @@ CONVERSATION_COLUMNS = [
     "language",
     "snoozed_at",
     "reopened_at",
+    "start_page",
+    "invitation_id",
 ]
 MESSAGE_COLUMNS = [
     "id",
@@ -134,8 +136,9 @@ class Store:
 class Generator:
     """Plans a store of ``conversations`` chats and ``messages`` lines."""
 
-    def __init__(self, agents, seed=13, now=None):
+    def __init__(self, agents, seed=13, now=None, days=DAYS):
         self.rng = random.Random(seed)
+        self.days = days
         self.agents = list(agents)
         self.now = (now or datetime.now(UTC)).timestamp()
         self._dates = {}
@@ -146,7 +149,7 @@ class Generator:
         rng = self.rng
         opened = min(sum(OPEN.values()), conversations // 2)
         closed = conversations - opened
-        start = self.now - DAYS * 86400
+        start = self.now - self.days * 86400
         times = sorted(rng.uniform(start, self.now - 3 * 3600) for _ in range(closed))
         statuses = ["closed"] * closed
         counts = {s: n * opened // sum(OPEN.values()) for s, n in OPEN.items()}
@@ -329,6 +332,8 @@ class Generator:
                     _language(store.visitors[chat.visitor]),
                     NULL,  # never snoozed
                     NULL,  # never reopened
+                    "https://shop.example" + rng.choice(phrases.PAGES),
+                    NULL,  # no invitation
                 )
             )
 

@@ -1,0 +1,249 @@
+"""The reports on a big store: each report's time at 10% and 100% of
+100,000 conversations and 1,000,000 messages over 180 days, and the rebuild.
+
+    .venv/bin/python bench/reports.py                 # 10% and 100%
+    .venv/bin/python bench/reports.py --scale 10      # only 10%
+    .venv/bin/python bench/reports.py --quick         # a tiny store (the test)
+
+For each scale a database of its own (``livechat_bench_reports_<n>``, made
+from one migrated template) gets visitors, conversations and messages
+(bench/scale/rows.py), agents, their online stretches (mostly 9-17 on
+weekdays) and orders after some chats, all by COPY. A child process with
+example_shop's settings then rebuilds the facts and rollups from nothing
+(``livechat_reports --rebuild``'s function: that is how the rollups are
+made, so they are what the listeners would have kept), rebuilds again over
+the facts, and times each report of REPORTS over the last 28 and 90 days:
+one warm-up, then the median of ``--runs``. A report that reads rollups
+takes about the same time whatever the store's size; its ratio (100% over
+10%) is printed.
+"""
+
+import argparse
+import importlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# The timed reports: (label, "module:function"). Each function takes the
+# first and last local day of the range and returns its figures. When
+# livechat has its own figures module, name its functions here instead
+# (e.g. "livechat.services.reports.figures:service") and drop the ones of
+# bench/report_queries.py; the rest of the bench stays as it is.
+REPORTS = [
+    ("chats per day", "bench.report_queries:chats_per_day"),
+    ("chats per hour", "bench.report_queries:chats_per_hour"),
+    ("first response p50/p90", "bench.report_queries:percentiles"),
+    ("per agent + online hours", "bench.report_queries:per_agent"),
+    ("weekday x hour demand", "bench.report_queries:demand_heatmap"),
+    ("top words", "bench.report_queries:top_terms"),
+    ("unique shoppers, ordered", "bench.report_queries:unique_shoppers"),
+    ("drill-down: one cell", "bench.report_queries:drill_down"),
+]
+RANGES = (28, 90)
+FULL = (100_000, 1_000_000)  # conversations, messages at 100%
+QUICK = (600, 4_000)
+QUICK_DAYS = 21
+QUICK_AGENTS = 4
+DAYS = 180
+PREFIX = "livechat_bench_reports"
+
+
+def main():
+    args = _arguments()
+    if args.child:
+        return _child(args.runs)
+    from bench.scale.seed import drop, with_database
+    from tests.services_env import DEFAULT_DATABASE_URL
+
+    base = args.database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    conversations, messages = QUICK if args.quick else FULL
+    days = QUICK_DAYS if args.quick else args.days
+    scales = args.scale or [10, 100]
+    from bench.reports_seed import AGENTS, make_template, seed_scale
+
+    count = QUICK_AGENTS if args.quick else AGENTS
+    template = with_database(base, f"{PREFIX}_template_{count}")
+    started = time.monotonic()
+    agents, made = make_template(template, count)
+    how = "migrated" if made else "kept from the last run"
+    print(f"template: {how}, {len(agents)} agents ({_since(started)})")
+    results = {}
+    try:
+        for scale in scales:
+            dsn = with_database(base, f"{PREFIX}_{scale}")
+            size = (conversations * scale // 100, messages * scale // 100)
+            started = time.monotonic()
+            seed_scale(template, dsn, agents, *size, days=days)
+            print(
+                f"{scale}%: seeded {size[0]:,} conversations, {size[1]:,} "
+                f"messages over {days} days ({_since(started)})"
+            )
+            results[scale] = _measure(dsn, args.runs)
+            rebuilt = results[scale]["rebuild"]
+            print(
+                f"{scale}%: rebuilt from nothing in {rebuilt['nothing']:.1f} s, "
+                f"over its facts in {rebuilt['again']:.1f} s"
+            )
+            if not args.keep:
+                drop(dsn)
+    finally:
+        if args.drop_template:
+            drop(template)
+    _print(results, scales)
+
+
+def _arguments():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--scale",
+        type=int,
+        nargs="+",
+        metavar="PERCENT",
+        help="percent of 100,000 conversations / 1,000,000 messages (default 10 100)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a tiny store: {QUICK[0]:,} conversations at 100%%, {QUICK_DAYS} days",
+    )
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per report")
+    parser.add_argument("--days", type=int, default=DAYS, help="days of history")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the databases (see --help)"
+    )
+    parser.add_argument(
+        "--drop-template",
+        action="store_true",
+        help="drop the migrated template database at the end",
+    )
+    parser.add_argument("--database-url", help="the server (default DATABASE_URL)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def _since(started):
+    return f"{time.monotonic() - started:.1f} s"
+
+
+def _measure(dsn, runs):
+    """Rebuild and time the reports in a process with the shop's settings."""
+    from bench.scale.seed import manage_env
+
+    env = manage_env(dsn)
+    done = subprocess.run(  # noqa: S603 - this very script
+        [sys.executable, __file__, "--child", "--runs", str(runs)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if done.returncode != 0:
+        raise SystemExit(
+            f"measuring failed:\n{done.stdout[-3000:]}{done.stderr[-6000:]}"
+        )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _child(runs):
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from livechat.services import reports
+    from livechat.services.availability import store_timezone
+
+    def analyze():
+        with connection.cursor() as cursor:
+            for table in _REPORT_TABLES:
+                cursor.execute(f"ANALYZE {table}")
+
+    started = time.monotonic()
+    reports.rebuild()
+    nothing = time.monotonic() - started
+    analyze()
+    started = time.monotonic()
+    counts = reports.rebuild()
+    again = time.monotonic() - started
+    analyze()
+    last = (datetime.now(UTC).astimezone(store_timezone()) - timedelta(days=1)).date()
+    timings = {}
+    for label, target in REPORTS:
+        module, name = target.split(":")
+        function = getattr(importlib.import_module(module), name)
+        for days in RANGES:
+            first = last - timedelta(days=days - 1)
+            function(first, last)  # warm-up
+            seconds = []
+            for _ in range(runs):
+                began = time.perf_counter()
+                function(first, last)
+                seconds.append(time.perf_counter() - began)
+            timings[f"{label}|{days}"] = statistics.median(seconds) * 1000
+    print(
+        json.dumps(
+            {
+                "rebuild": {"nothing": nothing, "again": again, "counts": counts},
+                "reports": timings,
+            }
+        )
+    )
+
+
+_REPORT_TABLES = (
+    "livechat_conversationfact",
+    "livechat_reporthour",
+    "livechat_reportlatency",
+    "livechat_agenthour",
+    "livechat_termday",
+)
+
+
+def _print(results, scales):
+    low, high = (min(scales), max(scales)) if len(scales) > 1 else (None, None)
+    header = f"{'report':<28}{'range':>7}" + "".join(f"{f'{s}%':>11}" for s in scales)
+    if low is not None:
+        header += f"{'ratio':>8}"
+    print()
+    print(header)
+    for label, _target in REPORTS:
+        for days in RANGES:
+            key = f"{label}|{days}"
+            line = f"{label:<28}{f'{days} d':>7}"
+            line += "".join(f"{results[s]['reports'][key]:>8.2f} ms" for s in scales)
+            if low is not None:
+                ratio = results[high]["reports"][key] / results[low]["reports"][key]
+                line += f"{ratio:>8.1f}"
+            print(line)
+    for stage, label in (
+        ("nothing", "rebuild from nothing"),
+        ("again", "rebuild over its facts"),
+    ):
+        line = f"{label:<35}" + "".join(
+            f"{results[s]['rebuild'][stage]:>9.1f} s" for s in scales
+        )
+        if low is not None:
+            ratio = results[high]["rebuild"][stage] / results[low]["rebuild"][stage]
+            line += f"{ratio:>8.1f}"
+        print(line)
+    for scale in scales:
+        counts = results[scale]["rebuild"]["counts"]
+        print(
+            f"{scale}%: {counts['facts']:,} facts, {counts['report_hours']:,} "
+            f"hourly rows, {counts['latencies']:,} latency buckets, "
+            f"{counts['terms']:,} words by day, {counts['agent_hours']:,} agent hours"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -58,7 +58,7 @@ SAVED_REPLY_SHARE = 0.35
 RATED_SHARE = 0.45
 ORDER_SHARE = {"cart": 0.5, "checkout": 0.6, "": 0.25}
 # Orders of shoppers who never chatted, against which chats convert.
-ORDERS_WITHOUT_CHAT = 120
+ORDERS_WITHOUT_CHAT_PER_WEEK = 24
 
 
 def visitor_key(index):
@@ -222,7 +222,7 @@ class _Plan:
                 _ChatScript(self, shopper, start).answered_or_abandoned(online)
             else:
                 _ChatScript(self, shopper, start).nobody_there()
-        for index in range(ORDERS_WITHOUT_CHAT):
+        for index in range(ORDERS_WITHOUT_CHAT_PER_WEEK * weeks):
             day, hour = self.rng.choices(slots, weights)[0]
             moment = self._local(day, hour, self.rng.uniform(0, 59))
             self.at(moment, _order_without_chat, index, self.rng.randrange(900, 9000))

@@ -168,13 +168,9 @@ def _child(runs):
             for table in _REPORT_TABLES:
                 cursor.execute(f"ANALYZE {table}")
 
-    started = time.monotonic()
-    reports.rebuild()
-    nothing = time.monotonic() - started
+    nothing, _counts, stages = _timed_rebuild(reports.rebuild)
     analyze()
-    started = time.monotonic()
-    counts = reports.rebuild()
-    again = time.monotonic() - started
+    again, counts, again_stages = _timed_rebuild(reports.rebuild)
     analyze()
     last = (datetime.now(UTC).astimezone(store_timezone()) - timedelta(days=1)).date()
     timings = {}
@@ -193,11 +189,34 @@ def _child(runs):
     print(
         json.dumps(
             {
-                "rebuild": {"nothing": nothing, "again": again, "counts": counts},
+                "rebuild": {
+                    "nothing": nothing,
+                    "again": again,
+                    "counts": counts,
+                    "stages": stages,
+                    "again_stages": again_stages,
+                },
                 "reports": timings,
             }
         )
     )
+
+
+def _timed_rebuild(rebuild):
+    """``(seconds, counts, {stage: seconds})`` of one rebuild; a stage lasts
+    from the previous one's last progress call to its own."""
+    last = {}
+    started = time.monotonic()
+    counts = rebuild(
+        progress=lambda stage, *_: last.__setitem__(stage, time.monotonic())
+    )
+    ended = time.monotonic()
+    stages, previous = {}, started
+    for stage, moment in sorted(last.items(), key=lambda item: item[1]):
+        stages[stage] = moment - previous
+        previous = moment
+    stages["agent hours"] = ended - previous
+    return ended - started, counts, stages
 
 
 _REPORT_TABLES = (
@@ -236,6 +255,13 @@ def _print(results, scales):
             ratio = results[high]["rebuild"][stage] / results[low]["rebuild"][stage]
             line += f"{ratio:>8.1f}"
         print(line)
+    for scale in scales:
+        for key, label in (("stages", "from nothing"), ("again_stages", "over facts")):
+            stages = results[scale]["rebuild"][key]
+            line = ", ".join(
+                f"{stage} {seconds:.1f} s" for stage, seconds in stages.items()
+            )
+            print(f"{scale}%: rebuild {label}: {line}")
     for scale in scales:
         counts = results[scale]["rebuild"]["counts"]
         print(

@@ -11,6 +11,7 @@ from django.db.models import Sum
 
 from example_shop.shop import demo_history
 from livechat.models import (
+    AgentConnection,
     AgentHour,
     CannedReply,
     CannedUse,
@@ -61,8 +62,9 @@ def test_weeks_of_chats_fill_the_reports_once(make_agent, django_user_model):
     online = AgentHour.objects.filter(online_seconds__gt=0)
     assert online.exists() and not online.filter(hour__lt=8).exists()
     assert TermDay.objects.filter(language="es").exists()
-    # The demo agents end as they were: nobody left "online" at a console.
+    # Every chat has ended, and no console of the past is left connected.
     assert not Conversation.objects.filter(status="waiting", source="chat").exists()
+    assert not AgentConnection.objects.exists()
 
     assert demo_history.seed_history([ann, bob], now=NOW) == (0, 0)
     assert Conversation.objects.count() == 45

@@ -1,0 +1,207 @@
+"""The shapes every report returns, and the reads they share.
+
+A report is headline figures and tables; a table may be drawn as a chart
+of some of its columns, so the chart and the table always hold the same
+numbers. ``drill`` says, per row, which conversations a row counts: lookups
+on ConversationFact (``day__gte``, ``hour``, ``agent_key``...), or ``q``
+for a search; the admin turns them into a link to those conversations.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Sum
+from django.utils.translation import gettext
+
+from ....models import LATENCY_EDGES, AgentHour, Department, ReportHour, ReportLatency
+from ..filters import Filters, reports_database
+
+# Column units: how the admin shows a value and what a CSV holds.
+TEXT, DAY, COUNT, SECONDS, PERCENT, RATIO, MONEY, HOURS = (
+    "text",
+    "day",
+    "count",
+    "seconds",
+    "percent",
+    "ratio",
+    "money",
+    "hours",
+)
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    unit: str = COUNT
+
+
+@dataclass
+class Chart:
+    """How a table is drawn: ``bars`` or ``lines`` of the ``values`` columns
+    against the ``label`` column, or a ``heatmap`` of them (one row a row)."""
+
+    kind: str
+    label: str
+    values: list[str]
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[list] = field(default_factory=list)
+    drill: list[dict | None] | None = None
+    column_drill: dict[str, dict] | None = None
+    chart: Chart | None = None
+    note: str = ""
+
+    def column(self, key):
+        return next(c for c in self.columns if c.key == key)
+
+    def values(self, key):
+        index = [c.key for c in self.columns].index(key)
+        return [row[index] for row in self.rows]
+
+
+@dataclass
+class Figure:
+    label: str
+    value: object
+    unit: str = COUNT
+    note: str = ""
+
+
+@dataclass
+class Report:
+    slug: str
+    title: str
+    filters: Filters
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    currency: str = ""
+
+    def table(self, key):
+        return next(t for t in self.tables if t.key == key)
+
+    def figure(self, label):
+        return next(f for f in self.figures if f.label == label).value
+
+
+def ratio(part, whole, scale=1):
+    """``part / whole`` (times ``scale``), or None when there is no whole."""
+    if not whole:
+        return None
+    return part * scale / whole
+
+
+def share(part, whole):
+    """``part`` as a percentage of ``whole``, one decimal, or None."""
+    value = ratio(part, whole, 100)
+    return None if value is None else round(value, 1)
+
+
+def mean(total, count):
+    value = ratio(total, count)
+    return None if value is None else round(value)
+
+
+def hours(filters: Filters):
+    """The ReportHour rows the filters cover, on the reports' database."""
+    return ReportHour.objects.using(reports_database()).filter(**filters.hour_lookups())
+
+
+def latencies(filters: Filters, metric):
+    return ReportLatency.objects.using(reports_database()).filter(
+        metric=metric, **filters.hour_lookups()
+    )
+
+
+def agent_hours(filters: Filters):
+    """The AgentHour rows of the range, of the agent or the department's agents."""
+    database = reports_database()
+    rows = AgentHour.objects.using(database).filter(
+        day__gte=filters.start, day__lte=filters.end
+    )
+    if filters.agent is not None:
+        rows = rows.filter(agent_key=filters.agent)
+    if filters.department is not None:
+        members = Department.agents.through.objects.using(database).filter(
+            department_id=filters.department
+        )
+        rows = rows.filter(agent_key__in=members.values("user_id"))
+    return rows
+
+
+def sums(queryset, names):
+    """``{name: total}`` of the named fields (0 for none)."""
+    totals = queryset.aggregate(**{name: Sum(name) for name in names})
+    return {name: totals[name] or 0 for name in names}
+
+
+def percentile(counts, fraction):
+    """The duration within which ``fraction`` of a histogram's items fall.
+
+    ``counts`` maps a bucket (an index into LATENCY_EDGES) to its count; the
+    answer is the upper edge of the bucket holding the item of that rank
+    ("half were answered within 30 s"), ``math.inf`` past the last edge, and
+    None with no items.
+    """
+    total = sum(counts.values())
+    if total <= 0:
+        return None
+    rank = max(1, math.ceil(fraction * total))
+    seen = 0
+    for bucket in sorted(counts):
+        seen += counts[bucket]
+        if seen >= rank:
+            return LATENCY_EDGES[bucket] if bucket < len(LATENCY_EDGES) else math.inf
+    return math.inf
+
+
+def latency_percentiles(filters: Filters, metric, by=None):
+    """``{group: (p50, p90)}`` of a metric, grouped by the field ``by``
+    (None: one group, keyed None)."""
+    fields = ["bucket"] if by is None else [by, "bucket"]
+    counts = {}
+    rows = latencies(filters, metric).values(*fields).annotate(n=Sum("count"))
+    for row in rows.order_by():
+        group = None if by is None else row[by]
+        counts.setdefault(group, {})
+        counts[group][row["bucket"]] = counts[group].get(row["bucket"], 0) + row["n"]
+    return {
+        group: (percentile(c, 0.5), percentile(c, 0.9)) for group, c in counts.items()
+    }
+
+
+def days_of(filters: Filters):
+    """Every day of the range, in order."""
+    return [filters.start + timedelta(days=n) for n in range(filters.days)]
+
+
+def range_drill(filters: Filters, **extra):
+    """The drill-down lookups of the filters' conversations, and ``extra``."""
+    return {**filters.hour_lookups(), **extra}
+
+
+def department_names(keys):
+    """``{key: name}`` of department keys (0: none)."""
+    names = {0: gettext("No department")}
+    wanted = [k for k in keys if k]
+    if wanted:
+        rows = Department.objects.using(reports_database()).filter(pk__in=wanted)
+        names.update((d.pk, d.name) for d in rows)
+    return names
+
+
+def agent_names(keys):
+    """``{key: name}`` of agent keys (0: nobody), as the admin knows them."""
+    names = {0: gettext("Nobody")}
+    wanted = [k for k in keys if k]
+    if wanted:
+        users = get_user_model().objects.using(reports_database()).filter(pk__in=wanted)
+        names.update((u.pk, u.get_full_name() or u.get_username()) for u in users)
+    return names

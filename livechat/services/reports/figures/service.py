@@ -1,0 +1,424 @@
+"""Service: how many chats, how fast they were answered, by whom, and how
+the shoppers rated them; and the response-time targets met."""
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from ....models import ConversationFact, ReportLatency
+from ..filters import Filters, reports_database
+from .base import (
+    DAY,
+    HOURS,
+    PERCENT,
+    RATIO,
+    SECONDS,
+    TEXT,
+    Chart,
+    Column,
+    Figure,
+    Report,
+    Table,
+    agent_hours,
+    agent_names,
+    days_of,
+    department_names,
+    hours,
+    latency_percentiles,
+    mean,
+    range_drill,
+    ratio,
+    share,
+    sums,
+)
+
+Metric = ReportLatency.Metric
+
+_COUNTS = (
+    "conversations",
+    "chats",
+    "offline_messages",
+    "answered",
+    "missed",
+    "abandoned",
+    "transfers",
+    "transferred",
+    "reopened",
+    "first_response_sum",
+    "first_response_count",
+    "wait_sum",
+    "wait_count",
+    "handling_sum",
+    "handling_count",
+    "offline_answer_sum",
+    "offline_answer_count",
+    "rated_good",
+    "rated_bad",
+    "rating_comments",
+    "with_target",
+    "met_target",
+)
+
+
+def _grouped(filters, by):
+    """``{group: {counter: total}}`` of the rollups grouped by ``by``."""
+    rows = (
+        hours(filters)
+        .values(by)
+        .annotate(**{f"s_{name}": Sum(name) for name in _COUNTS})
+        .order_by(by)
+    )
+    return {row[by]: {name: row[f"s_{name}"] or 0 for name in _COUNTS} for row in rows}
+
+
+def unique_shoppers(filters: Filters) -> int:
+    """The shoppers behind the conversations (a fact per conversation)."""
+    facts = ConversationFact.objects.using(reports_database()).filter(
+        **filters.hour_lookups()
+    )
+    return facts.values("visitor_id_key").distinct().count()
+
+
+def _per_day(filters, by_day, latency_by_day):
+    table = Table(
+        "per_day",
+        _("Chats per day"),
+        [
+            Column("day", _("Day"), DAY),
+            Column("conversations", _("Conversations")),
+            Column("chats", _("Chats")),
+            Column("answered", _("Answered")),
+            Column("missed", _("Missed")),
+            Column("abandoned", _("Abandoned")),
+            Column("offline_messages", _("Offline messages")),
+            Column("first_response_p50", _("First response, half within"), SECONDS),
+            Column("first_response_p90", _("First response, 90% within"), SECONDS),
+        ],
+        chart=Chart("bars", "day", ["chats"]),
+        drill=[],
+    )
+    for day in days_of(filters):
+        c = by_day.get(day, {})
+        p50, p90 = latency_by_day.get(day, (None, None))
+        table.rows.append(
+            [
+                day,
+                c.get("conversations", 0),
+                c.get("chats", 0),
+                c.get("answered", 0),
+                c.get("missed", 0),
+                c.get("abandoned", 0),
+                c.get("offline_messages", 0),
+                p50,
+                p90,
+            ]
+        )
+        table.drill.append(range_drill(filters, day__gte=day, day__lte=day))
+    return table
+
+
+def _per_hour(filters):
+    by_hour = _grouped(filters, "hour")
+    table = Table(
+        "per_hour",
+        _("Chats per hour of the day"),
+        [
+            Column("hour", _("Hour"), TEXT),
+            Column("chats", _("Chats")),
+            Column("missed", _("Missed")),
+            Column("abandoned", _("Abandoned")),
+            Column("wait_mean", _("Mean wait"), SECONDS),
+        ],
+        chart=Chart("bars", "hour", ["chats"]),
+        drill=[],
+    )
+    for hour in range(24):
+        c = by_hour.get(hour, {})
+        table.rows.append(
+            [
+                f"{hour:02d}:00",
+                c.get("chats", 0),
+                c.get("missed", 0),
+                c.get("abandoned", 0),
+                mean(c.get("wait_sum", 0), c.get("wait_count", 0)),
+            ]
+        )
+        table.drill.append(range_drill(filters, hour=hour))
+    return table
+
+
+def _per_agent(filters):
+    by_agent = _grouped(filters, "agent_key")
+    p = latency_percentiles(filters, Metric.FIRST_RESPONSE, by="agent_key")
+    names = agent_names(by_agent)
+    table = Table(
+        "per_agent",
+        _("Chats per agent"),
+        [
+            Column("agent", _("Agent"), TEXT),
+            Column("chats", _("Chats")),
+            Column("answered", _("Answered")),
+            Column("first_response_p50", _("First response, half within"), SECONDS),
+            Column("handling_mean", _("Mean handling time"), SECONDS),
+            Column("transfers", _("Transferred away or in")),
+            Column("good", _("Rated good"), PERCENT),
+            Column("comments", _("Rating comments")),
+        ],
+        chart=Chart("bars", "agent", ["chats"]),
+        drill=[],
+        note=_(
+            "A chat counts for the agent who held it last; unanswered chats "
+            "nobody took count for nobody."
+        ),
+    )
+    for key, c in sorted(by_agent.items(), key=lambda kv: -kv[1]["chats"]):
+        if not c["conversations"]:
+            continue
+        table.rows.append(
+            [
+                names.get(key, f"#{key}"),
+                c["chats"],
+                c["answered"],
+                p.get(key, (None, None))[0],
+                mean(c["handling_sum"], c["handling_count"]),
+                c["transfers"],
+                share(c["rated_good"], c["rated_good"] + c["rated_bad"]),
+                c["rating_comments"],
+            ]
+        )
+        table.drill.append(range_drill(filters, agent_key=key))
+    return table
+
+
+def _concurrency(filters):
+    """Chats held at once: chat-seconds held over seconds online, per day
+    and per agent."""
+    rows = agent_hours(filters)
+    per_day = {
+        r["day"]: r
+        for r in rows.values("day")
+        .annotate(online=Sum("online_seconds"), held=Sum("chat_seconds"))
+        .order_by()
+    }
+    over_time = Table(
+        "concurrency",
+        _("Chats held at once, per day"),
+        [
+            Column("day", _("Day"), DAY),
+            Column("online_hours", _("Agent hours online"), HOURS),
+            Column("chat_hours", _("Chat hours held"), HOURS),
+            Column("concurrent", _("Chats at once"), RATIO),
+        ],
+        chart=Chart("lines", "day", ["concurrent"]),
+    )
+    for day in days_of(filters):
+        r = per_day.get(day, {"online": 0, "held": 0})
+        over_time.rows.append(_concurrency_row(day, r["online"] or 0, r["held"] or 0))
+    per_agent = {
+        r["agent_key"]: r
+        for r in rows.values("agent_key")
+        .annotate(online=Sum("online_seconds"), held=Sum("chat_seconds"))
+        .order_by()
+    }
+    names = agent_names(per_agent)
+    by_agent = Table(
+        "concurrency_per_agent",
+        _("Chats held at once, per agent"),
+        [
+            Column("agent", _("Agent"), TEXT),
+            Column("online_hours", _("Agent hours online"), HOURS),
+            Column("chat_hours", _("Chat hours held"), HOURS),
+            Column("concurrent", _("Chats at once"), RATIO),
+        ],
+        chart=Chart("bars", "agent", ["concurrent"]),
+        drill=[],
+    )
+    for key, r in sorted(per_agent.items(), key=lambda kv: -(kv[1]["online"] or 0)):
+        name = names.get(key, f"#{key}")
+        by_agent.rows.append(_concurrency_row(name, r["online"] or 0, r["held"] or 0))
+        by_agent.drill.append(range_drill(filters, agent_key=key))
+    return over_time, by_agent
+
+
+def _concurrency_row(label, online, held):
+    concurrent = ratio(held, online)
+    return [
+        label,
+        round(online / 3600, 2),
+        round(held / 3600, 2),
+        None if concurrent is None else round(concurrent, 2),
+    ]
+
+
+def _latency_table(filters, totals):
+    table = Table(
+        "latency",
+        _("Response times"),
+        [
+            Column("metric", _("Time"), TEXT),
+            Column("count", _("Chats")),
+            Column("mean", _("Mean"), SECONDS),
+            Column("p50", _("Half within"), SECONDS),
+            Column("p90", _("90% within"), SECONDS),
+        ],
+    )
+    for metric, label in Metric.choices:
+        p50, p90 = latency_percentiles(filters, metric).get(None, (None, None))
+        table.rows.append(
+            [
+                str(label),
+                totals[f"{metric}_count"],
+                mean(totals[f"{metric}_sum"], totals[f"{metric}_count"]),
+                p50,
+                p90,
+            ]
+        )
+    return table
+
+
+def service_report(filters: Filters) -> Report:
+    """Chats, answers, waits, handling, transfers, ratings, offline messages."""
+    totals = sums(hours(filters), _COUNTS)
+    by_day = _grouped(filters, "day")
+    latency_by_day = latency_percentiles(filters, Metric.FIRST_RESPONSE, by="day")
+    latency = _latency_table(filters, totals)
+    first = dict(zip(("p50", "p90"), latency.rows[0][3:], strict=True))
+    wait = dict(zip(("p50", "p90"), latency.rows[1][3:], strict=True))
+    offline_answer = latency.rows[3][3]
+    concurrency, concurrency_per_agent = _concurrency(filters)
+    online, held = (sum(concurrency.values(k)) for k in ("online_hours", "chat_hours"))
+    report = Report("service", _("Service"), filters)
+    report.figures = [
+        Figure(_("Conversations"), totals["conversations"]),
+        Figure(
+            _("Unique shoppers"),
+            unique_shoppers(filters),
+            note=_("Each shopper once, however many conversations they had."),
+        ),
+        Figure(_("Chats"), totals["chats"]),
+        Figure(_("Answered"), totals["answered"]),
+        Figure(
+            _("Missed"),
+            totals["missed"],
+            note=_("Nobody answered before the chat was closed or timed out."),
+        ),
+        Figure(
+            _("Abandoned"),
+            totals["abandoned"],
+            note=_("The shopper left before an answer."),
+        ),
+        Figure(_("First response, half within"), first["p50"], SECONDS),
+        Figure(_("First response, 90% within"), first["p90"], SECONDS),
+        Figure(_("Wait, half within"), wait["p50"], SECONDS),
+        Figure(_("Wait, 90% within"), wait["p90"], SECONDS),
+        Figure(
+            _("Mean handling time"),
+            mean(totals["handling_sum"], totals["handling_count"]),
+            SECONDS,
+        ),
+        Figure(_("Transfers"), totals["transfers"]),
+        Figure(
+            _("Transfers per chat"),
+            _round(ratio(totals["transfers"], totals["chats"])),
+            RATIO,
+        ),
+        Figure(_("Reopened conversations"), totals["reopened"]),
+        Figure(
+            _("Rated good"),
+            share(totals["rated_good"], totals["rated_good"] + totals["rated_bad"]),
+            PERCENT,
+            note=_("Of the chats shoppers rated."),
+        ),
+        Figure(_("Rating comments"), totals["rating_comments"]),
+        Figure(_("Offline messages"), totals["offline_messages"]),
+        Figure(_("Offline messages answered, half within"), offline_answer, SECONDS),
+        Figure(_("Chats at once"), _round(ratio(held, online)), RATIO),
+    ]
+    report.tables = [
+        _per_day(filters, by_day, latency_by_day),
+        _per_hour(filters),
+        latency,
+        _per_agent(filters),
+        concurrency,
+        concurrency_per_agent,
+    ]
+    return report
+
+
+def _round(value):
+    return None if value is None else round(value, 2)
+
+
+def targets_report(filters: Filters) -> Report:
+    """The share of chats first answered within the target, per agent,
+    department and day. A missed chat did not meet it."""
+    report = Report("targets", _("Response-time targets"), filters)
+    totals = sums(hours(filters), ("with_target", "met_target"))
+    report.figures = [
+        Figure(_("Chats with a target"), totals["with_target"]),
+        Figure(_("Met the target"), totals["met_target"]),
+        Figure(
+            _("Share that met the target"),
+            share(totals["met_target"], totals["with_target"]),
+            PERCENT,
+        ),
+    ]
+    for by, title, label, names in (
+        ("agent_key", _("Per agent"), _("Agent"), agent_names),
+        ("department_key", _("Per department"), _("Department"), department_names),
+    ):
+        grouped = _grouped(filters, by)
+        named = names(grouped)
+        table = Table(
+            f"per_{by.removesuffix('_key')}",
+            title,
+            [
+                Column("name", label, TEXT),
+                Column("with_target", _("Chats with a target")),
+                Column("met_target", _("Met the target")),
+                Column("share", _("Share met"), PERCENT),
+            ],
+            chart=Chart("bars", "name", ["share"]),
+            drill=[],
+        )
+        for key, c in sorted(grouped.items()):
+            if not c["with_target"]:
+                continue
+            table.rows.append(
+                [
+                    named.get(key, f"#{key}"),
+                    c["with_target"],
+                    c["met_target"],
+                    share(c["met_target"], c["with_target"]),
+                ]
+            )
+            # The chats that missed it: what to read first.
+            table.drill.append(range_drill(filters, met_target=False, **{by: key}))
+        report.tables.append(table)
+    by_day = _grouped(filters, "day")
+    per_day = Table(
+        "per_day",
+        _("Per day"),
+        [
+            Column("day", _("Day"), DAY),
+            Column("with_target", _("Chats with a target")),
+            Column("met_target", _("Met the target")),
+            Column("share", _("Share met"), PERCENT),
+        ],
+        chart=Chart("lines", "day", ["share"]),
+        drill=[],
+    )
+    for day in days_of(filters):
+        c = by_day.get(day, {"with_target": 0, "met_target": 0})
+        per_day.rows.append(
+            [
+                day,
+                c["with_target"],
+                c["met_target"],
+                share(c["met_target"], c["with_target"]),
+            ]
+        )
+        per_day.drill.append(
+            range_drill(filters, day__gte=day, day__lte=day, met_target=False)
+        )
+    report.tables.append(per_day)
+    return report

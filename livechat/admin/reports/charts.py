@@ -72,6 +72,9 @@ def _y_axis(top, unit, currency, plot_height):
     ticks = []
     for fraction in (0, 0.5, 1):
         y = TOP + plot_height * (1 - fraction)
+        value = top * fraction
+        if value == int(value):
+            value = int(value)
         ticks.append(
             format_html(
                 '<line class="livechat-chart__grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
@@ -83,7 +86,7 @@ def _y_axis(top, unit, currency, plot_height):
                 round(y, 1),
                 LEFT - 6,
                 round(y + 4, 1),
-                show(top * fraction, unit, currency),
+                show(value, unit, currency),
             )
         )
     return format_html('<g aria-hidden="true">{}</g>', _join(ticks))

@@ -4,7 +4,7 @@ import math
 from datetime import date
 from decimal import Decimal
 
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format, get_format, number_format
 from django.utils.translation import gettext, ngettext
 
 from ...services.reports.figures.base import (
@@ -48,7 +48,12 @@ def show(value, unit, currency=""):
     if unit == PERCENT:
         return f"{number_format(value, 1)} %"
     if unit == RATIO:
-        return number_format(value, 2)
+        # 2, 0.5, 1.25: as many decimals as it has, at most two.
+        text = number_format(value, 2)
+        separator = get_format("DECIMAL_SEPARATOR")
+        if separator in text:
+            text = text.rstrip("0").removesuffix(separator)
+        return text
     if unit == HOURS:
         return gettext("%(hours)s h") % {"hours": number_format(value, 1)}
     if unit == MONEY:

@@ -97,6 +97,11 @@ def test_only_who_may_view_reports_sees_them(client, chats):
     assert f'href="{OVERVIEW}"' in index.text
     page = client.get(OVERVIEW + "?" + RANGE)
     assert page.status_code == 200
+    figures = {f["label"]: f["value"] for f in page.context["figures"]}
+    assert (figures["Conversations"], figures["Missed"]) == ("2", "1")
+    # The overview picks its figures whatever the language.
+    spanish = client.get(OVERVIEW + "?" + RANGE, HTTP_ACCEPT_LANGUAGE="es")
+    assert len(spanish.context["figures"]) == len(figures) == 6
     for slug in REPORTS:
         assert client.get(f"{OVERVIEW}{slug}/?{RANGE}").status_code == 200, slug
     assert client.get(OVERVIEW + "nonsense/").status_code == 404

@@ -32,12 +32,12 @@ from .display import show
 
 # The figures of the service report the overview shows.
 OVERVIEW_FIGURES = (
-    "Conversations",
-    "Unique shoppers",
-    "Missed",
-    "Abandoned",
-    "First response, half within",
-    "Rated good",
+    "conversations",
+    "unique_shoppers",
+    "missed",
+    "abandoned",
+    "first_response_p50",
+    "rated_good",
 )
 
 
@@ -220,7 +220,7 @@ class ReportSettingsAdmin(admin.ModelAdmin):
         figures = [
             {"label": f.label, "value": show(f.value, f.unit, currency), "note": f.note}
             for f in report.figures
-            if f.label in OVERVIEW_FIGURES
+            if f.key in OVERVIEW_FIGURES
         ]
         context = self._context(request, gettext("Reports"), filters)
         context.update(figures=figures, filter_values=filters.query())

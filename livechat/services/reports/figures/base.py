@@ -73,6 +73,7 @@ class Figure:
     value: object
     unit: str = COUNT
     note: str = ""
+    key: str = ""  # for the pages that pick figures, whatever the language
 
 
 @dataclass

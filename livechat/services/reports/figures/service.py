@@ -288,11 +288,12 @@ def service_report(filters: Filters) -> Report:
     online, held = (sum(concurrency.values(k)) for k in ("online_hours", "chat_hours"))
     report = Report("service", _("Service"), filters)
     report.figures = [
-        Figure(_("Conversations"), totals["conversations"]),
+        Figure(_("Conversations"), totals["conversations"], key="conversations"),
         Figure(
             _("Unique shoppers"),
             unique_shoppers(filters),
             note=_("Each shopper once, however many conversations they had."),
+            key="unique_shoppers",
         ),
         Figure(_("Chats"), totals["chats"]),
         Figure(_("Answered"), totals["answered"]),
@@ -300,13 +301,20 @@ def service_report(filters: Filters) -> Report:
             _("Missed"),
             totals["missed"],
             note=_("Nobody answered before the chat was closed or timed out."),
+            key="missed",
         ),
         Figure(
             _("Abandoned"),
             totals["abandoned"],
             note=_("The shopper left before an answer."),
+            key="abandoned",
         ),
-        Figure(_("First response, half within"), first["p50"], SECONDS),
+        Figure(
+            _("First response, half within"),
+            first["p50"],
+            SECONDS,
+            key="first_response_p50",
+        ),
         Figure(_("First response, 90% within"), first["p90"], SECONDS),
         Figure(_("Wait, half within"), wait["p50"], SECONDS),
         Figure(_("Wait, 90% within"), wait["p90"], SECONDS),
@@ -327,6 +335,7 @@ def service_report(filters: Filters) -> Report:
             share(totals["rated_good"], totals["rated_good"] + totals["rated_bad"]),
             PERCENT,
             note=_("Of the chats shoppers rated."),
+            key="rated_good",
         ),
         Figure(_("Rating comments"), totals["rating_comments"]),
         Figure(_("Offline messages"), totals["offline_messages"]),

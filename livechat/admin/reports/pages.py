@@ -149,11 +149,17 @@ class ReportSettingsAdmin(admin.ModelAdmin):
                 "settings/", wrap(self.settings_view), name="livechat_report_settings"
             ),
             path("export/", wrap(self.export_view), name="livechat_report_export"),
+        ]
+        reports = [
             path("<slug:slug>/", wrap(self.report_view), name="livechat_report"),
             path("<slug:slug>/csv/", wrap(self.csv_view), name="livechat_report_csv"),
         ]
+        # The admin's own (add/ before the reports' slugs, the catch-all
+        # object URLs after them); the list is the overview.
         standard = [p for p in super().get_urls() if p.name != f"{name}_changelist"]
-        return own + standard
+        add = [p for p in standard if p.name == f"{name}_add"]
+        rest = [p for p in standard if p.name != f"{name}_add"]
+        return own + add + reports + rest
 
     # The pages ---------------------------------------------------------------
 

@@ -134,7 +134,7 @@ def test_a_report_page_has_charts_tables_and_drill_down_links(client, chats):
         {
             "fact__day__gte": "2026-03-10",
             "fact__day__lte": "2026-03-10",
-            "fact__outcome": "missed",
+            "fact__outcome__in": "missed,abandoned",
         },
     )
     assert listed.status_code == 200

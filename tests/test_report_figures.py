@@ -167,7 +167,11 @@ def test_service_targets_and_sales_of_a_known_week(week):
     assert bobs.figure("Chats") == 1 and bobs.figure("Unique shoppers") == 1
 
     # Every drill-down finds the conversations its row counts.
-    for key, column in (("per_day", "conversations"), ("per_agent", "chats")):
+    for key, column in (
+        ("per_day", "chats"),
+        ("per_hour", "chats"),
+        ("per_agent", "chats"),
+    ):
         table = service.table(key)
         for value, drill in zip(table.values(column), table.drill, strict=True):
             assert ConversationFact.objects.filter(**drill).count() == value
@@ -201,6 +205,10 @@ def test_service_targets_and_sales_of_a_known_week(week):
 
     tuesday = demand.table("requests").rows[1]
     assert tuesday[0] == "Tuesday" and (tuesday[1 + 11], tuesday[1 + 23]) == (3, 1)
+    unanswered = demand.table("unanswered")
+    cell = {**unanswered.drill[1], **unanswered.column_drill["h11"]}
+    assert unanswered.rows[1][1 + 11] == 2
+    assert ConversationFact.objects.filter(**cell).count() == 2
 
 
 def test_percentiles_read_the_histograms_upper_edges():

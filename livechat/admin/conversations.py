@@ -143,7 +143,13 @@ class ConversationAdmin(admin.ModelAdmin):
         (``fact__day__gte``, ``fact__agent_key``...): its own fields only."""
         field, _sep, operator = lookup.removeprefix("fact__").partition("__")
         if lookup.startswith("fact__"):
-            return field in REPORT_LOOKUPS and operator in ("", "gte", "lte", "isnull")
+            return field in REPORT_LOOKUPS and operator in (
+                "",
+                "gte",
+                "lte",
+                "in",
+                "isnull",
+            )
         return super().lookup_allowed(lookup, value, request)
 
     def get_search_results(self, request, queryset, search_term):

@@ -59,6 +59,8 @@ def drill_url(lookups):
     for key, value in lookups.items():
         if key == "q":
             params["q"] = value
+        elif isinstance(value, tuple | list):
+            params[f"fact__{key}"] = ",".join(str(v) for v in value)
         else:
             params[f"fact__{key}"] = (
                 value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -46,7 +46,7 @@ def _cells(queryset, fields):
     }
 
 
-def _heatmap(filters, key, title, unit, value, note=""):
+def _heatmap(filters, key, title, unit, value, note="", drill=None):
     """A weekday x hour table of ``value(weekday, hour)``."""
     columns = [Column("weekday", _("Weekday"), TEXT)]
     columns += [Column(f"h{hour:02d}", f"{hour:02d}", unit) for hour in _HOURS]
@@ -63,7 +63,7 @@ def _heatmap(filters, key, title, unit, value, note=""):
         table.rows.append(
             [str(WEEKDAYS[weekday])] + [value(weekday, hour) for hour in _HOURS]
         )
-        table.drill.append(range_drill(filters, weekday=weekday))
+        table.drill.append(range_drill(filters, weekday=weekday, **(drill or {})))
     return table
 
 
@@ -134,7 +134,12 @@ def demand_report(filters: Filters) -> Report:
             _("Agent hours online in that hour, over the weeks of the range."),
         ),
         _heatmap(
-            filters, "unanswered", _("Missed and abandoned chats"), COUNT, unanswered
+            filters,
+            "unanswered",
+            _("Missed and abandoned chats"),
+            COUNT,
+            unanswered,
+            drill={"outcome__in": ("missed", "abandoned")},
         ),
         _heatmap(filters, "wait", _("Mean wait until taken"), SECONDS, wait),
     ]

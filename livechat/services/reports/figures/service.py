@@ -112,7 +112,9 @@ def _per_day(filters, by_day, latency_by_day):
                 p90,
             ]
         )
-        table.drill.append(range_drill(filters, day__gte=day, day__lte=day))
+        table.drill.append(
+            range_drill(filters, day__gte=day, day__lte=day, source="chat")
+        )
     return table
 
 
@@ -142,7 +144,7 @@ def _per_hour(filters):
                 mean(c.get("wait_sum", 0), c.get("wait_count", 0)),
             ]
         )
-        table.drill.append(range_drill(filters, hour=hour))
+        table.drill.append(range_drill(filters, hour=hour, source="chat"))
     return table
 
 
@@ -185,7 +187,7 @@ def _per_agent(filters):
                 c["rating_comments"],
             ]
         )
-        table.drill.append(range_drill(filters, agent_key=key))
+        table.drill.append(range_drill(filters, agent_key=key, source="chat"))
     return table
 
 

@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "report settings",
-                "verbose_name_plural": "report settings",
+                "verbose_name_plural": "reports",
                 "permissions": [("view_reports", "Can view the chat reports")],
             },
         ),

@@ -66,6 +66,8 @@ CONVERSATION_COLUMNS = [
     "language",
     "snoozed_at",
     "reopened_at",
+    "start_page",
+    "invitation_id",
 ]
 MESSAGE_COLUMNS = [
     "id",
@@ -329,6 +331,8 @@ class Generator:
                     _language(store.visitors[chat.visitor]),
                     NULL,  # never snoozed
                     NULL,  # never reopened
+                    "",  # start page unknown
+                    NULL,  # not from an invitation
                 )
             )
 

@@ -3,8 +3,10 @@ the conversation export, the drill-down links and the read replica."""
 
 import csv
 import io
+import math
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -13,6 +15,7 @@ from django.db import connections
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from livechat.admin.reports.display import csv_cell, duration, show
 from livechat.models import (
     AgentProfile,
     Conversation,
@@ -251,3 +254,26 @@ def test_the_reports_read_from_the_replica_alias(client, chats):
         )
     ]
     assert on_default == []
+
+
+def test_values_read_as_a_store_owner_reads_them():
+    assert [duration(s) for s in (45, 70, 120, 3900, 7200)] == [
+        "45 s",
+        "1 min 10 s",
+        "2 min",
+        "1 h 5 min",
+        "2 h",
+    ]
+    assert show(math.inf, "seconds") == "more than 48 h"
+    assert [show(v, "ratio") for v in (2.0, 0.5, 1.25, 0)] == ["2", "0.5", "1.25", "0"]
+    assert show(None, "count") == "–" and show(33.3, "percent") == "33.3 %"
+    assert show(Decimal("5"), "money", "EUR") == "5.00 EUR"
+    # A CSV cell never starts a spreadsheet formula.
+    assert [csv_cell(v) for v in ("=SUM(A1)", "-1+1", "@x", "fine", -3, None)] == [
+        "'=SUM(A1)",
+        "'-1+1",
+        "'@x",
+        "fine",
+        "-3",
+        "",
+    ]

@@ -246,6 +246,9 @@ def draw(table, urls=None, cell_urls=None, currency=""):
     """The table's chart, or "" when it has none or nothing to draw."""
     if table.chart is None or not table.rows or not table.chart.values:
         return ""
+    plotted = [chart_value(v) for key in table.chart.values for v in table.values(key)]
+    if all(value is None for value in plotted):
+        return ""  # the table says "–" for each: nothing to draw
     if table.chart.kind == "heatmap":
         return heatmap(table, cell_urls, currency)
     return xy_chart(table, urls, currency)

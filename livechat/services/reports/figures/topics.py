@@ -79,7 +79,8 @@ def _tag_tables(filters, field, setting, title, trend_title):
         chart=Chart("lines", "day", [f"v{i}" for i in range(len(top))]),
         drill=[],
     )
-    for day in days_of(filters):
+    # Without a tag used there is no trend to show: the table stays empty.
+    for day in days_of(filters) if top else ():
         trend.rows.append([day] + [per_day.get((day, key), 0) for key in top])
         trend.drill.append(range_drill(filters, day__gte=day, day__lte=day))
     return table, trend

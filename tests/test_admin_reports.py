@@ -211,8 +211,15 @@ def test_the_export_lists_each_conversation_once(client, chats):
 
 @pytest.mark.django_db
 def test_the_settings_page_edits_the_one_row(client):
-    client.force_login(_user("owner", "view_reports", "change_reportsettings"))
-    assert client.get(OVERVIEW + "settings/").status_code == 200
+    owner = _user(
+        "owner", "view_reports", "change_reportsettings", "add_reportsettings"
+    )
+    client.force_login(owner)
+    page = client.get(OVERVIEW + "settings/")
+    assert page.status_code == 200 and "_addanother" not in page.text
+    # One row: nothing to "add" from the index or the add URL.
+    assert OVERVIEW + "add/" not in client.get("/admin/").text
+    assert client.get(OVERVIEW + "add/").status_code == 403
     form = {
         "first_response_target": "45",
         "agent_hourly_cost": "18.50",

@@ -133,9 +133,22 @@ class ReportSettingsAdmin(admin.ModelAdmin):
         return may_view_reports(request.user) or self.has_change_permission(request)
 
     def has_add_permission(self, request):
-        return not ReportSettings.objects.exists() and self.has_change_permission(
-            request
+        # The one row is made by the first save of the settings page, never
+        # "added" from the index or the list.
+        match = getattr(request, "resolver_match", None)
+        return (
+            match is not None
+            and match.url_name == "livechat_report_settings"
+            and self.has_change_permission(request)
+            and not ReportSettings.objects.exists()
         )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {
+            "show_save_and_add_another": False,
+            **(extra_context or {}),
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -198,8 +211,7 @@ class ReportSettingsAdmin(admin.ModelAdmin):
                 }
                 for slug, (title_, about, _build) in REPORTS.items()
             ],
-            "may_change_settings": self.has_change_permission(request)
-            or self.has_add_permission(request),
+            "may_change_settings": self.has_change_permission(request),
             "may_export": may_view_conversations(request.user),
             "export_url": reverse("admin:livechat_report_export")
             + (f"?{query}" if query else ""),

@@ -115,12 +115,6 @@ def hours(filters: Filters):
     return ReportHour.objects.using(reports_database()).filter(**filters.hour_lookups())
 
 
-def latencies(filters: Filters, metric):
-    return ReportLatency.objects.using(reports_database()).filter(
-        metric=metric, **filters.hour_lookups()
-    )
-
-
 def agent_hours(filters: Filters):
     """The AgentHour rows of the range, of the agent or the department's agents."""
     database = reports_database()
@@ -163,18 +157,37 @@ def percentile(counts, fraction):
     return math.inf
 
 
-def latency_percentiles(filters: Filters, metric, by=None):
-    """``{group: (p50, p90)}`` of a metric, grouped by the field ``by``
-    (None: one group, keyed None)."""
-    fields = ["bucket"] if by is None else [by, "bucket"]
-    counts = {}
-    rows = latencies(filters, metric).values(*fields).annotate(n=Sum("count"))
-    for row in rows.order_by():
-        group = None if by is None else row[by]
-        counts.setdefault(group, {})
-        counts[group][row["bucket"]] = counts[group].get(row["bucket"], 0) + row["n"]
+def latency_histograms(filters: Filters, by=()):
+    """``{(metric, *by values): {bucket: count}}`` of every latency, in one
+    read of the histograms (grouped by the fields ``by``)."""
+    fields = ["metric", *by, "bucket"]
+    rows = (
+        ReportLatency.objects.using(reports_database())
+        .filter(**filters.hour_lookups())
+        .values(*fields)
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    histograms = {}
+    for row in rows:
+        key = (row["metric"], *(row[name] for name in by))
+        histogram = histograms.setdefault(key, {})
+        histogram[row["bucket"]] = histogram.get(row["bucket"], 0) + row["n"]
+    return histograms
+
+
+def percentiles_of(histograms, metric, index=None):
+    """``{group: (p50, p90)}`` of one metric of ``latency_histograms``,
+    grouped by its ``index``-th ``by`` field (None: one group, None)."""
+    merged = {}
+    for key, histogram in histograms.items():
+        if key[0] != metric:
+            continue
+        group = merged.setdefault(None if index is None else key[1 + index], {})
+        for bucket, count in histogram.items():
+            group[bucket] = group.get(bucket, 0) + count
     return {
-        group: (percentile(c, 0.5), percentile(c, 0.9)) for group, c in counts.items()
+        group: (percentile(c, 0.5), percentile(c, 0.9)) for group, c in merged.items()
     }
 
 

@@ -23,12 +23,12 @@ from .base import (
     days_of,
     department_names,
     hours,
-    latency_percentiles,
+    latency_histograms,
     mean,
+    percentiles_of,
     range_drill,
     ratio,
     share,
-    sums,
 )
 
 Metric = ReportLatency.Metric
@@ -59,15 +59,39 @@ _COUNTS = (
 )
 
 
-def _grouped(filters, by):
-    """``{group: {counter: total}}`` of the rollups grouped by ``by``."""
+def _grouped(filters, *by):
+    """``{group: {counter: total}}`` of the rollups grouped by the fields
+    ``by`` (a group is a value, or a tuple of values for several fields)."""
     rows = (
         hours(filters)
-        .values(by)
+        .values(*by)
         .annotate(**{f"s_{name}": Sum(name) for name in _COUNTS})
-        .order_by(by)
+        .order_by()
     )
-    return {row[by]: {name: row[f"s_{name}"] or 0 for name in _COUNTS} for row in rows}
+    grouped = {}
+    for row in rows:
+        group = row[by[0]] if len(by) == 1 else tuple(row[name] for name in by)
+        grouped[group] = {name: row[f"s_{name}"] or 0 for name in _COUNTS}
+    return grouped
+
+
+def _total(grouped):
+    """The sums of every group of ``_grouped``."""
+    total = dict.fromkeys(_COUNTS, 0)
+    for counts in grouped.values():
+        for name, value in counts.items():
+            total[name] += value
+    return total
+
+
+def _merged(grouped, index):
+    """Sums of ``_grouped`` over all but the ``index``-th field."""
+    merged = {}
+    for group, counts in grouped.items():
+        into = merged.setdefault(group[index], dict.fromkeys(_COUNTS, 0))
+        for name, value in counts.items():
+            into[name] += value
+    return merged
 
 
 def unique_shoppers(filters: Filters) -> int:
@@ -118,8 +142,7 @@ def _per_day(filters, by_day, latency_by_day):
     return table
 
 
-def _per_hour(filters):
-    by_hour = _grouped(filters, "hour")
+def _per_hour(filters, by_hour):
     table = Table(
         "per_hour",
         _("Chats per hour of the day"),
@@ -148,9 +171,8 @@ def _per_hour(filters):
     return table
 
 
-def _per_agent(filters):
-    by_agent = _grouped(filters, "agent_key")
-    p = latency_percentiles(filters, Metric.FIRST_RESPONSE, by="agent_key")
+def _per_agent(filters, by_agent, histograms):
+    p = percentiles_of(histograms, Metric.FIRST_RESPONSE, index=1)
     names = agent_names(by_agent)
     table = Table(
         "per_agent",
@@ -251,7 +273,7 @@ def _concurrency_row(label, online, held):
     ]
 
 
-def _latency_table(filters, totals):
+def _latency_table(totals, histograms):
     table = Table(
         "latency",
         _("Response times"),
@@ -264,7 +286,7 @@ def _latency_table(filters, totals):
         ],
     )
     for metric, label in Metric.choices:
-        p50, p90 = latency_percentiles(filters, metric).get(None, (None, None))
+        p50, p90 = percentiles_of(histograms, metric).get(None, (None, None))
         table.rows.append(
             [
                 str(label),
@@ -279,10 +301,13 @@ def _latency_table(filters, totals):
 
 def service_report(filters: Filters) -> Report:
     """Chats, answers, waits, handling, transfers, ratings, offline messages."""
-    totals = sums(hours(filters), _COUNTS)
+    # Two reads of the hourly sums and one of the histograms make it all.
     by_day = _grouped(filters, "day")
-    latency_by_day = latency_percentiles(filters, Metric.FIRST_RESPONSE, by="day")
-    latency = _latency_table(filters, totals)
+    totals = _total(by_day)
+    by_hour_agent = _grouped(filters, "hour", "agent_key")
+    histograms = latency_histograms(filters, by=("day", "agent_key"))
+    latency_by_day = percentiles_of(histograms, Metric.FIRST_RESPONSE, index=0)
+    latency = _latency_table(totals, histograms)
     first = dict(zip(("p50", "p90"), latency.rows[0][3:], strict=True))
     wait = dict(zip(("p50", "p90"), latency.rows[1][3:], strict=True))
     offline_answer = latency.rows[3][3]
@@ -346,9 +371,9 @@ def service_report(filters: Filters) -> Report:
     ]
     report.tables = [
         _per_day(filters, by_day, latency_by_day),
-        _per_hour(filters),
+        _per_hour(filters, _merged(by_hour_agent, 0)),
         latency,
-        _per_agent(filters),
+        _per_agent(filters, _merged(by_hour_agent, 1), histograms),
         concurrency,
         concurrency_per_agent,
     ]
@@ -363,7 +388,9 @@ def targets_report(filters: Filters) -> Report:
     """The share of chats first answered within the target, per agent,
     department and day. A missed chat did not meet it."""
     report = Report("targets", _("Response-time targets"), filters)
-    totals = sums(hours(filters), ("with_target", "met_target"))
+    by_day = _grouped(filters, "day")
+    by_keys = _grouped(filters, "agent_key", "department_key")
+    totals = _total(by_day)
     report.figures = [
         Figure(_("Chats with a target"), totals["with_target"]),
         Figure(_("Met the target"), totals["met_target"]),
@@ -373,11 +400,11 @@ def targets_report(filters: Filters) -> Report:
             PERCENT,
         ),
     ]
-    for by, title, label, names in (
-        ("agent_key", _("Per agent"), _("Agent"), agent_names),
-        ("department_key", _("Per department"), _("Department"), department_names),
+    for index, by, title, label, names in (
+        (0, "agent_key", _("Per agent"), _("Agent"), agent_names),
+        (1, "department_key", _("Per department"), _("Department"), department_names),
     ):
-        grouped = _grouped(filters, by)
+        grouped = _merged(by_keys, index)
         named = names(grouped)
         table = Table(
             f"per_{by.removesuffix('_key')}",
@@ -405,7 +432,6 @@ def targets_report(filters: Filters) -> Report:
             # The chats that missed it: what to read first.
             table.drill.append(range_drill(filters, met_target=False, **{by: key}))
         report.tables.append(table)
-    by_day = _grouped(filters, "day")
     per_day = Table(
         "per_day",
         _("Per day"),

@@ -314,6 +314,16 @@ def test_saved_replies_and_invitations(make_agent):
     )
     rule = InvitationRule.objects.create(name="Checkout help", message="Need help?")
     InvitationDay.objects.create(day=date(2026, 3, 10), rule=rule, shown=10, accepted=2)
+    ConversationFact.objects.create(
+        conversation=conversation,
+        visitor_id_key=conversation.visitor_id,
+        day=date(2026, 3, 10),
+        hour=12,
+        weekday=1,
+        started_at=at,
+        invitation_key=rule.pk,
+        ordered_at=at + timedelta(days=1),
+    )
     filters = Filters(date(2026, 3, 1), date(2026, 3, 14))
     replies = build_report("replies", filters)
     assert replies.table("per_reply").rows == [["Sizes", 3, 2, 66.7]]
@@ -321,7 +331,7 @@ def test_saved_replies_and_invitations(make_agent):
         "Ann": (3, 66.7)
     }
     sales = build_report("sales", filters)
-    assert sales.table("invitations").rows == [["Checkout help", 10, 2, 20.0]]
+    assert sales.table("invitations").rows == [["Checkout help", 10, 2, 20.0, 1]]
 
 
 @pytest.mark.django_db

@@ -4,7 +4,7 @@ invitations and offers brought."""
 
 from datetime import timedelta
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from ....models import (
@@ -143,6 +143,16 @@ def _invitations(filters, totals):
         .annotate(shown=Sum("shown"), accepted=Sum("accepted"))
         .order_by("rule")
     )
+    # Orders per rule: the sums are not kept per rule, the facts say it.
+    converted = dict(
+        ConversationFact.objects.using(database)
+        .filter(**filters.hour_lookups(), invitation_key__gt=0)
+        .exclude(ordered_at=None)
+        .values("invitation_key")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("invitation_key", "n")
+    )
     names = dict(
         InvitationRule.objects.using(database)
         .filter(pk__in=[r["rule"] for r in rows])
@@ -156,6 +166,7 @@ def _invitations(filters, totals):
             Column("shown", _("Shown")),
             Column("accepted", _("Accepted")),
             Column("accepted_share", _("Accepted"), PERCENT),
+            Column("ordered", _("Followed by an order")),
         ],
         chart=Chart("bars", "rule", ["shown", "accepted"]),
         drill=[],
@@ -172,6 +183,7 @@ def _invitations(filters, totals):
                 r["shown"] or 0,
                 r["accepted"] or 0,
                 share(r["accepted"] or 0, r["shown"] or 0),
+                converted.get(r["rule"], 0),
             ]
         )
         table.drill.append(range_drill(filters, invitation_key=r["rule"]))

@@ -14,7 +14,8 @@ from .cost import cost_report
 from .demand import demand_report
 from .replies import replies_report
 from .sales import sales_report
-from .service import service_report, targets_report, unique_shoppers
+from .service import service_report, unique_shoppers
+from .targets import targets_report
 from .topics import topics_report
 
 # slug -> (title, what it answers, the function that builds it)

@@ -219,3 +219,65 @@ def agent_names(keys):
         users = get_user_model().objects.using(reports_database()).filter(pk__in=wanted)
         names.update((u.pk, u.get_full_name() or u.get_username()) for u in users)
     return names
+
+
+# The hourly sums the service and targets reports add up.
+HOUR_SUMS = (
+    "conversations",
+    "chats",
+    "offline_messages",
+    "answered",
+    "missed",
+    "abandoned",
+    "transfers",
+    "transferred",
+    "reopened",
+    "first_response_sum",
+    "first_response_count",
+    "wait_sum",
+    "wait_count",
+    "handling_sum",
+    "handling_count",
+    "offline_answer_sum",
+    "offline_answer_count",
+    "rated_good",
+    "rated_bad",
+    "rating_comments",
+    "with_target",
+    "met_target",
+)
+
+
+def grouped_sums(filters: Filters, *by):
+    """``{group: {counter: total}}`` of the hourly sums (HOUR_SUMS) grouped by
+    the fields ``by`` (a group is a value, or a tuple of values for several)."""
+    rows = (
+        hours(filters)
+        .values(*by)
+        .annotate(**{f"s_{name}": Sum(name) for name in HOUR_SUMS})
+        .order_by()
+    )
+    grouped = {}
+    for row in rows:
+        group = row[by[0]] if len(by) == 1 else tuple(row[name] for name in by)
+        grouped[group] = {name: row[f"s_{name}"] or 0 for name in HOUR_SUMS}
+    return grouped
+
+
+def total_of(grouped):
+    """The sums of every group of ``grouped_sums``."""
+    total = dict.fromkeys(HOUR_SUMS, 0)
+    for counts in grouped.values():
+        for name, value in counts.items():
+            total[name] += value
+    return total
+
+
+def merged_by(grouped, index):
+    """Sums of ``grouped_sums`` over all but the ``index``-th field."""
+    merged = {}
+    for group, counts in grouped.items():
+        into = merged.setdefault(group[index], dict.fromkeys(HOUR_SUMS, 0))
+        for name, value in counts.items():
+            into[name] += value
+    return merged

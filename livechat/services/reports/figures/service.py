@@ -1,5 +1,5 @@
 """Service: how many chats, how fast they were answered, by whom, and how
-the shoppers rated them; and the response-time targets met."""
+the shoppers rated them."""
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -21,77 +21,18 @@ from .base import (
     agent_hours,
     agent_names,
     days_of,
-    department_names,
-    hours,
+    grouped_sums,
     latency_histograms,
     mean,
+    merged_by,
     percentiles_of,
     range_drill,
     ratio,
     share,
+    total_of,
 )
 
 Metric = ReportLatency.Metric
-
-_COUNTS = (
-    "conversations",
-    "chats",
-    "offline_messages",
-    "answered",
-    "missed",
-    "abandoned",
-    "transfers",
-    "transferred",
-    "reopened",
-    "first_response_sum",
-    "first_response_count",
-    "wait_sum",
-    "wait_count",
-    "handling_sum",
-    "handling_count",
-    "offline_answer_sum",
-    "offline_answer_count",
-    "rated_good",
-    "rated_bad",
-    "rating_comments",
-    "with_target",
-    "met_target",
-)
-
-
-def _grouped(filters, *by):
-    """``{group: {counter: total}}`` of the rollups grouped by the fields
-    ``by`` (a group is a value, or a tuple of values for several fields)."""
-    rows = (
-        hours(filters)
-        .values(*by)
-        .annotate(**{f"s_{name}": Sum(name) for name in _COUNTS})
-        .order_by()
-    )
-    grouped = {}
-    for row in rows:
-        group = row[by[0]] if len(by) == 1 else tuple(row[name] for name in by)
-        grouped[group] = {name: row[f"s_{name}"] or 0 for name in _COUNTS}
-    return grouped
-
-
-def _total(grouped):
-    """The sums of every group of ``_grouped``."""
-    total = dict.fromkeys(_COUNTS, 0)
-    for counts in grouped.values():
-        for name, value in counts.items():
-            total[name] += value
-    return total
-
-
-def _merged(grouped, index):
-    """Sums of ``_grouped`` over all but the ``index``-th field."""
-    merged = {}
-    for group, counts in grouped.items():
-        into = merged.setdefault(group[index], dict.fromkeys(_COUNTS, 0))
-        for name, value in counts.items():
-            into[name] += value
-    return merged
 
 
 def unique_shoppers(filters: Filters) -> int:
@@ -302,9 +243,9 @@ def _latency_table(totals, histograms):
 def service_report(filters: Filters) -> Report:
     """Chats, answers, waits, handling, transfers, ratings, offline messages."""
     # Two reads of the hourly sums and one of the histograms make it all.
-    by_day = _grouped(filters, "day")
-    totals = _total(by_day)
-    by_hour_agent = _grouped(filters, "hour", "agent_key")
+    by_day = grouped_sums(filters, "day")
+    totals = total_of(by_day)
+    by_hour_agent = grouped_sums(filters, "hour", "agent_key")
     histograms = latency_histograms(filters, by=("day", "agent_key"))
     latency_by_day = percentiles_of(histograms, Metric.FIRST_RESPONSE, index=0)
     latency = _latency_table(totals, histograms)
@@ -371,9 +312,9 @@ def service_report(filters: Filters) -> Report:
     ]
     report.tables = [
         _per_day(filters, by_day, latency_by_day),
-        _per_hour(filters, _merged(by_hour_agent, 0)),
+        _per_hour(filters, merged_by(by_hour_agent, 0)),
         latency,
-        _per_agent(filters, _merged(by_hour_agent, 1), histograms),
+        _per_agent(filters, merged_by(by_hour_agent, 1), histograms),
         concurrency,
         concurrency_per_agent,
     ]
@@ -382,80 +323,3 @@ def service_report(filters: Filters) -> Report:
 
 def _round(value):
     return None if value is None else round(value, 2)
-
-
-def targets_report(filters: Filters) -> Report:
-    """The share of chats first answered within the target, per agent,
-    department and day. A missed chat did not meet it."""
-    report = Report("targets", _("Response-time targets"), filters)
-    by_day = _grouped(filters, "day")
-    by_keys = _grouped(filters, "agent_key", "department_key")
-    totals = _total(by_day)
-    report.figures = [
-        Figure(_("Chats with a target"), totals["with_target"]),
-        Figure(_("Met the target"), totals["met_target"]),
-        Figure(
-            _("Share that met the target"),
-            share(totals["met_target"], totals["with_target"]),
-            PERCENT,
-        ),
-    ]
-    for index, by, title, label, names in (
-        (0, "agent_key", _("Per agent"), _("Agent"), agent_names),
-        (1, "department_key", _("Per department"), _("Department"), department_names),
-    ):
-        grouped = _merged(by_keys, index)
-        named = names(grouped)
-        table = Table(
-            f"per_{by.removesuffix('_key')}",
-            title,
-            [
-                Column("name", label, TEXT),
-                Column("with_target", _("Chats with a target")),
-                Column("met_target", _("Met the target")),
-                Column("share", _("Share met"), PERCENT),
-            ],
-            chart=Chart("bars", "name", ["share"]),
-            drill=[],
-        )
-        for key, c in sorted(grouped.items()):
-            if not c["with_target"]:
-                continue
-            table.rows.append(
-                [
-                    named.get(key, f"#{key}"),
-                    c["with_target"],
-                    c["met_target"],
-                    share(c["met_target"], c["with_target"]),
-                ]
-            )
-            # The chats that missed it: what to read first.
-            table.drill.append(range_drill(filters, met_target=False, **{by: key}))
-        report.tables.append(table)
-    per_day = Table(
-        "per_day",
-        _("Per day"),
-        [
-            Column("day", _("Day"), DAY),
-            Column("with_target", _("Chats with a target")),
-            Column("met_target", _("Met the target")),
-            Column("share", _("Share met"), PERCENT),
-        ],
-        chart=Chart("lines", "day", ["share"]),
-        drill=[],
-    )
-    for day in days_of(filters):
-        c = by_day.get(day, {"with_target": 0, "met_target": 0})
-        per_day.rows.append(
-            [
-                day,
-                c["with_target"],
-                c["met_target"],
-                share(c["met_target"], c["with_target"]),
-            ]
-        )
-        per_day.drill.append(
-            range_drill(filters, day__gte=day, day__lte=day, met_target=False)
-        )
-    report.tables.append(per_day)
-    return report

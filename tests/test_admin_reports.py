@@ -111,6 +111,9 @@ def test_only_who_may_view_reports_sees_them(client, chats):
     # No conversations for who may not see them: no export, no drill-down.
     assert client.get(OVERVIEW + "export/?" + RANGE).status_code == 403
     assert "fact__" not in client.get(f"{OVERVIEW}service/?{RANGE}").text
+    demand = client.get(f"{OVERVIEW}demand/?{RANGE}").text
+    assert 'role="img" aria-label="Chat requests and offline messages"' in demand
+    assert 'role="group"' not in demand and "fact__" not in demand
 
 
 @pytest.mark.django_db

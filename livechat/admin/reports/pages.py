@@ -94,7 +94,8 @@ def _table_context(table, filters, slug, currency, links):
                 }
             )
         rows.append(cells)
-    chart = draw(table, urls, cell_url if table.column_drill else None, currency)
+    cell_urls = cell_url if links and table.drill and table.column_drill else None
+    chart = draw(table, urls, cell_urls, currency)
     legend = []
     if table.chart and table.chart.kind != "heatmap" and len(table.chart.values) > 1:
         legend = [(i, table.column(k).label) for i, k in enumerate(table.chart.values)]

@@ -3,4 +3,4 @@ and the live agent console. Django autodiscovers this package; each module
 registers its models.
 """
 
-from . import console, conversations, store, visitors  # noqa: F401
+from . import console, conversations, integrations, store, visitors  # noqa: F401

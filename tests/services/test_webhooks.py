@@ -10,7 +10,6 @@ import json
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
@@ -26,6 +25,8 @@ from livechat.models import (
 from livechat.services import webhooks
 from livechat.services.webhooks import transport
 
+from .receiver import Receiver
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FAST = dict(
@@ -35,45 +36,6 @@ FAST = dict(
     LIVECHAT_WEBHOOK_TIMEOUT=2,
     LIVECHAT_WEBHOOK_POLL_INTERVAL=0.02,
 )
-
-
-class Receiver:
-    """An HTTP server on loopback that records what it is sent and answers
-    as ``answer(request_number)`` says: (status, seconds to wait first)."""
-
-    def __init__(self):
-        self.requests = []
-        self.answer = lambda n: (200, 0)
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                with receiver.lock:
-                    number = len(receiver.requests)
-                    receiver.requests.append((dict(self.headers), body))
-                status, delay = receiver.answer(number)
-                time.sleep(delay)
-                self.send_response(status)
-                if 300 <= status < 400:
-                    self.send_header("Location", receiver.url + "moved")
-                self.end_headers()
-                self.wfile.write(b"received " + str(number).encode())
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def bodies(self):
-        return [json.loads(body) for _headers, body in self.requests]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

@@ -157,6 +157,21 @@ DEFAULTS = {
     "REPORT_CHECKOUT_PATHS": ["/checkout*"],
     # Offers the console suggests for one shopper (from the adapter), at most.
     "MAX_SUGGESTED_OFFERS": 3,
+    # Webhooks (sent by `manage.py livechat_webhooks`): seconds a receiver
+    # has to answer; the first retry's delay, doubling up to the longest;
+    # how long a delivery is retried before it fails; how long an endpoint
+    # may fail every delivery before it is switched off (and ADMINS told).
+    "WEBHOOK_TIMEOUT": 10,
+    "WEBHOOK_RETRY_DELAY": 10,
+    "WEBHOOK_RETRY_MAX_DELAY": 3600,
+    "WEBHOOK_RETRY_FOR": 24 * 3600,
+    "WEBHOOK_DISABLE_AFTER": 24 * 3600,
+    # Receivers on private, loopback and link-local addresses are refused
+    # (server-side request forgery) unless this is on.
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": False,
+    # Receivers the worker talks to at once; seconds it sleeps when idle.
+    "WEBHOOK_CONCURRENCY": 8,
+    "WEBHOOK_POLL_INTERVAL": 1.0,
 }
 
 IMPORT_STRINGS = {"ADAPTER"}

@@ -3,4 +3,11 @@ settings, the live agent console and the reports. Django autodiscovers this
 package; each module registers its models.
 """
 
-from . import console, conversations, reports, store, visitors  # noqa: F401
+from . import (  # noqa: F401
+    console,
+    conversations,
+    integrations,
+    reports,
+    store,
+    visitors,
+)

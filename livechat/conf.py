@@ -172,6 +172,9 @@ DEFAULTS = {
     # Receivers the worker talks to at once; seconds it sleeps when idle.
     "WEBHOOK_CONCURRENCY": 8,
     "WEBHOOK_POLL_INTERVAL": 1.0,
+    # Days sent and failed deliveries stay in the admin's log (housekeeping
+    # deletes older ones).
+    "WEBHOOK_LOG_DAYS": 30,
 }
 
 IMPORT_STRINGS = {"ADAPTER"}

@@ -12,7 +12,7 @@ from ...access import Action, check_may_act, check_room
 from ...errors import ServiceError
 from ...models import Conversation, Message, Visitor
 from ...realtime.publishing import publish_conversation, send_inbox_activity, send_many
-from .. import lookups
+from .. import lookups, offers
 from ..reopening import reopen_locked, reopenable_conversation
 from ..search import conversation_language
 from ..snooze import wake_for_shopper
@@ -136,18 +136,31 @@ def _new_or_reopened(visitor, topic):
 
 
 def post_agent_message(
-    conversation, agent, body, client_id, attachment=None, author=None
+    conversation,
+    agent,
+    body,
+    client_id,
+    attachment=None,
+    author=None,
+    offer=None,
+    canned=None,
 ):
     """Store an agent's reply; the first reply to a waiting chat takes it.
 
     ``conversation``: a Conversation or its id (it is read again, locked).
     ``author``: the author frame shoppers see, if the caller has it (else the
-    adapter is asked). Returns ``(message, created)`` as
+    adapter is asked). ``offer``: the code of the offer the reply makes
+    (``services.offers``: refused with ``unknown_offer`` when the shopper is
+    not offered it; counted as sent only if the code is still in ``body``).
+    ``canned``: the id of the saved reply it was written from (a
+    ``CannedUse``, edited or not). Returns ``(message, created)`` as
     ``post_visitor_message``; a retry of a stored reply is that reply, even
     once the chat is closed or transferred.
     """
     conversation_id = getattr(conversation, "pk", conversation)
     try:
+        if offer is not None:
+            offer = offers.find_offer(conversation_id, offer)
         with transaction.atomic():
             conversation = _locked_for_reply(conversation_id)
             if not conversation.is_open:
@@ -187,6 +200,10 @@ def post_agent_message(
             if "first_agent_reply_at" in changes:
                 events.emit(events.ConversationAnswered(conversation, message, agent))
             _after_message(message, conversation, author=author)
+            if offer is not None:
+                offers.record_offer(conversation, message, agent, offer)
+            if canned is not None:
+                offers.record_canned_use(conversation, message, agent, canned, author)
     except (IntegrityError, ServiceError):
         # A retry (its reply is stored) is acked whatever happened since.
         existing = lookups.stored_message(

@@ -5,6 +5,7 @@ import { updatePanel } from "./details.js";
 import { config } from "./dom.js";
 import { fmt } from "./format.js";
 import { submitNote } from "./notes.js";
+import { takeSource } from "./offers.js";
 import { newClientId } from "./outbox.js";
 import { closeCanned, updateCanned } from "./saved-replies.js";
 import { saveDrafts } from "./storage.js";
@@ -43,7 +44,12 @@ export function submitReply(view) {
   saveDrafts();
   stopTyping(view);
   view.stickToBottom = true;
-  post({ client_id: newClientId(), conversation: view.id, body: body, created: new Date().toISOString() });
+  post(
+    Object.assign(
+      { client_id: newClientId(), conversation: view.id, body: body, created: new Date().toISOString() },
+      takeSource(view, body)
+    )
+  );
   scrollIfSticky(view);
 }
 
@@ -53,6 +59,8 @@ export function onComposerInput(view) {
     state.drafts[view.id] = value;
   } else {
     delete state.drafts[view.id];
+    // An emptied reply box starts afresh: no offer or saved reply behind it.
+    view.offer = view.cannedUsed = null;
   }
   saveDrafts();
   updateCanned(view);

@@ -1,10 +1,19 @@
-"""Offers over the agent socket, as raw frames: a reply with ``offer``, an
-unknown offer refused, an offer edited until its code is gone."""
+"""Offers over the sockets, as raw frames: a reply with ``offer``, an unknown
+offer refused, an offer edited until its code is gone; an invitation with an
+offer shown (rate limited) and accepted."""
 
 import pytest
 from channels.db import database_sync_to_async
+from django.test import override_settings
 
-from livechat.models import Message, OfferSent
+from livechat.models import (
+    Conversation,
+    ConversationFact,
+    InvitationDay,
+    InvitationRule,
+    Message,
+    OfferSent,
+)
 from livechat.services import offers
 from tests.adapters import OffersAdapter
 
@@ -96,3 +105,53 @@ async def test_an_offer_edited_without_its_code_is_sent_not_counted(
     seen = await shopper.expect_message("agent")
     assert seen["body"] == "Let me check the boots' stock first."
     assert not await db(OfferSent.objects.exists)()
+
+
+async def test_an_invitation_shown_is_counted_within_its_rate_limit(visitor_client):
+    rule = await db(InvitationRule.objects.create)(
+        message="Need help?", offer_code="WELCOME5", offer_title="$5 off"
+    )
+    shopper = await visitor_client(token=new_token()[1])
+    await shopper.expect("welcome")
+    limits = {"invitation": "2/3600", "invitation_ip": "100/3600"}
+    with override_settings(LIVECHAT_RATE_LIMITS=limits):
+        for _ in range(3):
+            await shopper.send(type="invitation_shown", invitation=rule.pk)
+        await shopper.send(type="invitation_shown", invitation=rule.pk + 99)
+        await shopper.send(type="ping")
+        await shopper.expect("pong")
+    day = await db(InvitationDay.objects.get)()
+    assert (day.rule_id, day.shown, day.accepted) == (rule.pk, 2, 0)
+    # The widget waits for no answer: none came, not even past the limit.
+    assert not [f for f in shopper.frames + shopper.seen if f["type"] == "error"]
+    await shopper.send(type="invitation_shown", invitation="one")
+    assert (await shopper.expect("error"))["code"] == "bad_frame"
+
+
+async def test_a_chat_started_from_an_invitation_counts_it_and_its_offer(
+    visitor_client,
+):
+    rule = await db(InvitationRule.objects.create)(
+        message="Need help?", offer_code="WELCOME5", offer_title="$5 off"
+    )
+    shopper = await visitor_client(token=new_token()[1])
+    await shopper.expect("welcome")
+    await shopper.send(type="message", client_id="m1", body="Hi!", invitation=rule.pk)
+    conv_id = (await shopper.expect("ack"))["conversation"]
+    # A later message naming it again counts nothing more.
+    await shopper.send(
+        type="message", client_id="m2", body="Hello?", invitation=rule.pk
+    )
+    await shopper.expect("ack", client_id="m2")
+    conversation = await db(Conversation.objects.get)(pk=conv_id)
+    assert conversation.invitation_id == rule.pk
+    day = await db(InvitationDay.objects.get)()
+    assert (day.shown, day.accepted) == (0, 1)
+    offer = await db(OfferSent.objects.get)()
+    assert (offer.conversation_id, offer.code, offer.agent_id) == (
+        conv_id,
+        "WELCOME5",
+        None,
+    )
+    fact = await db(ConversationFact.objects.get)(pk=conv_id)
+    assert (fact.invitation_key, fact.offers_sent) == (rule.pk, 1)

@@ -57,8 +57,11 @@ class Posted:
         return protocol.ack_frame(self.message, duplicate=not self.created)
 
 
-async def send_visitor_message(visitor, body, client_id, topic="", ip=None):
-    """Store a shopper's message from their widget, opening a chat if needed.
+async def send_visitor_message(
+    visitor, body, client_id, topic="", ip=None, invitation=None
+):
+    """Store a shopper's message from their widget, opening a chat if needed
+    (``invitation``: the id of the invitation it was started from, if any).
 
     The ``message`` rate limit (per visitor and per ``ip``) is taken first
     and given back for a retry; at the limit, a retry of a stored message is
@@ -81,7 +84,7 @@ async def send_visitor_message(visitor, body, client_id, topic="", ip=None):
                 posted = Posted(data, created=True)
         if posted is None:
             message, created = await db_call(post_visitor_message_from_socket)(
-                visitor, body, client_id, topic, ip
+                visitor, body, client_id, topic, ip, invitation
             )
             posted = Posted(presentation.message_data(message), created)
     except Exception:

@@ -12,15 +12,20 @@ from ...access import Action, check_may_act, check_room
 from ...errors import ServiceError
 from ...models import Conversation, Message, Visitor
 from ...realtime.publishing import publish_conversation, send_inbox_activity, send_many
-from .. import lookups, offers
+from .. import invitations, lookups, offers
 from ..reopening import reopen_locked, reopenable_conversation
 from ..search import conversation_language
 from ..snooze import wake_for_shopper
 from .rules import ACTIVE, allocation, deliveries, echo_to_sender
 
 
-def post_visitor_message_from_socket(visitor, body, client_id, topic, ip):
+def post_visitor_message_from_socket(
+    visitor, body, client_id, topic, ip, invitation=None
+):
     """``(message, created)`` of a shopper's message from their widget's socket.
+
+    ``invitation``: the id of the invitation the shopper accepted, for a
+    message that opens a chat (``services.invitations``); ignored otherwise.
 
     The ``conversation`` rate limit is taken before the transaction when the
     message would open one (it has no open chat and this is no retry), and
@@ -34,7 +39,7 @@ def post_visitor_message_from_socket(visitor, body, client_id, topic, ip):
         taken = ratelimit.take("conversation", visitor.pk, ip)
     try:
         message, created, opened = _store_visitor_message(
-            visitor, body, client_id, topic, from_socket=True
+            visitor, body, client_id, topic, from_socket=True, invitation=invitation
         )
     except Exception:
         if taken is not None:
@@ -59,7 +64,13 @@ def post_visitor_message(visitor, body, client_id, topic="", attachment=None):
 
 
 def _store_visitor_message(
-    visitor, body, client_id, topic="", attachment=None, from_socket=False
+    visitor,
+    body,
+    client_id,
+    topic="",
+    attachment=None,
+    from_socket=False,
+    invitation=None,
 ):
     """``(message, created, opened)``; ``from_socket``: the sender has the ack."""
     try:
@@ -74,7 +85,7 @@ def _store_visitor_message(
                 )
                 if existing is not None:
                     return existing, False, False
-                conversation, reopened = _new_or_reopened(visitor, topic)
+                conversation, reopened = _new_or_reopened(visitor, topic, invitation)
             # A retry in the open conversation hits its unique client id.
             message = _insert_message(
                 conversation.pk,
@@ -114,10 +125,11 @@ def _store_visitor_message(
     return message, True, opened
 
 
-def _new_or_reopened(visitor, topic):
+def _new_or_reopened(visitor, topic, invitation=None):
     """``(conversation, reopen_events)``: the visitor's chat closed within
     ``LIVECHAT_REOPEN_WINDOW`` opened again (with the events of its reopen,
-    for the caller to emit), or a new one (and None)."""
+    for the caller to emit), or a new one (and None), started from the
+    invitation of id ``invitation`` when that rule is active."""
     closed = reopenable_conversation(visitor, topic)
     if closed is not None:
         conversation = lookups.locked(closed)
@@ -131,7 +143,10 @@ def _new_or_reopened(visitor, topic):
         start_page=visitor.current_page[:500],
         topic=topic[:50],
         department=lookups.department_for_topic(topic),
+        invitation=invitations.accepted_rule(invitation),
     )
+    if conversation.invitation is not None:
+        invitations.invitation_accepted(conversation, conversation.invitation)
     return conversation, None
 
 

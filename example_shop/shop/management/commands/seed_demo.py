@@ -168,8 +168,9 @@ class Command(BaseCommand):
 
     def _seed_coupons(self):
         """10% off each product (the chat offers it to a shopper who keeps
-        looking at it), free shipping and $5 off (a welcome for invitations).
-        Codes are refreshed; an admin's own coupons are left alone."""
+        looking at it), free shipping, and $5 off, which the checkout
+        invitation offers. Codes are refreshed; an admin's own coupons are
+        left alone."""
         coupons = [
             ("FREESHIP", Coupon.Kind.FREE_SHIPPING, "0", None, "Free shipping"),
             ("WELCOME5", Coupon.Kind.FIXED, "5", None, "$5 off an order"),
@@ -189,6 +190,10 @@ class Command(BaseCommand):
                     "active": True,
                 },
             )
+        # The checkout invitation offers the welcome coupon.
+        InvitationRule.objects.filter(name="Checkout help").update(
+            offer_code="WELCOME5", offer_title="$5 off your order"
+        )
         self.stdout.write(f"{len(coupons)} coupons ready.")
 
     def _seed_products(self):

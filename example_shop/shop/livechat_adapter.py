@@ -50,15 +50,19 @@ class ShopLivechatAdapter(DefaultLivechatAdapter):
         }
 
     def _viewed(self, session):
-        """Products this session opened more than once, most viewed first."""
+        """Products this session opened more than once, most viewed first
+        (None, and no card, when there are none). The shop's own template
+        ``livechat/context/viewed.html`` shows them."""
         viewed = session.get(VIEWED_SESSION_KEY) if session is not None else None
         if not isinstance(viewed, dict):
-            return []
+            return None
         counts = {
             int(key): n
             for key, n in viewed.items()
             if key.isdigit() and isinstance(n, int) and n > 1
         }
+        if not counts:
+            return None
         products = Product.objects.filter(pk__in=counts, active=True)
         return [
             {
@@ -67,7 +71,7 @@ class ShopLivechatAdapter(DefaultLivechatAdapter):
                 "views": counts[product.pk],
             }
             for product in sorted(products, key=lambda p: (-counts[p.pk], p.name))
-        ]
+        ] or None
 
     def suggest_offers(self, visitor, context=None):
         """A product's coupon for a shopper who viewed it VIEWS_FOR_COUPON

@@ -57,9 +57,11 @@ async def test_the_agent_edits_and_sends_a_suggested_offer(new_context, live_sho
     widget = await _shopper_after_honey(await new_context(), question)
     panel = await _claim(console, token)
 
-    offers = panel.get_by_role("complementary").get_by_role(
-        "region", name="Suggested offers"
-    )
+    aside = panel.get_by_role("complementary")
+    # The shop's own card (its template) says why the coupon is suggested.
+    viewed = aside.get_by_role("region", name="Viewed more than once")
+    await expect(viewed).to_contain_text(re.compile(r"Wildflower honey\s+3 views"))
+    offers = aside.get_by_role("region", name="Suggested offers")
     await expect(offers).to_contain_text("HONEY10")
     await expect(offers).to_contain_text("FREESHIP")
     assert await violations(console, ".livechat-card--offers") == []

@@ -12,12 +12,12 @@ is still in the text the agent sent: an agent may edit the text first.
 """
 
 import logging
+import re
 
 from django.utils.translation import gettext as _
 
 from .. import events
 from ..adapter import get_adapter
-from ..branding import widget_face
 from ..conf import app_settings
 from ..errors import ServiceError
 from ..models import CannedReply, CannedUse, Conversation, OfferSent
@@ -29,6 +29,7 @@ CODE_MAX_LENGTH = OfferSent._meta.get_field("code").max_length
 TITLE_MAX_LENGTH = OfferSent._meta.get_field("title").max_length
 # Where an adapter's offer may keep its text (the first one present wins).
 _TEXT_KEYS = ("message", "body", "text")
+_WHITE = re.compile(r"\s+")
 # The problems with adapters' output already logged (each once per process).
 _logged = set()
 
@@ -192,26 +193,25 @@ def record_canned_use(conversation, message, agent, reply_id, author=None):
     reply = CannedReply.objects.filter(pk=reply_id).first()
     if reply is None or (reply.owner_id is not None and reply.owner_id != agent.pk):
         return None
-    rendered = fill_placeholders(reply.body, conversation.visitor, agent, author)
     return CannedUse.objects.create(
         reply=reply,
         title=(reply.title or reply.shortcut)[:100],
         agent=agent,
         conversation_id=conversation.pk,
         message=message,
-        edited=" ".join(rendered.split()) != " ".join(message.body.split()),
+        edited=not _as_filled(reply.body, message.body, conversation, agent, author),
         used_at=message.created_at,
     )
 
 
-def fill_placeholders(body, visitor, agent, author=None) -> str:
-    """A saved reply's text as the console fills it in (``saved-replies.js``)."""
+def _as_filled(template, body, conversation, agent, author):
+    """Is ``body`` the saved reply ``template`` as the console fills it in
+    (``saved-replies.js``), runs of white space aside? ``{store_name}`` is the
+    widget's title in the console's language, which may be a translation of
+    it: any text stands for it."""
     agent_name = (author or {}).get("name") or get_adapter().agent_public_name(agent)
-    values = {
-        "{visitor_name}": (visitor.name if visitor is not None else "") or "",
-        "{agent_name}": agent_name,
-        "{store_name}": widget_face()["title"],
-    }
-    for placeholder, value in values.items():
-        body = body.replace(placeholder, value)
-    return body
+    visitor = conversation.visitor
+    text = template.replace("{visitor_name}", (visitor.name if visitor else "") or "")
+    text = text.replace("{agent_name}", agent_name).strip()
+    parts = [re.escape(_WHITE.sub(" ", part)) for part in text.split("{store_name}")]
+    return re.fullmatch(".*?".join(parts), _WHITE.sub(" ", body.strip())) is not None

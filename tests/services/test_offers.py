@@ -175,13 +175,22 @@ def test_a_saved_reply_use_says_whether_it_was_edited(agent):
     services.post_agent_message(
         chat, agent, "Hi Ann, we ship in 2 days.", "c2", author=author, canned=reply.pk
     )
-    own = CannedReply.objects.create(
-        title="Mine", shortcut="mine", body="x", owner=None
+    gone = CannedReply.objects.create(title="Gone", shortcut="gone", body="x")
+    gone.delete()
+    services.post_agent_message(chat, agent, "x", "c3", canned=gone.pk)
+    # The store's name, as the console filled it in its own language.
+    thanks = CannedReply.objects.create(
+        title="Thanks", shortcut="thanks", body="Thanks for  shopping at {store_name}!"
     )
-    own.delete()
-    services.post_agent_message(chat, agent, "x", "c3", canned=own.pk)
+    for n, body in enumerate(["Thanks for shopping at La Tienda!", "Thanks!"]):
+        services.post_agent_message(chat, agent, body, f"t{n}", canned=thanks.pk)
     uses = list(CannedUse.objects.order_by("pk").values_list("title", "edited"))
-    assert uses == [("Shipping", False), ("Shipping", True)]
+    assert uses == [
+        ("Shipping", False),
+        ("Shipping", True),
+        ("Thanks", False),
+        ("Thanks", True),
+    ]
     assert CannedUse.objects.first().message.body == "Hi Ann, we ship fast."
 
 

@@ -29,6 +29,7 @@ export function submitReply(view) {
   dom.composerError.textContent = "";
   closeCanned(view);
   if (view.noteMode) {
+    takeSource(view, body); // a note is no offer and no saved reply sent
     submitNote(view, body);
     // One note at a time: the next words typed are a reply again, never a
     // reply kept from the shopper by a mode left on.

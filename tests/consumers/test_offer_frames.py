@@ -7,6 +7,8 @@ from channels.db import database_sync_to_async
 from django.test import override_settings
 
 from livechat.models import (
+    CannedReply,
+    CannedUse,
     Conversation,
     ConversationFact,
     InvitationDay,
@@ -63,6 +65,28 @@ async def test_the_console_is_offered_and_sends_an_offer(
     assert seen["body"] == BOOTS["message"] and seen["seq"] == ack["seq"]
     sent = await db(OfferSent.objects.get)()
     assert (sent.code, sent.agent_id) == ("BOOTS10", agent.pk)
+    # A saved reply's use is recorded with the reply it came from.
+    reply = await db(CannedReply.objects.create)(
+        title="Sizes", shortcut="sizes", body="The boots run small."
+    )
+    await console.send(
+        type="message",
+        conversation=conv_id,
+        client_id="canned-1",
+        body="The boots run small.",
+        canned=reply.pk,
+    )
+    await console.expect("ack", client_id="canned-1")
+    use = await db(CannedUse.objects.select_related("message").get)()
+    assert (use.reply_id, use.edited, use.message.client_id) == (
+        reply.pk,
+        False,
+        "canned-1",
+    )
+    await console.send(
+        type="message", conversation=conv_id, client_id="c2", body="x", canned="7"
+    )
+    assert (await console.expect("error", client_id="c2"))["code"] == "bad_frame"
 
 
 async def test_an_unknown_offer_is_refused_with_its_client_id(

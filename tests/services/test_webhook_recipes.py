@@ -55,7 +55,9 @@ def test_the_python_recipe_verifies_a_real_delivery(signed_delivery):
     verify = namespace["verify_livechat_signature"]
     assert verify(secret, header, body)
     assert not verify(secret[:-1], header, body)
-    assert not verify(secret, header, body.replace(b"message.created", b"message.deleted"))
+    assert not verify(
+        secret, header, body.replace(b"message.created", b"message.deleted")
+    )
     stale = re.sub(r"t=\d+", "t=1700000000", header)
     assert not verify(secret, stale, body)
 

@@ -10,10 +10,12 @@ import json
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.test import override_settings
+from django.utils import timezone
 
 from livechat import services
 from livechat.models import (
@@ -260,3 +262,35 @@ def test_redeliver_sends_the_same_event_again(receiver):
     first, second = receiver.bodies()
     assert first == second
     assert WebhookDelivery.objects.filter(state="delivered").count() == 2
+
+
+def test_erasing_a_visitor_deletes_the_deliveries_about_them_but_tells_of_it():
+    _endpoint("https://crm.example/hook", ["message.created", "visitor.erased"])
+    conversation = _chat("My address is 1 Main St")
+    other = _chat("Someone else's words")
+    assert WebhookDelivery.objects.count() == 2
+    services.privacy.erase_visitors(Visitor.objects.filter(pk=conversation.visitor_id))
+    left = list(WebhookDelivery.objects.values_list("ordering_key", "event"))
+    assert sorted(left) == [
+        (f"conversation:{other.pk}", "message.created"),
+        (f"visitor:{conversation.visitor_id}", "visitor.erased"),
+    ]
+    assert "1 Main St" not in str(list(WebhookDelivery.objects.values("payload")))
+
+
+def test_the_log_keeps_finished_deliveries_for_its_days():
+    endpoint = _endpoint("https://crm.example/hook")
+    old = timezone.now() - timedelta(days=31)
+    for state in ("delivered", "failed", "pending"):
+        WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event="message.created",
+            event_id=state,
+            payload={},
+            state=state,
+            created_at=old,
+        )
+    services.housekeeping.run()
+    assert list(WebhookDelivery.objects.values_list("event_id", flat=True)) == [
+        "pending"
+    ]

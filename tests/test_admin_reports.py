@@ -23,6 +23,7 @@ from livechat.models import (
     ConversationTag,
     ReportHour,
     ReportSettings,
+    TermDay,
     Visitor,
 )
 from livechat.services.reports.figures import REPORTS
@@ -84,6 +85,7 @@ def chats():
         day=DAY, hour=9, agent_key=ann.pk, conversations=1, chats=1, answered=1
     )
     ReportHour.objects.create(day=DAY, hour=9, conversations=1, chats=1, missed=1)
+    TermDay.objects.create(day=DAY, language="en", term="red boots", conversations=1)
     return {"ann": ann, "answered": answered, "missed": missed}
 
 
@@ -146,6 +148,12 @@ def test_a_report_page_has_charts_tables_and_drill_down_links(client, chats):
     assert listed.status_code == 200
     assert listed.context["cl"].result_count == 1
     assert list(listed.context["cl"].result_list) == [chats["missed"]]
+    # A word links to a search for it among the range's conversations.
+    topics = client.get(f"{OVERVIEW}topics/?{RANGE}").text
+    word = re.search(r'<a href="([^"]*q=red\+boots[^"]*)">red boots</a>', topics)
+    params = parse_qs(urlparse(word.group(1).replace("&amp;", "&")).query)
+    assert params["q"] == ["red boots"] and params["fact__day__lte"] == ["2026-03-15"]
+
     # Only the fact's own fields: no way through it to other tables.
     sneaky = client.get(
         "/admin/livechat/conversation/",

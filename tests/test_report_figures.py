@@ -199,7 +199,7 @@ def test_service_targets_and_sales_of_a_known_week(week):
 
     tags = _rows(topics.table("close_tags"), "conversations", "share")
     assert tags == {"Product question": (1, 100.0)}
-    terms = {row[1]: tuple(row[2:]) for row in topics.table("terms").rows}
+    terms = {row[0]: tuple(row[2:]) for row in topics.table("terms").rows}
     assert terms["boots"] == (1, 0, None) and terms["boots run"] == (1, 0, None)
     assert topics.table("terms").drill[0]["q"] in terms
 

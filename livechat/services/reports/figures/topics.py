@@ -153,8 +153,8 @@ def _terms(filters):
         "terms",
         _("Words and phrases shoppers use"),
         [
-            Column("language", _("Language"), TEXT),
             Column("term", _("Word or phrase"), TEXT),
+            Column("language", _("Language"), TEXT),
             Column("conversations", _("Conversations")),
             Column("before", _("In the range before")),
             Column("change", _("Change"), PERCENT),
@@ -172,7 +172,7 @@ def _terms(filters):
         for term, count in now.items():
             earlier = before.get(term, 0)
             change = share(count - earlier, earlier)
-            table.rows.append([language or "-", term, count, earlier, change])
+            table.rows.append([term, language or "-", count, earlier, change])
             # Drill by a search of the words, over the range's conversations.
             table.drill.append(range_drill(filters, q=term))
     return table

@@ -27,6 +27,8 @@ from livechat.models import (
     InvitationRule,
     LiveConsole,
     Message,
+    ReportHour,
+    ReportSettings,
     Visitor,
     WidgetProfile,
 )
@@ -176,6 +178,22 @@ def _invitation_rules(start, n):
     )
 
 
+def _report_hours(start, n):
+    """Rollup rows of the last days: the reports' overview reads them."""
+    today = timezone.now().date()
+    ReportHour.objects.bulk_create(
+        ReportHour(
+            day=today - datetime.timedelta(days=(i // 72) % 20),
+            hour=(i // 3) % 24,
+            agent_key=i % 3,
+            conversations=2,
+            chats=2,
+            answered=1,
+        )
+        for i in range(start, start + n)
+    )
+
+
 def _widget_profiles(start, n):
     WidgetProfile.objects.bulk_create(
         WidgetProfile(title=f"Shop {i}") for i in range(start, start + n)
@@ -193,6 +211,7 @@ SEEDERS = {
     InvitationRule: _invitation_rules,
     LiveConsole: _conversations,
     Message: _messages,
+    ReportSettings: _report_hours,
     Visitor: _visitors,
     WidgetProfile: _widget_profiles,
 }

@@ -15,5 +15,6 @@ class LivechatConfig(AppConfig):
         from .server_limits import limit_daphne_frames
         from .services import assignment, offline, privacy, queue  # noqa: F401
         from .services.reports import listeners  # noqa: F401
+        from .services.webhooks import listeners as _webhooks  # noqa: F401
 
         limit_daphne_frames()

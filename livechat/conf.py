@@ -110,6 +110,9 @@ DEFAULTS = {
         "transcript_ip": "10/3600",
         "profile": "20/600",
         "profile_ip": "60/600",
+        # Invitations the widget says it showed (counted for the reports).
+        "invitation": "5/3600",
+        "invitation_ip": "60/3600",
         # The console's searches, per agent (each reads several indexes): a
         # socket sending them faster is answered at once, not queued.
         "search": "60/60",
@@ -157,6 +160,24 @@ DEFAULTS = {
     "REPORT_CHECKOUT_PATHS": ["/checkout*"],
     # Offers the console suggests for one shopper (from the adapter), at most.
     "MAX_SUGGESTED_OFFERS": 3,
+    # Webhooks (sent by `manage.py livechat_webhooks`): seconds a receiver
+    # has to answer; the first retry's delay, doubling up to the longest;
+    # how long a delivery is retried before it fails; how long an endpoint
+    # may fail every delivery before it is switched off (and ADMINS told).
+    "WEBHOOK_TIMEOUT": 10,
+    "WEBHOOK_RETRY_DELAY": 10,
+    "WEBHOOK_RETRY_MAX_DELAY": 3600,
+    "WEBHOOK_RETRY_FOR": 24 * 3600,
+    "WEBHOOK_DISABLE_AFTER": 24 * 3600,
+    # Receivers on private, loopback and link-local addresses are refused
+    # (server-side request forgery) unless this is on.
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": False,
+    # Receivers the worker talks to at once; seconds it sleeps when idle.
+    "WEBHOOK_CONCURRENCY": 8,
+    "WEBHOOK_POLL_INTERVAL": 1.0,
+    # Days sent and failed deliveries stay in the admin's log (housekeeping
+    # deletes older ones).
+    "WEBHOOK_LOG_DAYS": 30,
 }
 
 IMPORT_STRINGS = {"ADAPTER"}

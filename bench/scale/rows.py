@@ -333,7 +333,7 @@ class Generator:
                     NULL,  # never snoozed
                     NULL,  # never reopened
                     "https://shop.example" + rng.choice(phrases.PAGES),
-                    NULL,  # no invitation
+                    NULL,  # not from an invitation
                 )
             )
 

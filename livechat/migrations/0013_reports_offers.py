@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "report settings",
-                "verbose_name_plural": "report settings",
+                "verbose_name_plural": "reports",
                 "permissions": [("view_reports", "Can view the chat reports")],
             },
         ),
@@ -121,7 +121,7 @@ class Migration(migrations.Migration):
             name="offer_title",
             field=models.CharField(
                 blank=True,
-                help_text="What the offer gives, as shoppers read it: 10% off today.",
+                help_text="What the offer gives, in the shopper's words: free delivery today.",
                 max_length=120,
                 verbose_name="offer",
             ),

@@ -16,6 +16,13 @@ from .conversations import (
     LiveConsole,
     Message,
 )
+from .integrations import (
+    APIToken,
+    Scope,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .reports import (
     LATENCY_EDGES,
     AgentHour,
@@ -35,6 +42,11 @@ from .widget import BusinessHours, HolidayException, InvitationRule, WidgetProfi
 
 __all__ = [
     "_CHECK_KW",
+    "APIToken",
+    "Scope",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "LATENCY_EDGES",
     "AgentHour",
     "AgentOnlineSpan",

@@ -63,7 +63,9 @@ class ReportSettings(models.Model):
 
     class Meta:
         verbose_name = _("report settings")
-        verbose_name_plural = _("report settings")
+        # The admin index lists the model by this name and links it to the
+        # reports themselves (admin/reports).
+        verbose_name_plural = _("reports")
         permissions = [("view_reports", _("Can view the chat reports"))]
 
     def __str__(self):

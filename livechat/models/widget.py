@@ -140,7 +140,9 @@ class InvitationRule(models.Model):
         _("offer"),
         max_length=120,
         blank=True,
-        help_text=_("What the offer gives, as shoppers read it: 10% off today."),
+        help_text=_(
+            "What the offer gives, in the shopper's words: free delivery today."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     priority = models.PositiveSmallIntegerField(

@@ -1,0 +1,141 @@
+"""What a webhook delivery says: ``{"id", "event", "created_at", "data"}``.
+
+``data`` uses the representations of the REST API and the console's inbox
+(``presentation.conversation_summary`` and ``message_data``), so a receiver
+reads one shape wherever it meets a conversation or a message.
+"""
+
+import uuid
+
+from django.urls import reverse
+from django.utils import timezone
+
+from ... import events, presentation
+from ...models import Conversation, WebhookEndpoint
+
+Event = WebhookEndpoint.Event
+
+
+def _user(user):
+    if user is None:
+        return None
+    return presentation.AgentFaces().ref(user)
+
+
+def conversation_data(conversation) -> dict:
+    """The conversation as the API shows it, read fresh, with its tags and a
+    link to it in the admin."""
+    fresh = (
+        Conversation.objects.select_related(
+            "visitor__user", "assigned_agent__livechat_profile"
+        )
+        .prefetch_related("tags")
+        .filter(pk=conversation.pk)
+        .first()
+    )
+    if fresh is None:  # deleted since: what the event carried
+        return {"id": conversation.pk, "status": conversation.status}
+    data = presentation.conversation_summary(fresh)
+    data["admin_path"] = reverse("admin:livechat_conversation_change", args=[fresh.pk])
+    return data
+
+
+def _conversation_event(name, event, **extra):
+    return (
+        name,
+        f"conversation:{event.conversation.pk}",
+        {
+            "conversation": conversation_data(event.conversation),
+            **extra,
+        },
+    )
+
+
+def _message_created(event):
+    return (
+        Event.MESSAGE_CREATED,
+        f"conversation:{event.conversation.pk}",
+        {
+            "conversation": {"id": event.conversation.pk},
+            "message": presentation.message_data(event.message),
+        },
+    )
+
+
+def _offline_left(event):
+    return _conversation_event(
+        Event.OFFLINE_MESSAGE_LEFT,
+        event,
+        message=presentation.message_data(event.message),
+    )
+
+
+def _transferred(event):
+    department = event.to_department
+    return _conversation_event(
+        Event.CONVERSATION_TRANSFERRED,
+        event,
+        by=_user(event.by),
+        to_agent=_user(event.to_agent),
+        to_department=(
+            {"id": department.pk, "name": department.name} if department else None
+        ),
+        note=event.note,
+    )
+
+
+# Each domain event a webhook may hear of: a function giving
+# (event name, ordering key, data) for each delivery it makes.
+BUILDERS = {
+    events.ConversationOpened: lambda e: [
+        _conversation_event(Event.CONVERSATION_OPENED, e)
+    ],
+    events.ConversationAssigned: lambda e: [
+        _conversation_event(Event.CONVERSATION_ASSIGNED, e, agent=_user(e.agent))
+    ],
+    events.ConversationTransferred: lambda e: [_transferred(e)],
+    events.ConversationClosed: lambda e: [
+        _conversation_event(Event.CONVERSATION_CLOSED, e, closed_by=_user(e.closed_by))
+    ],
+    events.ConversationReopened: lambda e: [
+        _conversation_event(Event.CONVERSATION_REOPENED, e, by=_user(e.by))
+    ],
+    events.ConversationRated: lambda e: [
+        _conversation_event(
+            Event.CONVERSATION_RATED, e, rating=e.rating, comment=e.comment
+        )
+    ],
+    events.ConversationMissed: lambda e: [
+        _conversation_event(Event.CONVERSATION_MISSED, e)
+    ],
+    events.MessageStored: lambda e: [_message_created(e)],
+    events.OfflineMessageLeft: lambda e: [_offline_left(e)],
+    events.VisitorsErased: lambda e: [
+        (Event.VISITOR_ERASED, f"visitor:{pk}", {"visitor": {"id": pk}})
+        for pk in e.visitor_ids
+    ],
+}
+
+# The webhook event names each domain event can give.
+NAMES = {
+    events.ConversationOpened: {Event.CONVERSATION_OPENED},
+    events.ConversationAssigned: {Event.CONVERSATION_ASSIGNED},
+    events.ConversationTransferred: {Event.CONVERSATION_TRANSFERRED},
+    events.ConversationClosed: {Event.CONVERSATION_CLOSED},
+    events.ConversationReopened: {Event.CONVERSATION_REOPENED},
+    events.ConversationRated: {Event.CONVERSATION_RATED},
+    events.ConversationMissed: {Event.CONVERSATION_MISSED},
+    events.MessageStored: {Event.MESSAGE_CREATED},
+    events.OfflineMessageLeft: {Event.OFFLINE_MESSAGE_LEFT},
+    events.VisitorsErased: {Event.VISITOR_ERASED},
+}
+
+
+def envelope(name: str, data: dict, event_id: str | None = None) -> dict:
+    """The body of a delivery."""
+    return {
+        "id": event_id or f"evt_{uuid.uuid4().hex}",
+        "event": str(name),
+        "created_at": timezone.now().isoformat(),
+        "data": data,
+    }

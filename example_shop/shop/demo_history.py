@@ -30,7 +30,6 @@ from livechat.errors import ServiceError
 from livechat.models import (
     AgentProfile,
     CannedReply,
-    CannedUse,
     Conversation,
     Visitor,
 )
@@ -394,24 +393,14 @@ class _ChatScript:
             reply = self.rng.choice(replies)
             edited = self.rng.random() < 0.4
             body = f"{reply.body} {self.shopper.name}?" if edited else reply.body
-            message = self._reply(agent, body)
-            # Recorded as the console's saved-reply picker records a use.
-            CannedUse.objects.create(
-                reply=reply,
-                title=reply.title,
-                agent=agent,
-                conversation_id=self.state["conversation"],
-                message=message,
-                edited=edited,
-            )
+            self._reply(agent, body, canned=reply.pk)
             return
         self._reply(agent, self.shopper.text(answer))
 
-    def _reply(self, agent, body):
-        message, _created = services.post_agent_message(
-            self.state["conversation"], agent, body, uuid.uuid4().hex
+    def _reply(self, agent, body, canned=None):
+        services.post_agent_message(
+            self.state["conversation"], agent, body, uuid.uuid4().hex, canned=canned
         )
-        return message
 
     def _transfer(self, agent, to_agent):
         assignment.transfer_conversation(

@@ -39,7 +39,7 @@ def test_the_quick_reports_bench_prints_each_report_at_both_scales():
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-4000:]
     figure = r"\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+$"
-    for label, _target in REPORTS:
+    for label, _target, _call in REPORTS:
         for days in RANGES:
             pattern = rf"^{re.escape(label)}\s+{days} d{figure}"
             assert re.search(pattern, run.stdout, re.MULTILINE), output[-3000:]

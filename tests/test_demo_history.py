@@ -13,6 +13,8 @@ from example_shop.shop import demo_history
 from livechat.models import (
     AgentConnection,
     AgentHour,
+    AgentOnlineSpan,
+    AgentProfile,
     CannedReply,
     CannedUse,
     Conversation,
@@ -33,6 +35,7 @@ def _sum(rows, name):
 
 def test_weeks_of_chats_fill_the_reports_once(make_agent, django_user_model):
     ann, bob = make_agent("ann"), make_agent("bob")
+    AgentProfile.objects.create(user=ann, presence="online")  # as the demo's
     editor = django_user_model.objects.create_superuser("boss", password="pw")
     played, ended_early = demo_history.seed_history(
         [ann, bob], weeks=1, conversations=45, now=NOW, editor=editor
@@ -65,6 +68,8 @@ def test_weeks_of_chats_fill_the_reports_once(make_agent, django_user_model):
     # Every chat has ended, and no console of the past is left connected.
     assert not Conversation.objects.filter(status="waiting", source="chat").exists()
     assert not AgentConnection.objects.exists()
+    assert not AgentOnlineSpan.objects.filter(ended_at=None).exists()
+    assert AgentProfile.objects.get(user=ann).presence == "online"
 
     assert demo_history.seed_history([ann, bob], now=NOW) == (0, 0)
     assert Conversation.objects.count() == 45

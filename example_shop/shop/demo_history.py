@@ -103,9 +103,15 @@ def seed_history(
         )
         with _quick_commits():
             plan.play(clock, editor or plan.agents[0])
-    for agent in plan.agents:
-        presence.agent_disconnected(agent, _console(agent))
-        presence.set_presence(agent, presences.get(agent.pk, "offline"))
+        # The agents' own presence back, in the past: its online stretch
+        # (if any) ends with the grace period of the console closed then.
+        ended = timezone.now()
+        for agent in plan.agents:
+            presence.agent_disconnected(agent, _console(agent))
+            presence.set_presence(agent, presences.get(agent.pk, "offline"))
+        clock.move_to(ended + timedelta(seconds=app_settings.AGENT_GRACE_SECONDS + 1))
+        for agent in plan.agents:
+            presence.agent_grace_over(agent)
     return conversations - len(plan.failed), len(plan.failed)
 
 

@@ -117,18 +117,24 @@ def seed_history(
 
 @contextmanager
 def _quick_commits():
-    """Thousands of small transactions: on PostgreSQL they need not wait
-    for the disk (a crash would lose the last few, of demo data)."""
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        with connection.cursor() as cursor:
+    """Thousands of small transactions need not wait for the disk each (a
+    crash would lose the last few, of demo data)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute("SET synchronous_commit TO OFF")
+            restore = "SET synchronous_commit TO DEFAULT"
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA synchronous")
+            restore = f"PRAGMA synchronous = {int(cursor.fetchone()[0])}"
+            cursor.execute("PRAGMA synchronous = OFF")
+        else:
+            restore = None
     try:
         yield
     finally:
-        if postgres:
+        if restore:
             with connection.cursor() as cursor:
-                cursor.execute("SET synchronous_commit TO DEFAULT")
+                cursor.execute(restore)
 
 
 def _console(agent):

@@ -172,6 +172,10 @@ DEFAULTS = {
     # Receivers the worker talks to at once; seconds it sleeps when idle.
     "WEBHOOK_CONCURRENCY": 8,
     "WEBHOOK_POLL_INTERVAL": 1.0,
+    # Requests to the REST API (/livechat/api/v1/) per API token, or per user
+    # signed in to the admin: "count/period", the period one of second,
+    # minute, hour or day. Past it the API answers 429 with Retry-After.
+    "API_THROTTLE_RATE": "600/minute",
 }
 
 IMPORT_STRINGS = {"ADAPTER"}

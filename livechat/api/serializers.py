@@ -1,47 +1,350 @@
+"""What the API reads and what it answers.
+
+Request serializers validate input. Response serializers document the
+shapes the services' presentation gives (``presentation``, ``protocol``,
+``canned.reply_data``...) for the OpenAPI schema: the views answer those
+dicts as they are, the same as the console's socket sees them, and the
+schema test checks every answer against these.
+"""
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .. import presentation
 from ..conf import app_settings
-from ..models import Conversation, Message
+from ..models import AgentProfile, Conversation, Message
+
+_MAX_ID = 2**63 - 1
+_MAX_SEQ = 2**31
 
 
-class MessageSerializer(serializers.ModelSerializer):
-    """A message in the same shape as the WebSocket protocol's."""
-
-    class Meta:
-        model = Message
-        fields = ["id"]
-
-    def to_representation(self, instance):
-        return presentation.message_data(instance)
+def _id(**kwargs):
+    return serializers.IntegerField(min_value=1, max_value=_MAX_ID, **kwargs)
 
 
-class ConversationSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Conversation
-        fields = ["id"]
-
-    def to_representation(self, instance):
-        return presentation.conversation_summary(
-            instance, getattr(instance, "preview", "")
-        )
+# Answers ------------------------------------------------------------------------
 
 
-class ReplySerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Stable error code, e.g. not_found."))
+    detail = serializers.CharField(help_text=_("Explanation for people."))
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=_("Invalid inputs by name, each with its messages."),
+    )
+
+
+class AuthorSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    avatar = serializers.CharField(allow_null=True)
+
+
+class AgentRefSerializer(AuthorSerializer):
+    id = serializers.IntegerField()
+
+
+class AttachmentSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text=_("Download URL; checks who asks."))
+    thumbnail = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+
+
+class MessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    conversation = serializers.IntegerField()
+    seq = serializers.IntegerField(help_text=_("Position in its conversation."))
+    sender = serializers.ChoiceField(choices=Message.Sender.choices)
+    author = AuthorSerializer(allow_null=True, help_text=_("An agent's face."))
+    body = serializers.CharField(allow_blank=True)
+    client_id = serializers.CharField(allow_null=True)
+    created = serializers.DateTimeField()
+    attachment = AttachmentSerializer(allow_null=True)
+
+
+class TranscriptSerializer(serializers.Serializer):
+    conversation = serializers.IntegerField()
+    messages = MessageSerializer(many=True)
+    more = serializers.BooleanField(help_text=_("More follow: ask again after_seq."))
+
+
+class VisitorBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(allow_blank=True)
+    given_name = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True)
+    other_email = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+    current_page = serializers.CharField(allow_blank=True)
+    locale = serializers.CharField(allow_blank=True)
+
+
+class ConversationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Conversation.Status.choices)
+    topic = serializers.CharField(allow_blank=True)
+    department = serializers.IntegerField(allow_null=True)
+    close_tag = serializers.CharField(allow_blank=True)
+    source = serializers.ChoiceField(choices=Conversation.Source.choices)
+    rating = serializers.ChoiceField(
+        choices=Conversation.Rating.choices, allow_null=True
+    )
+    rating_comment = serializers.CharField(allow_blank=True)
+    visitor = VisitorBriefSerializer()
+    agent = AgentRefSerializer(allow_null=True)
+    last_seq = serializers.IntegerField()
+    agent_read_seq = serializers.IntegerField()
+    visitor_read_seq = serializers.IntegerField()
+    preview = serializers.CharField(allow_blank=True)
+    created = serializers.DateTimeField()
+    last_message_at = serializers.DateTimeField(allow_null=True)
+    first_agent_reply_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    snoozed = serializers.BooleanField()
+    reopened_at = serializers.DateTimeField(allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField())
+
+
+class NoteAuthorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_blank=True)
+
+
+class NoteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    conversation = serializers.IntegerField()
+    author = NoteAuthorSerializer()
+    body = serializers.CharField()
+    client_id = serializers.CharField(allow_null=True)
+    created = serializers.DateTimeField()
+
+
+class TagsSerializer(serializers.Serializer):
+    tags = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Keys of LIVECHAT_CLOSE_TAGS.")
+    )
+
+
+class VisitorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+    locale = serializers.CharField(allow_blank=True)
+    user = serializers.IntegerField(allow_null=True, help_text=_("Customer account."))
+    current_page = serializers.CharField(allow_blank=True)
+    created = serializers.DateTimeField()
+    last_seen = serializers.DateTimeField()
+
+
+class VisitorDetailSerializer(VisitorSerializer):
+    conversations = ConversationSerializer(
+        many=True, help_text=_("Their chats, newest first (at most 50).")
+    )
+
+
+class VisitorListSerializer(serializers.Serializer):
+    results = VisitorSerializer(many=True)
+
+
+class ExportSerializer(serializers.Serializer):
+    exported_at = serializers.DateTimeField()
+    visitors = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=_("Each visitor with their conversations, messages and orders."),
+    )
+
+
+class ErasureSerializer(serializers.Serializer):
+    visitors = serializers.IntegerField()
+    conversations = serializers.IntegerField()
+    open_conversations = serializers.IntegerField()
+    messages = serializers.IntegerField()
+    notes = serializers.IntegerField()
+    attachments = serializers.IntegerField()
+    orders = serializers.IntegerField()
+
+
+class SavedReplySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField(allow_blank=True)
+    shortcut = serializers.CharField()
+    language = serializers.CharField(allow_blank=True)
+    body = serializers.CharField()
+    department = serializers.IntegerField(allow_null=True)
+    owner = serializers.IntegerField(
+        allow_null=True, help_text=_("Its agent; null: shared with everyone.")
+    )
+
+
+class DepartmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    topics = serializers.ListField(child=serializers.CharField())
+    agents = serializers.ListField(child=serializers.IntegerField())
+
+
+class AgentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    presence = serializers.ChoiceField(choices=AgentProfile.Presence.choices)
+    present = serializers.BooleanField(help_text=_("Answering now."))
+    connected = serializers.BooleanField(help_text=_("At the console."))
+    idle = serializers.BooleanField()
+    open_chats = serializers.IntegerField()
+    max_chats = serializers.IntegerField()
+
+
+class CallerTokenSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class CallerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    role = serializers.ChoiceField(choices=["agent", "supervisor"])
+
+
+class RootSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok"])
+    version = serializers.CharField(help_text=_("livechat's version."))
+    api_version = serializers.ChoiceField(choices=["v1"])
+    user = CallerSerializer()
+    token = CallerTokenSerializer(allow_null=True)
+
+
+# Requests -----------------------------------------------------------------------
+
+
+class ConversationFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Conversation.Status.choices, required=False
+    )
+    agent = _id(required=False, help_text=_("Assigned agent's user id."))
+    department = _id(required=False)
+    tag = serializers.CharField(max_length=50, required=False)
+    created_after = serializers.DateTimeField(
+        required=False, help_text=_("Opened at or after (ISO 8601).")
+    )
+    created_before = serializers.DateTimeField(
+        required=False, help_text=_("Opened before (ISO 8601).")
+    )
+    visitor_email = serializers.CharField(max_length=254, required=False)
+    q = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "Search: each word is a conversation number (#123), a topic, a word "
+            "of a message, or part of the visitor's name or email."
+        ),
+    )
+
+
+class MessageRangeSerializer(serializers.Serializer):
+    after_seq = serializers.IntegerField(
+        min_value=0, max_value=_MAX_SEQ, required=False, default=0
+    )
+    before_seq = serializers.IntegerField(
+        min_value=0, max_value=_MAX_SEQ, required=False
+    )
+
+
+class ClientIdField(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(min_length=1, max_length=64, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not value.isprintable():
+            raise serializers.ValidationError(_("client_id must be printable."))
+        return value
+
+
+class PostMessageSerializer(serializers.Serializer):
     """An agent's reply: the same rules as the WebSocket ``message`` frame."""
 
-    client_id = serializers.CharField(min_length=1, max_length=64)
+    client_id = ClientIdField(
+        help_text=_("Idempotency key: a retry with it returns the same message.")
+    )
     body = serializers.CharField(trim_whitespace=True)
 
     def validate_body(self, value):
         if len(value) > app_settings.MAX_MESSAGE_LENGTH:
             raise serializers.ValidationError(
-                f"The message is longer than {app_settings.MAX_MESSAGE_LENGTH} "
-                "characters."
+                _("The message is longer than %(max)s characters.")
+                % {"max": app_settings.MAX_MESSAGE_LENGTH}
             )
         return value
 
-    def validate_client_id(self, value):
-        if not value.isprintable():
-            raise serializers.ValidationError("client_id must be printable.")
-        return value
+
+class PostNoteSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=4000)
+    client_id = ClientIdField(
+        required=False, help_text=_("Idempotency key, as for messages.")
+    )
+
+
+class TransferSerializer(serializers.Serializer):
+    agent = _id(required=False, help_text=_("To this agent (user id)..."))
+    department = _id(required=False, help_text=_("...or to this department."))
+    note = serializers.CharField(
+        max_length=4000, required=False, allow_blank=True, default=""
+    )
+
+    def validate(self, attrs):
+        if ("agent" in attrs) == ("department" in attrs):
+            raise serializers.ValidationError(
+                _("Give either an agent or a department.")
+            )
+        return attrs
+
+
+class CloseSerializer(serializers.Serializer):
+    tag = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("What it was about: a key of LIVECHAT_CLOSE_TAGS."),
+    )
+
+
+class ReopenSerializer(serializers.Serializer):
+    override = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("Take it even past your maximum of open chats."),
+    )
+
+
+class SetTagsSerializer(serializers.Serializer):
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=50
+    )
+
+
+class AddTagSerializer(serializers.Serializer):
+    tag = serializers.CharField(max_length=50)
+
+
+class VisitorLookupSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+
+
+class SavedReplyInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    shortcut = serializers.CharField(max_length=100)
+    language = serializers.CharField(max_length=35, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=4000)
+    department = _id(required=False, allow_null=True)
+    shared = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("On creation: shared with every agent (needs the right)."),
+    )

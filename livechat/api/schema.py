@@ -1,0 +1,159 @@
+"""The OpenAPI 3 schema (drf-spectacular): security schemes, the error
+responses every operation may give, and the examples the docs show.
+
+Settings are passed to drf-spectacular's views (``SPECTACULAR``), never
+written onto the host's settings.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+
+from .. import __version__
+from .errors import ERROR_CODES, error_body
+from .serializers import ErrorSerializer
+
+DESCRIPTION = """\
+The live chat's REST API: conversations and their messages, notes, tags,
+transfers; visitors (with their data export and erasure); saved replies;
+departments; agents' presence and load; the reports' figures.
+
+Authenticate with an API token (`Authorization: Bearer <key>`, created in
+the admin, each with scopes) or, from the admin's pages, the session (with
+the CSRF token on unsafe methods). Every error has one shape:
+`{"code": ..., "detail": ..., "fields": {...}}`. Lists are paged by cursor.
+"""
+
+SPECTACULAR = {
+    "TITLE": "livechat API",
+    "DESCRIPTION": DESCRIPTION,
+    "VERSION": f"v1 (livechat {__version__})",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["livechat.api.schema.only_livechat_endpoints"],
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": True,
+        "persistAuthorization": False,
+        "displayOperationId": False,
+    },
+}
+
+
+def only_livechat_endpoints(endpoints, **kwargs):
+    """drf-spectacular's preprocessing hook: the livechat API's operations
+    only, not the host's own API views."""
+    return [
+        (path, path_regex, method, callback)
+        for path, path_regex, method, callback in endpoints
+        if getattr(getattr(callback, "cls", None), "livechat_api", False)
+    ]
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "livechat.api.authentication.BearerTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": str(
+                _(
+                    "An API token created in the admin (Live chat > API tokens), "
+                    "shown once. It acts as its user, within its scopes."
+                )
+            ),
+        }
+
+
+class LivechatSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "livechat.api.authentication.SessionAuthentication"
+    name = "sessionAuth"
+
+    def get_security_definition(self, auto_schema):
+        from django.conf import settings
+
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": str(
+                _(
+                    "The admin's session; POST, PUT, PATCH and DELETE also need "
+                    "the X-CSRFToken header."
+                )
+            ),
+        }
+
+
+_ERROR_DESCRIPTIONS = {
+    "400": _("Invalid input (code invalid or parse_error; fields says which)."),
+    "401": _("No credentials, or a key that is unknown, revoked or expired."),
+    "403": _("Not staff, a missing scope or permission, or not yours to act on."),
+    "404": _("No such object."),
+    "429": _("Too many requests for this token or user: see Retry-After."),
+    "default": _(
+        "Any other error in the same shape, e.g. 409 conversation_closed, "
+        "405 method_not_allowed, 415 unsupported_media_type."
+    ),
+}
+
+_ERROR_EXAMPLES = {
+    "400": error_body(
+        "invalid", "Please check the fields.", {"body": ["This field is required."]}
+    ),
+    "401": error_body("authentication_failed", "Invalid, revoked or expired token."),
+    "403": error_body(
+        "permission_denied", "This token lacks the scope messages:write."
+    ),
+    "404": error_body("not_found", "Not found."),
+    "429": error_body(
+        "throttled", "Request was throttled. Expected available in 12 seconds."
+    ),
+    "default": error_body("conversation_closed", "This conversation is closed."),
+}
+
+
+class LivechatAutoSchema(AutoSchema):
+    """Every operation also documents the errors it may answer, in the
+    one error shape, with an example each."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = ["400", "401", "403", "429", "default"]
+        if "{" in self.path:
+            codes.insert(3, "404")
+        for code in codes:
+            if code in responses:
+                continue
+            responses[code] = self._get_response_for_code(
+                OpenApiResponse(
+                    ErrorSerializer,
+                    description=str(_ERROR_DESCRIPTIONS[code]),
+                    examples=[
+                        OpenApiExample(
+                            f"error {code}",
+                            value=_ERROR_EXAMPLES[code],
+                            response_only=True,
+                        )
+                    ],
+                ),
+                code,
+                direction=direction,
+            )
+        return responses
+
+
+__all__ = ["ERROR_CODES", "SPECTACULAR", "LivechatAutoSchema", "operation"]
+
+
+def operation(**kwargs):
+    """drf-spectacular's ``extend_schema`` for a method of the API's views,
+    based on ``LivechatAutoSchema`` (the views set it, not the host's
+    ``DEFAULT_SCHEMA_CLASS``)."""
+
+    def decorator(method):
+        method.schema = LivechatAutoSchema
+        return extend_schema(**kwargs)(method)
+
+    return decorator

@@ -1,0 +1,27 @@
+"""The schema (drf-spectacular) and its browsable UI (Swagger UI, served
+from drf-spectacular-sidecar's static files: no CDN, no inline script or
+style, so it works offline and under a strict Content-Security-Policy)."""
+
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import AllowAny
+
+from ..schema import SPECTACULAR
+
+
+class SchemaView(SpectacularAPIView):
+    """``GET`` the OpenAPI 3 document: YAML, or JSON with ``?format=json``
+    or ``Accept: application/json``. Public: it describes the API, no data."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+    serve_public = True
+    custom_settings = SPECTACULAR
+
+
+class DocsView(TemplateView):
+    """The schema in Swagger UI: try requests with a token ("Authorize")
+    or, signed in to the admin, with the session."""
+
+    template_name = "livechat/api/docs.html"

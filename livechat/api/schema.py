@@ -114,9 +114,23 @@ _ERROR_EXAMPLES = {
 }
 
 
+_PATH_PARAMETERS = {
+    "id": _("The object's id (the conversation's, visitor's or saved reply's)."),
+    "tag": _("A tag: a key of LIVECHAT_CLOSE_TAGS."),
+}
+
+
 class LivechatAutoSchema(AutoSchema):
     """Every operation also documents the errors it may answer, in the
-    one error shape, with an example each."""
+    one error shape, with an example each, and its path parameters."""
+
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            parameter["description"] = str(_PATH_PARAMETERS[parameter["name"]])
+            if parameter["schema"].get("type") == "integer":
+                parameter["schema"]["minimum"] = 1
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -1,6 +1,6 @@
 """The REST API's URLs: everything under ``v1/`` (``/livechat/api/v1/``)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import schema  # noqa: F401  (registers the schema's extensions)
 from .views import conversations, replies, team, visitors
@@ -71,6 +71,8 @@ v1 = [
     path("agents/", team.AgentList.as_view(), name="api-agents"),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(), name="api-docs"),
+    # Last: any other path under v1/ is a 404 in the API's error shape.
+    re_path(r"^.*$", team.Unknown.as_view()),
 ]
 
 urlpatterns = [path("v1/", include(v1))]

@@ -2,6 +2,7 @@
 (health, version, who is calling)."""
 
 from django.db import connection
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from ... import __version__
@@ -89,3 +90,18 @@ class AgentList(LivechatAPIView):
     )
     def get(self, request):
         return Response(agents_board())
+
+
+class Unknown(LivechatAPIView):
+    """Any other URL under the API's root: 404 in the API's error shape (not
+    the host's HTML page), whoever asks."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = []
+    schema = None
+    livechat_api = False
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound()

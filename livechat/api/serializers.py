@@ -7,8 +7,10 @@ dicts as they are, the same as the console's socket sees them, and the
 schema test checks every answer against these.
 """
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from ..conf import app_settings
 from ..models import AgentProfile, Conversation, Message
@@ -221,6 +223,23 @@ class RootSerializer(serializers.Serializer):
 # Requests -----------------------------------------------------------------------
 
 
+class SearchField(serializers.CharField):
+    """Any text: the search service splits it into words, reads the first
+    ten and treats characters no stored text holds (NUL, lone surrogates)
+    as spaces."""
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+        self.validators = [
+            validator
+            for validator in self.validators
+            if not isinstance(
+                validator,
+                ProhibitNullCharactersValidator | ProhibitSurrogateCharactersValidator,
+            )
+        ]
+
+
 class ConversationFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=Conversation.Status.choices, required=False
@@ -235,8 +254,7 @@ class ConversationFilterSerializer(serializers.Serializer):
         required=False, help_text=_("Opened before (ISO 8601).")
     )
     visitor_email = serializers.CharField(max_length=254, required=False)
-    q = serializers.CharField(
-        max_length=200,
+    q = SearchField(
         required=False,
         allow_blank=True,
         help_text=_(

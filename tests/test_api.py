@@ -493,3 +493,17 @@ def test_list_searches_with_q(api, conversation):
         c["id"]
         for c in api.get(url, {"q": "order", "status": "waiting"}).json()["results"]
     ]
+
+
+def test_schema_and_docs_are_served_without_signing_in(client):
+    schema = client.get(f"{API}/schema/?format=json")
+    assert schema.status_code == 200
+    assert schema.json()["info"]["title"] == "livechat API"
+    docs = client.get(f"{API}/docs/")
+    assert docs.status_code == 200
+    page = docs.content.decode()
+    assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert f'data-schema-url="{API}/schema/?format=json"' in page
+    assert "<script>" not in page and "<style" not in page
+    policy = docs["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "unsafe" not in policy

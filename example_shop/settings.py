@@ -289,6 +289,9 @@ for _name, _cast in (
     ("LIVECHAT_MAX_SOCKETS_PER_IP", int),
     ("LIVECHAT_MAX_SOCKETS_PER_VISITOR", int),
     ("LIVECHAT_MAX_SENT_FRAME_BYTES", int),
+    ("LIVECHAT_WEBHOOK_ALLOW_PRIVATE_TARGETS", lambda v: v.lower() in {"1", "true"}),
+    ("LIVECHAT_WEBHOOK_RETRY_DELAY", float),
+    ("LIVECHAT_WEBHOOK_POLL_INTERVAL", float),
 ):
     if os.environ.get(_name):
         globals()[_name] = _cast(os.environ[_name])

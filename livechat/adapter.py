@@ -171,12 +171,16 @@ class DefaultLivechatAdapter:
 
         ``context`` is what ``get_visitor_context`` returned for them. Return
         a list of dicts ``{"code": "SAVE10", "title": "10% off the red
-        shoes", "message": "Here is 10% off: use SAVE10 at checkout."}``:
-        the console shows them beside the chat and puts ``message`` in the
-        composer for the agent to edit and send. ``code`` is the coupon code
-        the checkout accepts; an order reported with it
-        (``services.record_order``) counts the offer as redeemed. Default:
-        no offers.
+        shoes", "message": "Here is 10% off: use SAVE10 at checkout."}``
+        (``message`` may be called ``body`` or ``text``): the console shows
+        them beside the chat and puts ``message`` in the composer for the
+        agent to edit and send. ``code`` is the coupon code the checkout
+        accepts; an order reported with it (``services.record_order``)
+        counts the offer as redeemed. Called when an agent opens a
+        conversation and again when one sends an offer (only a code still
+        suggested may be sent); malformed offers are logged and dropped,
+        past LIVECHAT_MAX_SUGGESTED_OFFERS they are ignored. Default: no
+        offers.
         """
         return []
 

@@ -110,6 +110,9 @@ DEFAULTS = {
         "transcript_ip": "10/3600",
         "profile": "20/600",
         "profile_ip": "60/600",
+        # Invitations the widget says it showed (counted for the reports).
+        "invitation": "5/3600",
+        "invitation_ip": "60/3600",
         # The console's searches, per agent (each reads several indexes): a
         # socket sending them faster is answered at once, not queued.
         "search": "60/60",
@@ -172,6 +175,9 @@ DEFAULTS = {
     # Receivers the worker talks to at once; seconds it sleeps when idle.
     "WEBHOOK_CONCURRENCY": 8,
     "WEBHOOK_POLL_INTERVAL": 1.0,
+    # Days sent and failed deliveries stay in the admin's log (housekeeping
+    # deletes older ones).
+    "WEBHOOK_LOG_DAYS": 30,
     # Requests to the REST API (/livechat/api/v1/) per API token, or per user
     # signed in to the admin: "count/period", the period one of second,
     # minute, hour or day. Past it the API answers 429 with Retry-After.

@@ -29,7 +29,7 @@ _MAX_DEPTH = 3
 _MAX_ITEMS = 20
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Templates of this module that no key of the context may select as its card.
-_RESERVED = {"cards", "generic", "past_chats"}
+_RESERVED = {"cards", "generic", "past_chats", "offers"}
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 # Labels a plain humanised key would get wrong.
 _LABELS = {"id": "ID", "url": "URL", "sku": "SKU", "vat": "VAT"}
@@ -272,21 +272,22 @@ def _card(key, value, currency):
     return own + generic, {"value": value, "rows": _rows(value)}
 
 
-def render_context_cards(store, visit=None):
-    """The console's context panel as HTML: one card per key of ``store`` (the
-    adapter's context) in its order, then the shopper's past chats.
+def render_context_cards(store, visit=None, offers=()):
+    """The console's context panel as HTML: the offers an agent may make
+    (``services.offers``, checked already), one card per key of ``store``
+    (the adapter's context) in its order, then the shopper's past chats.
 
     A card template that fails is logged and the panel is left empty: like a
     failing adapter, it must not stop agents from opening the chat.
     """
     try:
-        return _render_cards(store, visit)
+        return _render_cards(store, visit, offers)
     except Exception:
         logger.exception("livechat: rendering the context cards failed")
         return ""
 
 
-def _render_cards(store, visit):
+def _render_cards(store, visit, offers=()):
     store = store if isinstance(store, dict) else {}
     currency = store.get("currency") if isinstance(store.get("currency"), str) else ""
     cards = []
@@ -297,6 +298,10 @@ def _render_cards(store, visit):
         template = select_template(names)
         context.update({"key": key, "title": label_of(key)})
         cards.append(template.render(context))
+    if offers:
+        cards.insert(
+            0, render_to_string("livechat/context/offers.html", {"offers": offers})
+        )
     return render_to_string(
         "livechat/context/cards.html",
         {"cards": cards, "past_chats": _past_chats(visit), "empty": not cards},

@@ -28,10 +28,16 @@ def invitation_for(request):
                 cart_value = get_adapter().get_cart_value(request)
             if cart_value is None or cart_value < rule.min_cart_value:
                 continue
-        return {
+        invitation = {
             "id": rule.pk,
             "message": rule.message,
             "delay": rule.seconds_on_page,
             "cooldown_days": app_settings.INVITATION_COOLDOWN_DAYS,
         }
+        if rule.offer_code:
+            invitation["offer"] = {
+                "code": rule.offer_code,
+                "title": rule.offer_title or rule.offer_code,
+            }
+        return invitation
     return None

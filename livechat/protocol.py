@@ -120,6 +120,22 @@ def body_of(data, client_id=None):
     return body
 
 
+def offer_code_of(data, client_id=None):
+    """The frame's ``offer`` (a coupon code of 1-40 characters), or None."""
+    code = data.get("offer")
+    if code is None:
+        return None
+    if (
+        not isinstance(code, str)
+        or not 0 < len(code.strip()) <= 40
+        or not code.isprintable()
+    ):
+        raise FrameError(
+            "bad_frame", _("'offer' must be a code of 1 to 40 characters."), client_id
+        )
+    return code.strip()
+
+
 def int_of(data, key, default=None, minimum=0):
     """Return a non-negative integer field (not a bool) or raise."""
     value = data.get(key, default)

@@ -46,3 +46,23 @@ class OrderNumberAdapter(DefaultLivechatAdapter):
             users = [self.ORDERED_BY] if self.ORDERED_BY else []
             return users, [self.ORDER_EMAIL]
         return [], []
+
+
+class OffersAdapter(DefaultLivechatAdapter):
+    """Suggests ``OFFERS`` to every shopper (tests replace the list)."""
+
+    OFFERS = [
+        {
+            "code": "BOOTS10",
+            "title": "10% off the red boots",
+            "message": "Here is 10% off the red boots: use BOOTS10 at checkout.",
+        },
+        {
+            "code": "FREESHIP",
+            "title": "Free shipping",
+            "body": "Shipping is on us: enter FREESHIP at checkout.",
+        },
+    ]
+
+    def suggest_offers(self, visitor, context=None):
+        return self.OFFERS

@@ -81,6 +81,10 @@ else:
         "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
     }
 
+# The reports may read from a replica (LIVECHAT_REPORTS_DATABASE): in tests
+# the alias "reports" is the default database under another name.
+DATABASES["reports"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 ASGI_APPLICATION = "tests.asgi.application"
 

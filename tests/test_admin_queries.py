@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from livechat.models import (
     AgentProfile,
+    APIToken,
     Attachment,
     BusinessHours,
     CannedReply,
@@ -27,7 +28,12 @@ from livechat.models import (
     InvitationRule,
     LiveConsole,
     Message,
+    ReportHour,
+    ReportSettings,
     Visitor,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
     WidgetProfile,
 )
 
@@ -176,10 +182,74 @@ def _invitation_rules(start, n):
     )
 
 
+def _report_hours(start, n):
+    """Rollup rows of the last days: the reports' overview reads them."""
+    today = timezone.now().date()
+    ReportHour.objects.bulk_create(
+        ReportHour(
+            day=today - datetime.timedelta(days=(i // 72) % 20),
+            hour=(i // 3) % 24,
+            agent_key=i % 3,
+            conversations=2,
+            chats=2,
+            answered=1,
+        )
+        for i in range(start, start + n)
+    )
+
+
 def _widget_profiles(start, n):
     WidgetProfile.objects.bulk_create(
         WidgetProfile(title=f"Shop {i}") for i in range(start, start + n)
     )
+
+
+def _api_tokens(start, n):
+    """Tokens acting as agents (the list shows who each acts as)."""
+    return APIToken.objects.bulk_create(
+        APIToken(
+            name=f"shop token {i}",
+            prefix=f"p{i:07d}",
+            hashed_key="sha512$$x",
+            user=user,
+            scopes=["conversations:read"],
+        )
+        for i, user in zip(
+            range(start, start + n), _users(start, n, "agent"), strict=True
+        )
+    )
+
+
+def _webhook_endpoints(start, n):
+    return WebhookEndpoint.objects.bulk_create(
+        WebhookEndpoint(
+            url=f"https://shop.example/hook/{i}",
+            events=["message.created"],
+            is_active=i % 2 == 0,
+            disabled_reason="" if i % 2 == 0 else "HTTP 500",
+        )
+        for i in range(start, start + n)
+    )
+
+
+def _webhook_deliveries(start, n):
+    """Deliveries of several endpoints, each with an attempt."""
+    endpoints = _webhook_endpoints(start, 3)
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint=endpoints[i % 3],
+            event="message.created",
+            event_id=f"evt_shop_{i}",
+            ordering_key=f"conversation:{i}",
+            payload={"id": f"evt_shop_{i}"},
+            state=("pending", "delivered", "failed")[i % 3],
+        )
+        for i in range(start, start + n)
+    )
+    WebhookAttempt.objects.bulk_create(
+        WebhookAttempt(delivery=d, status_code=200) for d in deliveries
+    )
+    return deliveries
 
 
 SEEDERS = {
@@ -193,6 +263,10 @@ SEEDERS = {
     InvitationRule: _invitation_rules,
     LiveConsole: _conversations,
     Message: _messages,
+    ReportSettings: _report_hours,
+    APIToken: _api_tokens,
+    WebhookEndpoint: _webhook_endpoints,
+    WebhookDelivery: _webhook_deliveries,
     Visitor: _visitors,
     WidgetProfile: _widget_profiles,
 }

@@ -697,6 +697,13 @@ def test_invitation_on_a_matching_page():
 
 
 @override_settings(LIVECHAT_INVITATIONS_ENABLED=True)
+def test_an_invitation_carries_its_offer():
+    _rule(url_pattern="*", offer_code="WELCOME5", offer_title="$5 off today")
+    offer = _config(_render(_request()))["invitation"]["offer"]
+    assert offer == {"code": "WELCOME5", "title": "$5 off today"}
+
+
+@override_settings(LIVECHAT_INVITATIONS_ENABLED=True)
 def test_inactive_rules_and_small_carts_invite_nobody():
     _rule(url_pattern="*", is_active=False)
     _rule(url_pattern="*", min_cart_value=Decimal("50"))

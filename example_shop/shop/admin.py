@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Order, OrderItem, Product
+from .models import Coupon, Order, OrderItem, Product
 
 
 @admin.register(Product)
@@ -12,6 +12,14 @@ class ProductAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    list_display = ["code", "kind", "amount", "product", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["code", "description"]
+    raw_id_fields = ["product"]
+
+
 class OrderItemInline(admin.TabularInline):
     model = OrderItem
     extra = 0
@@ -21,7 +29,10 @@ class OrderItemInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "name", "email", "status", "total", "created_at"]
+    list_display = [
+        *("__str__", "name", "email", "status"),
+        *("coupon_code", "total", "created_at"),
+    ]
     list_filter = ["status", "created_at"]
     list_select_related = ["user"]
     search_fields = ["name", "email", "user__username"]

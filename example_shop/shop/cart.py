@@ -10,6 +10,8 @@ from decimal import Decimal
 from .models import Product
 
 SESSION_KEY = "cart"
+# How often this session opened each product's page: {"<product id>": count}.
+VIEWED_SESSION_KEY = "shop_viewed"
 # One line never holds more than this, whatever the stock.
 MAX_QUANTITY = 99
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .cart import MAX_QUANTITY
+from .pricing import InvalidCoupon, find_coupon
 
 
 class AddToCartForm(forms.Form):
@@ -29,3 +30,24 @@ class CheckoutForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "street-address"}),
     )
+
+
+class CouponForm(forms.Form):
+    """A coupon code at checkout; ``lines`` are the cart's, to check it against."""
+
+    coupon = forms.CharField(
+        label=_("Coupon code"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+
+    def clean_coupon(self):
+        try:
+            return find_coupon(self.cleaned_data["coupon"], self.lines)
+        except InvalidCoupon as exc:
+            raise forms.ValidationError(str(exc), code="invalid_coupon") from None

@@ -1,4 +1,4 @@
-"""Products, orders and their lines."""
+"""Products, coupons, orders and their lines."""
 
 from decimal import Decimal
 
@@ -42,6 +42,57 @@ class Product(models.Model):
         return self.stock > 0
 
 
+class Coupon(models.Model):
+    """A code a shopper types at checkout: money off, or free shipping.
+
+    A coupon for a product takes its money off that product's lines only;
+    one without a product, off the whole order.
+    """
+
+    class Kind(models.TextChoices):
+        PERCENT = "percent", _("Percent off")
+        FIXED = "fixed", _("Amount off")
+        FREE_SHIPPING = "free_shipping", _("Free shipping")
+
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_("What the shopper types, in capitals, without spaces."),
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=13, choices=Kind.choices)
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text=_("Percent for percent off; dollars for an amount off."),
+    )
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="coupons",
+        help_text=_("Only this product's lines are discounted; empty: the order."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+    def save(self, *args, **kwargs):
+        self.code = "".join(self.code.split()).upper()
+        super().save(*args, **kwargs)
+
+
 class Order(models.Model):
     """A placed order, with copies of the customer's details at that time."""
 
@@ -66,6 +117,13 @@ class Order(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
+    discount = models.DecimalField(
+        _("discount"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
+    shipping = models.DecimalField(
+        _("shipping"), max_digits=8, decimal_places=2, default=Decimal("0.00")
+    )
+    coupon_code = models.CharField(_("coupon"), max_length=40, blank=True)
     total = models.DecimalField(
         _("total"), max_digits=10, decimal_places=2, default=Decimal("0.00")
     )

@@ -9,15 +9,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .cart import MAX_QUANTITY, Cart
-from .forms import AddToCartForm, CheckoutForm
+from .cart import MAX_QUANTITY, VIEWED_SESSION_KEY, Cart
+from .forms import AddToCartForm, CheckoutForm, CouponForm
 from .models import Order, OrderItem, Product
-from .orders import OutOfStock, place_order
+from .orders import OutOfStock, place_order, report_order
+from .pricing import FREE_SHIPPING_OVER, SHIPPING_FEE, price
 
 # Orders a guest placed in this session: only they may see the confirmation.
 GUEST_ORDERS_KEY = "shop_orders"
 LAST_ORDER_KEY = "shop_last_order"
 GUEST_ORDERS_KEPT = 20
+# Products whose views a session counts (the latest ones).
+VIEWED_KEPT = 50
 
 
 def product_list(request):
@@ -35,6 +38,7 @@ def product_detail(request, slug):
     """One product with a quantity picker."""
     product = get_object_or_404(Product, slug=slug, active=True)
     in_cart = Cart(request.session).quantity_of(product)
+    _count_view(request.session, product)
     return render(
         request,
         "shop/product_detail.html",
@@ -44,6 +48,17 @@ def product_detail(request, slug):
             "max_quantity": min(product.stock, MAX_QUANTITY),
         },
     )
+
+
+def _count_view(session, product):
+    """Count a view of ``product`` (the chat may offer a coupon for it)."""
+    viewed = session.get(VIEWED_SESSION_KEY)
+    viewed = viewed if isinstance(viewed, dict) else {}
+    key = str(product.pk)
+    count = viewed.pop(key, 0)
+    viewed[key] = (count if isinstance(count, int) else 0) + 1
+    # The latest products last; the oldest forgotten past VIEWED_KEPT.
+    session[VIEWED_SESSION_KEY] = dict(list(viewed.items())[-VIEWED_KEPT:])
 
 
 def _redirect_back(request, fallback):
@@ -130,10 +145,25 @@ def checkout(request):
         messages.info(request, _("Your cart is empty: add something first."))
         return redirect("shop:cart")
 
-    form = CheckoutForm(request.POST or None, initial=_checkout_initial(request.user))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and "apply" in request.POST:
+        # Only the coupon is checked; the details typed so far are kept.
+        form = CheckoutForm(initial=request.POST.dict())
+        coupon_form = CouponForm(request.POST, lines=lines)
+    else:
+        form = CheckoutForm(
+            request.POST or None, initial=_checkout_initial(request.user)
+        )
+        coupon_form = CouponForm(request.POST or None, lines=lines)
+    coupon_valid = coupon_form.is_bound and coupon_form.is_valid()
+    coupon = coupon_form.cleaned_data.get("coupon") if coupon_valid else None
+    if coupon is not None and "apply" in request.POST:
+        messages.success(request, _("Coupon %(code)s applied.") % {"code": coupon.code})
+    placing = request.method == "POST" and "apply" not in request.POST
+    if placing and form.is_valid() and coupon_valid:
         try:
-            order = place_order(lines, user=request.user, **form.cleaned_data)
+            order = place_order(
+                lines, user=request.user, coupon=coupon, **form.cleaned_data
+            )
         except OutOfStock as exc:
             names = ", ".join(str(p) for p in exc.products)
             messages.error(
@@ -142,6 +172,7 @@ def checkout(request):
                 % {"names": names},
             )
             return redirect("shop:cart")
+        report_order(order, request.session)
         cart.clear()
         if not request.user.is_authenticated:
             guest_orders = request.session.get(GUEST_ORDERS_KEY, [])
@@ -153,7 +184,14 @@ def checkout(request):
     return render(
         request,
         "shop/checkout.html",
-        {"form": form, "lines": lines, "total": Cart.total_of(lines)},
+        {
+            "form": form,
+            "coupon_form": coupon_form,
+            "lines": lines,
+            "price": price(lines, coupon),
+            "shipping_fee": SHIPPING_FEE,
+            "free_shipping_over": FREE_SHIPPING_OVER,
+        },
     )
 
 

@@ -1,6 +1,13 @@
-"""The Django admin for livechat: records of past chats, the store's settings
-and the live agent console. Django autodiscovers this package; each module
-registers its models.
+"""The Django admin for livechat: records of past chats, the store's
+settings, the live agent console and the reports. Django autodiscovers this
+package; each module registers its models.
 """
 
-from . import console, conversations, store, visitors  # noqa: F401
+from . import (  # noqa: F401
+    console,
+    conversations,
+    integrations,
+    reports,
+    store,
+    visitors,
+)

@@ -20,6 +20,26 @@ from .console import console_link_context
 from .links import admin_url, short_datetime
 from .paging import EstimatedCountPaginator
 
+# The fields of a conversation's fact the reports' links filter by.
+REPORT_LOOKUPS = frozenset(
+    (
+        "day",
+        "hour",
+        "weekday",
+        "department_key",
+        "agent_key",
+        "outcome",
+        "met_target",
+        "page_kind",
+        "product_key",
+        "close_tag",
+        "topic",
+        "invitation_key",
+        "ordered_at",
+        "source",
+    )
+)
+
 
 def _close_before_deleting(conversations):
     """Open chats are closed (and consoles and the widget told) first.
@@ -117,6 +137,20 @@ class ConversationAdmin(admin.ModelAdmin):
     list_per_page = 50
     paginator = EstimatedCountPaginator
     actions = ("close_selected",)
+
+    def lookup_allowed(self, lookup, value, request=None):
+        """The reports' drill-down filters by a conversation's fact
+        (``fact__day__gte``, ``fact__agent_key``...): its own fields only."""
+        field, _sep, operator = lookup.removeprefix("fact__").partition("__")
+        if lookup.startswith("fact__"):
+            return field in REPORT_LOOKUPS and operator in (
+                "",
+                "gte",
+                "lte",
+                "in",
+                "isnull",
+            )
+        return super().lookup_allowed(lookup, value, request)
 
     def get_search_results(self, request, queryset, search_term):
         """Runs on a search: ``search_fields`` shows the box, the search

@@ -78,6 +78,7 @@ class InvitationRuleAdmin(admin.ModelAdmin):
         "url_pattern",
         "seconds_on_page",
         "min_cart_value",
+        "offer_code",
         "is_active",
         "priority",
     )

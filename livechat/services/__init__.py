@@ -24,6 +24,10 @@ Modules, from the bottom up (a module imports only those above it):
 - ``snooze``: chats set aside until the shopper answers;
 - ``reopening``: closed chats opened again (by staff, or the shopper's new
   chat within ``LIVECHAT_REOPEN_WINDOW``);
+- ``offers``: the adapter's suggested offers, checked (reading the shopper's
+  session through ``visitors``); what a reply made from an offer or a saved
+  reply records (``OfferSent``, ``CannedUse``);
+- ``invitations``: invitations shown and accepted, for the reports;
 - ``messages``: storing messages, by the statement or the ORM route;
 - ``conversations``: claim, close, reopen, read, typing;
 - ``canned``: saved replies managed from the console;

@@ -18,6 +18,7 @@ from ..conf import app_settings
 from ..models import Conversation
 from ..realtime.publishing import publish_conversation
 from ..shared_cache import cache
+from . import webhooks
 from .conversations import close_conversation
 from .lookups import locked
 from .offline import send_due_followups
@@ -91,6 +92,7 @@ def run(now=None):
     # The reports' agent time, counted as it passes.
     settle_held_time(now)
     settle_online_time(now)
+    webhooks.prune_log(now)
     return counts
 
 

@@ -25,6 +25,7 @@ from ..models import (
     OrderRecord,
     Visitor,
 )
+from . import webhooks
 from .conversations import close_conversation
 
 logger = logging.getLogger(__name__)
@@ -271,6 +272,9 @@ def erase_visitors(visitors, erased_by=None) -> dict:
         _close_open_conversations(pks)
         counts = erasure_counts(Visitor.objects.filter(pk__in=pks))
         _orders_of(pks).delete()
+        webhooks.forget_conversations(
+            Conversation.objects.filter(visitor_id__in=pks).values_list("pk", flat=True)
+        )
         Visitor.objects.filter(pk__in=pks).delete()
         events.emit(events.VisitorsErased(tuple(pks), counts))
     # Ids only: the log must not keep what was just erased.

@@ -19,6 +19,7 @@ from django.utils import timezone
 from ..attachments import delete_stored_files
 from ..conf import app_settings
 from ..models import Attachment, Conversation, InternalNote, Message, Visitor
+from . import webhooks
 
 REMOVED = "[removed]"
 RETENTION_MODES = ("delete", "anonymise")
@@ -312,6 +313,7 @@ def _delete_rows(model, ids, referenced_by):
 
 def _delete_conversations(ids):
     in_batch = {"conversation_id__in": ids}
+    webhooks.forget_conversations(ids)
     attachments = _delete_attachments(ids)
     messages = _bulk_delete(Message.objects.filter(**in_batch))
     notes = _bulk_delete(InternalNote.objects.filter(**in_batch))
@@ -327,6 +329,7 @@ def _delete_conversations(ids):
 
 def _anonymise_conversations(ids):
     in_batch = {"conversation_id__in": ids}
+    webhooks.forget_conversations(ids)
     attachments = _delete_attachments(ids)
     Conversation.objects.filter(pk__in=ids).update(rating_comment="")
     return {

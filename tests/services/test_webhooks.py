@@ -10,11 +10,12 @@ import json
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.test import override_settings
+from django.utils import timezone
 
 from livechat import services
 from livechat.models import (
@@ -26,6 +27,8 @@ from livechat.models import (
 from livechat.services import webhooks
 from livechat.services.webhooks import transport
 
+from .receiver import Receiver
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FAST = dict(
@@ -35,45 +38,6 @@ FAST = dict(
     LIVECHAT_WEBHOOK_TIMEOUT=2,
     LIVECHAT_WEBHOOK_POLL_INTERVAL=0.02,
 )
-
-
-class Receiver:
-    """An HTTP server on loopback that records what it is sent and answers
-    as ``answer(request_number)`` says: (status, seconds to wait first)."""
-
-    def __init__(self):
-        self.requests = []
-        self.answer = lambda n: (200, 0)
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                with receiver.lock:
-                    number = len(receiver.requests)
-                    receiver.requests.append((dict(self.headers), body))
-                status, delay = receiver.answer(number)
-                time.sleep(delay)
-                self.send_response(status)
-                if 300 <= status < 400:
-                    self.send_header("Location", receiver.url + "moved")
-                self.end_headers()
-                self.wfile.write(b"received " + str(number).encode())
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def bodies(self):
-        return [json.loads(body) for _headers, body in self.requests]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -298,3 +262,35 @@ def test_redeliver_sends_the_same_event_again(receiver):
     first, second = receiver.bodies()
     assert first == second
     assert WebhookDelivery.objects.filter(state="delivered").count() == 2
+
+
+def test_erasing_a_visitor_deletes_the_deliveries_about_them_but_tells_of_it():
+    _endpoint("https://crm.example/hook", ["message.created", "visitor.erased"])
+    conversation = _chat("My address is 1 Main St")
+    other = _chat("Someone else's words")
+    assert WebhookDelivery.objects.count() == 2
+    services.privacy.erase_visitors(Visitor.objects.filter(pk=conversation.visitor_id))
+    left = list(WebhookDelivery.objects.values_list("ordering_key", "event"))
+    assert sorted(left) == [
+        (f"conversation:{other.pk}", "message.created"),
+        (f"visitor:{conversation.visitor_id}", "visitor.erased"),
+    ]
+    assert "1 Main St" not in str(list(WebhookDelivery.objects.values("payload")))
+
+
+def test_the_log_keeps_finished_deliveries_for_its_days():
+    endpoint = _endpoint("https://crm.example/hook")
+    old = timezone.now() - timedelta(days=31)
+    for state in ("delivered", "failed", "pending"):
+        WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event="message.created",
+            event_id=state,
+            payload={},
+            state=state,
+            created_at=old,
+        )
+    services.housekeeping.run()
+    assert list(WebhookDelivery.objects.values_list("event_id", flat=True)) == [
+        "pending"
+    ]

@@ -18,7 +18,7 @@ from ...conf import app_settings
 from ...context_cards import render_context_cards
 from ...models import AgentProfile, Conversation, Department
 from ...protocol import FrameError
-from ...services import assignment, canned, presence
+from ...services import assignment, canned, offers, presence
 from .. import groups
 from ..publishing import db_call
 from .base import _LivechatConsumer, _peek_type, _Refused, logger
@@ -267,12 +267,24 @@ class AgentConsumer(PresenceFrames, WorkspaceFrames, InboxFrames, _LivechatConsu
 
     @staff_frame
     async def on_message(self, data):
-        """Store the agent's reply (idempotent by client id) and ack it."""
+        """Store the agent's reply (idempotent by client id) and ack it; with
+        ``offer`` (a coupon code) or ``canned`` (a saved reply's id), what it
+        was written from."""
         client_id = protocol.client_id_of(data)
         body = protocol.body_of(data, client_id)
         conversation_id = protocol.int_of(data, "conversation")
+        offer = protocol.offer_code_of(data, client_id)
+        canned = None
+        if data.get("canned") is not None:
+            canned = protocol.int_of(data, "canned")
         posted = await services.send_agent_message(
-            self.user, conversation_id, body, client_id, author=self.author
+            self.user,
+            conversation_id,
+            body,
+            client_id,
+            author=self.author,
+            offer=offer,
+            canned=canned,
         )
         await self.send_json(posted.ack())
 
@@ -439,7 +451,7 @@ class AgentConsumer(PresenceFrames, WorkspaceFrames, InboxFrames, _LivechatConsu
         conversation_id = protocol.int_of(data, "conversation")
         try:
             conversation = Conversation.objects.select_related(
-                "visitor__user", "assigned_agent__livechat_profile"
+                "visitor__user", "assigned_agent__livechat_profile", "invitation"
             ).get(pk=conversation_id)
         except ObjectDoesNotExist as exc:
             raise FrameError("not_found", _("No such conversation.")) from exc
@@ -451,8 +463,9 @@ class AgentConsumer(PresenceFrames, WorkspaceFrames, InboxFrames, _LivechatConsu
     def _opened(self, conversation):
         context, visit = services.visitor_context(conversation.visitor, conversation.pk)
         preview = services.last_preview(conversation)
+        suggested = offers.offers_for_conversation(conversation, context)
         with translation.override(self.language):
-            context_html = render_context_cards(context, visit)
+            context_html = render_context_cards(context, visit, suggested)
         return {
             "type": "opened",
             "conversation": presentation.conversation_summary(
@@ -460,6 +473,7 @@ class AgentConsumer(PresenceFrames, WorkspaceFrames, InboxFrames, _LivechatConsu
             ),
             "context": context,
             "context_html": context_html,
+            "offers": suggested,
             "visit": visit,
             "notes": [
                 assignment.note_frame(n)["note"]

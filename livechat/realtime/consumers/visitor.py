@@ -7,7 +7,7 @@ from ...conf import app_settings
 from ...errors import ServiceError
 from ...models import Conversation
 from ...protocol import FrameError
-from ...services import availability, offline, queue, visitors
+from ...services import availability, invitations, offline, queue, visitors
 from ...tokens import InvalidToken, read_visitor_token
 from .. import groups
 from ..publishing import db_call
@@ -32,6 +32,7 @@ class VisitorConsumer(_LivechatConsumer):
             "offline_message",
             "rate",
             "transcript",
+            "invitation_shown",
         }
     )
 
@@ -94,10 +95,24 @@ class VisitorConsumer(_LivechatConsumer):
         client_id = protocol.client_id_of(data)
         body = protocol.body_of(data, client_id)
         topic = visitors.clean_topic(data.get("topic"))
+        invitation = None
+        if data.get("invitation") is not None:
+            invitation = protocol.int_of(data, "invitation")
         posted = await services.send_visitor_message(
-            self.visitor, body, client_id, topic, ip=self.ip
+            self.visitor, body, client_id, topic, ip=self.ip, invitation=invitation
         )
         await self.send_json(posted.ack())
+
+    async def on_invitation_shown(self, data):
+        """The widget showed an invitation: counted for the reports. Past the
+        ``invitation`` rate limit, or for a rule switched off, nothing is
+        counted and nothing answered (the widget waits for no reply)."""
+        rule_id = protocol.int_of(data, "invitation")
+        try:
+            await ratelimit.atake("invitation", self.visitor.pk, self.ip)
+        except ratelimit.RateLimited:
+            return
+        await db_call(invitations.invitation_shown)(rule_id)
 
     async def on_profile(self, data):
         """The pre-chat form, or an email left while waiting."""

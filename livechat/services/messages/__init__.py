@@ -57,8 +57,11 @@ class Posted:
         return protocol.ack_frame(self.message, duplicate=not self.created)
 
 
-async def send_visitor_message(visitor, body, client_id, topic="", ip=None):
-    """Store a shopper's message from their widget, opening a chat if needed.
+async def send_visitor_message(
+    visitor, body, client_id, topic="", ip=None, invitation=None
+):
+    """Store a shopper's message from their widget, opening a chat if needed
+    (``invitation``: the id of the invitation it was started from, if any).
 
     The ``message`` rate limit (per visitor and per ``ip``) is taken first
     and given back for a retry; at the limit, a retry of a stored message is
@@ -81,7 +84,7 @@ async def send_visitor_message(visitor, body, client_id, topic="", ip=None):
                 posted = Posted(data, created=True)
         if posted is None:
             message, created = await db_call(post_visitor_message_from_socket)(
-                visitor, body, client_id, topic, ip
+                visitor, body, client_id, topic, ip, invitation
             )
             posted = Posted(presentation.message_data(message), created)
     except Exception:
@@ -92,18 +95,28 @@ async def send_visitor_message(visitor, body, client_id, topic="", ip=None):
     return posted
 
 
-async def send_agent_message(agent, conversation_id, body, client_id, author):
+async def send_agent_message(
+    agent, conversation_id, body, client_id, author, offer=None, canned=None
+):
     """Store an agent's reply from their console; a first reply takes the chat.
 
     ``author``: the message's ``author`` frame (the name and avatar shoppers
     see), which the console has: no route asks the adapter per message, and
-    both send the same one.
+    both send the same one. ``offer`` (a coupon code) and ``canned`` (a saved
+    reply's id) say what the reply was written from (``post_agent_message``);
+    such a reply takes the ORM route, which records them in its transaction.
     """
-    if statement_connections.enabled():
+    if offer is None and canned is None and statement_connections.enabled():
         data = await agent_statement(agent, conversation_id, body, client_id, author)
         if data is not None:
             return Posted(data, created=True)
     message, created = await db_call(post_agent_message)(
-        conversation_id, agent, body, client_id, author=author
+        conversation_id,
+        agent,
+        body,
+        client_id,
+        author=author,
+        offer=offer,
+        canned=canned,
     )
     return Posted(presentation.message_data(message, author), created)

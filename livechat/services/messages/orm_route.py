@@ -12,15 +12,20 @@ from ...access import Action, check_may_act, check_room
 from ...errors import ServiceError
 from ...models import Conversation, Message, Visitor
 from ...realtime.publishing import publish_conversation, send_inbox_activity, send_many
-from .. import lookups
+from .. import invitations, lookups, offers
 from ..reopening import reopen_locked, reopenable_conversation
 from ..search import conversation_language
 from ..snooze import wake_for_shopper
 from .rules import ACTIVE, allocation, deliveries, echo_to_sender
 
 
-def post_visitor_message_from_socket(visitor, body, client_id, topic, ip):
+def post_visitor_message_from_socket(
+    visitor, body, client_id, topic, ip, invitation=None
+):
     """``(message, created)`` of a shopper's message from their widget's socket.
+
+    ``invitation``: the id of the invitation the shopper accepted, for a
+    message that opens a chat (``services.invitations``); ignored otherwise.
 
     The ``conversation`` rate limit is taken before the transaction when the
     message would open one (it has no open chat and this is no retry), and
@@ -34,7 +39,7 @@ def post_visitor_message_from_socket(visitor, body, client_id, topic, ip):
         taken = ratelimit.take("conversation", visitor.pk, ip)
     try:
         message, created, opened = _store_visitor_message(
-            visitor, body, client_id, topic, from_socket=True
+            visitor, body, client_id, topic, from_socket=True, invitation=invitation
         )
     except Exception:
         if taken is not None:
@@ -59,7 +64,13 @@ def post_visitor_message(visitor, body, client_id, topic="", attachment=None):
 
 
 def _store_visitor_message(
-    visitor, body, client_id, topic="", attachment=None, from_socket=False
+    visitor,
+    body,
+    client_id,
+    topic="",
+    attachment=None,
+    from_socket=False,
+    invitation=None,
 ):
     """``(message, created, opened)``; ``from_socket``: the sender has the ack."""
     try:
@@ -74,7 +85,7 @@ def _store_visitor_message(
                 )
                 if existing is not None:
                     return existing, False, False
-                conversation, reopened = _new_or_reopened(visitor, topic)
+                conversation, reopened = _new_or_reopened(visitor, topic, invitation)
             # A retry in the open conversation hits its unique client id.
             message = _insert_message(
                 conversation.pk,
@@ -114,10 +125,11 @@ def _store_visitor_message(
     return message, True, opened
 
 
-def _new_or_reopened(visitor, topic):
+def _new_or_reopened(visitor, topic, invitation=None):
     """``(conversation, reopen_events)``: the visitor's chat closed within
     ``LIVECHAT_REOPEN_WINDOW`` opened again (with the events of its reopen,
-    for the caller to emit), or a new one (and None)."""
+    for the caller to emit), or a new one (and None), started from the
+    invitation of id ``invitation`` when that rule is active."""
     closed = reopenable_conversation(visitor, topic)
     if closed is not None:
         conversation = lookups.locked(closed)
@@ -131,23 +143,39 @@ def _new_or_reopened(visitor, topic):
         start_page=visitor.current_page[:500],
         topic=topic[:50],
         department=lookups.department_for_topic(topic),
+        invitation=invitations.accepted_rule(invitation),
     )
+    if conversation.invitation is not None:
+        invitations.invitation_accepted(conversation, conversation.invitation)
     return conversation, None
 
 
 def post_agent_message(
-    conversation, agent, body, client_id, attachment=None, author=None
+    conversation,
+    agent,
+    body,
+    client_id,
+    attachment=None,
+    author=None,
+    offer=None,
+    canned=None,
 ):
     """Store an agent's reply; the first reply to a waiting chat takes it.
 
     ``conversation``: a Conversation or its id (it is read again, locked).
     ``author``: the author frame shoppers see, if the caller has it (else the
-    adapter is asked). Returns ``(message, created)`` as
+    adapter is asked). ``offer``: the code of the offer the reply makes
+    (``services.offers``: refused with ``unknown_offer`` when the shopper is
+    not offered it; counted as sent only if the code is still in ``body``).
+    ``canned``: the id of the saved reply it was written from (a
+    ``CannedUse``, edited or not). Returns ``(message, created)`` as
     ``post_visitor_message``; a retry of a stored reply is that reply, even
     once the chat is closed or transferred.
     """
     conversation_id = getattr(conversation, "pk", conversation)
     try:
+        if offer is not None:
+            offer = offers.find_offer(conversation_id, offer)
         with transaction.atomic():
             conversation = _locked_for_reply(conversation_id)
             if not conversation.is_open:
@@ -187,6 +215,10 @@ def post_agent_message(
             if "first_agent_reply_at" in changes:
                 events.emit(events.ConversationAnswered(conversation, message, agent))
             _after_message(message, conversation, author=author)
+            if offer is not None:
+                offers.record_offer(conversation, message, agent, offer)
+            if canned is not None:
+                offers.record_canned_use(conversation, message, agent, canned, author)
     except (IntegrityError, ServiceError):
         # A retry (its reply is stored) is acked whatever happened since.
         existing = lookups.stored_message(

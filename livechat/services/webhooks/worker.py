@@ -86,7 +86,10 @@ def claim(limit: int) -> list[WebhookDelivery]:
 
 def body_of(delivery) -> bytes:
     return json.dumps(
-        delivery.payload, cls=DjangoJSONEncoder, separators=(",", ":")
+        delivery.payload,
+        cls=DjangoJSONEncoder,
+        separators=(",", ":"),
+        ensure_ascii=False,
     ).encode()
 
 

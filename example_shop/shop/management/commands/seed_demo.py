@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from livechat.models import AgentProfile, InvitationRule, WidgetProfile
 
-from ...models import Order, OrderItem, Product
+from ...models import Coupon, Order, OrderItem, Product
 
 PRODUCTS = [
     # slug, name, price, emoji, colour, stock, description
@@ -153,6 +153,7 @@ class Command(BaseCommand):
             },
         )
         self._seed_contact()
+        self._seed_coupons()
         self._print_logins()
 
     def _seed_contact(self):
@@ -164,6 +165,36 @@ class Command(BaseCommand):
         profile.contact_email = "help@corner-shop.example"
         profile.contact_note = "Or call us Mon-Fri 9:00-17:00."
         profile.save()
+
+    def _seed_coupons(self):
+        """10% off each product (the chat offers it to a shopper who keeps
+        looking at it), free shipping, and $5 off, which the checkout
+        invitation offers. Codes are refreshed; an admin's own coupons are
+        left alone."""
+        coupons = [
+            ("FREESHIP", Coupon.Kind.FREE_SHIPPING, "0", None, "Free shipping"),
+            ("WELCOME5", Coupon.Kind.FIXED, "5", None, "$5 off an order"),
+        ]
+        for product in Product.objects.filter(slug__in=[p[0] for p in PRODUCTS]):
+            code = product.slug.replace("-", "").upper()[:36] + "10"
+            description = f"10% off {product.name}"
+            coupons.append((code, Coupon.Kind.PERCENT, "10", product, description))
+        for code, kind, amount, product, description in coupons:
+            Coupon.objects.update_or_create(
+                code=code,
+                defaults={
+                    "kind": kind,
+                    "amount": Decimal(amount),
+                    "product": product,
+                    "description": description,
+                    "active": True,
+                },
+            )
+        # The checkout invitation offers the welcome coupon.
+        InvitationRule.objects.filter(name="Checkout help").update(
+            offer_code="WELCOME5", offer_title="$5 off your order"
+        )
+        self.stdout.write(f"{len(coupons)} coupons ready.")
 
     def _seed_products(self):
         products = {}

@@ -5,6 +5,7 @@ import { updatePanel } from "./details.js";
 import { config } from "./dom.js";
 import { fmt } from "./format.js";
 import { submitNote } from "./notes.js";
+import { takeSource } from "./offers.js";
 import { newClientId } from "./outbox.js";
 import { closeCanned, updateCanned } from "./saved-replies.js";
 import { saveDrafts } from "./storage.js";
@@ -28,6 +29,7 @@ export function submitReply(view) {
   dom.composerError.textContent = "";
   closeCanned(view);
   if (view.noteMode) {
+    takeSource(view, body); // a note is no offer and no saved reply sent
     submitNote(view, body);
     // One note at a time: the next words typed are a reply again, never a
     // reply kept from the shopper by a mode left on.
@@ -43,7 +45,12 @@ export function submitReply(view) {
   saveDrafts();
   stopTyping(view);
   view.stickToBottom = true;
-  post({ client_id: newClientId(), conversation: view.id, body: body, created: new Date().toISOString() });
+  post(
+    Object.assign(
+      { client_id: newClientId(), conversation: view.id, body: body, created: new Date().toISOString() },
+      takeSource(view, body)
+    )
+  );
   scrollIfSticky(view);
 }
 
@@ -53,6 +60,8 @@ export function onComposerInput(view) {
     state.drafts[view.id] = value;
   } else {
     delete state.drafts[view.id];
+    // An emptied reply box starts afresh: no offer or saved reply behind it.
+    view.offer = view.cannedUsed = null;
   }
   saveDrafts();
   updateCanned(view);

@@ -146,6 +146,8 @@ export function getView(id) {
       noteMode: false,
       canned: null, // the saved-replies picker while open: {items, index, query}
       cannedDismissed: null, // the "/word" the agent dismissed the picker for
+      cannedUsed: null, // the saved reply the reply box holds (its id), sent with it
+      offer: null, // the code of the suggested offer the reply box holds, sent with it
       error: "",
       failed: [],
       uploads: [], // files being sent, or refused: {client_id, file, state, error...}

@@ -7,6 +7,7 @@ import { renderDetails, updatePanel } from "./details.js";
 import { openCloseDialog, openTransferDialog } from "./dialogs.js";
 import { config, els, hasFiles } from "./dom.js";
 import { fmt, humanSize } from "./format.js";
+import { bindOffers } from "./offers.js";
 import { closeCanned, onCannedKeydown, updateCanned } from "./saved-replies.js";
 import { state } from "./store.js";
 import { S } from "./strings.js";
@@ -165,6 +166,7 @@ export function buildPanel(view) {
   dom.noteNodes = new Map(); // note id -> li
   view.dom = dom;
   bindChatActions(view);
+  bindOffers(view);
 
   els.tablist.appendChild(dom.tab);
   els.panels.appendChild(dom.panel);

@@ -163,6 +163,7 @@ export function pickCanned(view, index) {
   var again = /^\/[^\s/]*/.exec(text);
   view.cannedDismissed = again ? again[0] : null;
   onComposerInput(view);
+  view.cannedUsed = item.reply.id; // the reply sent says it was written from it
   setCannedStatus(view, S.canned_inserted);
   textarea.focus();
 }

@@ -32,7 +32,8 @@ export const setupComposer = (w) => {
   const submit = () => {
     const body = input.value.trim();
     if (!body) return;
-    const item = { client_id: newClientId(), body, topic: S.conv == null ? F.topic : undefined };
+    const first = S.conv == null;
+    const item = { client_id: newClientId(), body, topic: first ? F.topic : undefined, invitation: first ? S.invId : undefined };
     w.messages.showPending(item);
     setText("");
     stopTyping();

@@ -138,7 +138,8 @@ export const setupSession = (w) => {
         client.send(queued);
         w.note(T.sending);
       }
-      queued = null;
+      if (w.shown) client.send(w.shown);
+      queued = w.shown = null;
       w.markRead();
       w.render();
     },

@@ -68,7 +68,7 @@ export class Store {
   // A new chat started: forget the last one's messages and agent.
   reset() {
     this.state.msgs = [];
-    this.state.agent = this.state.inv = this.form.rating = this.form.comment = null;
+    this.state.agent = this.state.inv = this.state.invId = this.form.rating = this.form.comment = null;
     this.switchTo(null);
   }
 

@@ -220,3 +220,55 @@ ROOT = _response(
         },
     },
 )
+
+REPORTS = _response(
+    "Reports",
+    [
+        {
+            "slug": "service",
+            "title": "Service",
+            "description": "How many chats, how fast they were answered, and how "
+            "they were rated.",
+        }
+    ],
+)
+REPORT = _response(
+    "The service report",
+    {
+        "slug": "service",
+        "title": "Service",
+        "start": "2026-11-06",
+        "end": "2026-12-03",
+        "department": None,
+        "agent": None,
+        "currency": "USD",
+        "figures": [
+            {
+                "key": "chats",
+                "label": "Chats",
+                "value": 412,
+                "unit": "count",
+                "note": "",
+            },
+            {
+                "key": "first_response_median",
+                "label": "First response (median)",
+                "value": 38,
+                "unit": "seconds",
+                "note": "",
+            },
+        ],
+        "tables": [
+            {
+                "key": "days",
+                "title": "Chats per day",
+                "note": "",
+                "columns": [
+                    {"key": "day", "label": "Day", "unit": "day"},
+                    {"key": "chats", "label": "Chats", "unit": "count"},
+                ],
+                "rows": [["2026-12-02", 17], ["2026-12-03", 9]],
+            }
+        ],
+    },
+)

@@ -33,7 +33,8 @@ def required_perms(view, method: str) -> tuple[str, ...]:
 
 
 class IsStaffWithinScope(BasePermission):
-    """Agents and supervisors (``access.staff_role``); with a token, only
+    """Agents and supervisors (``access.staff_role``; a view with
+    ``staff_only = False`` asks only its ``perms``); with a token, only
     within its scopes; plus the view's Django permissions for the method.
 
     A session user is limited by their own permissions only: scopes narrow
@@ -44,7 +45,10 @@ class IsStaffWithinScope(BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        if not user or not user.is_authenticated or staff_role(user) is None:
+        if not user or not user.is_authenticated or not user.is_active:
+            return False
+        # The reports are for whoever may view them (``perms``), staff or not.
+        if getattr(view, "staff_only", True) and staff_role(user) is None:
             return False
         token = token_of(request)
         if token is not None:

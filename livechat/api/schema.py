@@ -117,6 +117,7 @@ _ERROR_EXAMPLES = {
 _PATH_PARAMETERS = {
     "id": _("The object's id (the conversation's, visitor's or saved reply's)."),
     "tag": _("A tag: a key of LIVECHAT_CLOSE_TAGS."),
+    "name": _("The report's slug."),
 }
 
 

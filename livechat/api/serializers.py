@@ -366,3 +366,65 @@ class SavedReplyInputSerializer(serializers.Serializer):
         default=False,
         help_text=_("On creation: shared with every agent (needs the right)."),
     )
+
+
+# Reports ------------------------------------------------------------------------
+
+
+class ReportFilterSerializer(serializers.Serializer):
+    start = serializers.DateField(
+        required=False, help_text=_("First local day (default: 27 days before end).")
+    )
+    end = serializers.DateField(
+        required=False, help_text=_("Last day (default: today).")
+    )
+    department = _id(required=False)
+    agent = _id(required=False, help_text=_("An agent's user id."))
+
+
+class ReportSummarySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+
+
+class ReportFigureSerializer(serializers.Serializer):
+    key = serializers.CharField(allow_blank=True)
+    label = serializers.CharField()
+    value = serializers.JSONField(
+        allow_null=True,
+        help_text=_('A number, a day (ISO 8601), text, "inf", or null for none.'),
+    )
+    unit = serializers.CharField(
+        help_text=_("text, day, count, seconds, percent, ratio, money or hours.")
+    )
+    note = serializers.CharField(allow_blank=True)
+
+
+class ReportColumnSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    unit = serializers.CharField()
+
+
+class ReportTableSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+    columns = ReportColumnSerializer(many=True)
+    rows = serializers.ListField(
+        child=serializers.ListField(child=serializers.JSONField(allow_null=True)),
+        help_text=_("One list per row, a value per column, as figures' values."),
+    )
+
+
+class ReportSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    department = serializers.IntegerField(allow_null=True)
+    agent = serializers.IntegerField(allow_null=True)
+    currency = serializers.CharField(allow_blank=True)
+    figures = ReportFigureSerializer(many=True)
+    tables = ReportTableSerializer(many=True)

@@ -3,7 +3,7 @@
 from django.urls import include, path, re_path
 
 from . import schema  # noqa: F401  (registers the schema's extensions)
-from .views import conversations, replies, team, visitors
+from .views import conversations, replies, reports, team, visitors
 from .views.docs import DocsView, SchemaView
 
 v1 = [
@@ -69,6 +69,8 @@ v1 = [
     path("replies/<int:pk>/", replies.SavedReplyDetail.as_view(), name="api-reply"),
     path("departments/", team.DepartmentList.as_view(), name="api-departments"),
     path("agents/", team.AgentList.as_view(), name="api-agents"),
+    path("reports/", reports.ReportList.as_view(), name="api-reports"),
+    path("reports/<slug:name>/", reports.ReportDetail.as_view(), name="api-report"),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(), name="api-docs"),
     # Last: any other path under v1/ is a 404 in the API's error shape.

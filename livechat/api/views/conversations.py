@@ -13,23 +13,25 @@ from ...services.assignment import add_note, note_frame, notes_of, transfer_conv
 from ...services.tags import check_tag
 from .. import examples
 from ..base import LivechatAPIView, conversation_or_404, object_or_404
-from ..pagination import NewestFirstCursorPagination
-from ..schema import operation
-from ..serializers import (
+from ..inputs import (
     AddTagSerializer,
     CloseSerializer,
     ConversationFilterSerializer,
-    ConversationSerializer,
     MessageRangeSerializer,
-    MessageSerializer,
-    NoteSerializer,
     PostMessageSerializer,
     PostNoteSerializer,
     ReopenSerializer,
     SetTagsSerializer,
+    TransferSerializer,
+)
+from ..pagination import NewestFirstCursorPagination
+from ..schema import operation
+from ..serializers import (
+    ConversationSerializer,
+    MessageSerializer,
+    NoteSerializer,
     TagsSerializer,
     TranscriptSerializer,
-    TransferSerializer,
 )
 
 READ = Scope.CONVERSATIONS_READ

@@ -10,8 +10,9 @@ from ...models import Scope
 from ...services import canned
 from .. import examples
 from ..base import LivechatAPIView
+from ..inputs import SavedReplyInputSerializer
 from ..schema import operation
-from ..serializers import SavedReplyInputSerializer, SavedReplySerializer
+from ..serializers import SavedReplySerializer
 
 MANAGE = Scope.REPLIES_MANAGE
 

@@ -19,9 +19,11 @@ from ...services.reports.figures import (
 )
 from .. import examples
 from ..base import LivechatAPIView
+from ..inputs import (
+    ReportFilterSerializer,
+)
 from ..schema import operation
 from ..serializers import (
-    ReportFilterSerializer,
     ReportSerializer,
     ReportSummarySerializer,
 )

@@ -8,13 +8,15 @@ from ...models import Scope, Visitor
 from ...services import privacy
 from .. import examples
 from ..base import LivechatAPIView, object_or_404
+from ..inputs import (
+    VisitorLookupSerializer,
+)
 from ..schema import operation
 from ..serializers import (
     ErasureSerializer,
     ExportSerializer,
     VisitorDetailSerializer,
     VisitorListSerializer,
-    VisitorLookupSerializer,
 )
 from .conversations import listed, summaries
 

@@ -71,7 +71,12 @@ def test_the_schema_is_valid_openapi_without_warnings(client):
     for path, method, operation in operations:
         label = f"{method.upper()} {path}"
         assert path.startswith("/livechat/api/v1/"), label
-        assert operation.get("description") or operation.get("summary"), label
+        assert operation.get("summary"), label
+        # What it does, then who may call it.
+        description = operation["description"]
+        assert "A view of the livechat API" not in description, label
+        assert description.split("\n\n")[0], label
+        assert "scope" in description.split("\n\n")[-1], label
         assert {"401", "403", "429", "default"} <= set(operation["responses"]), label
         error = operation["responses"]["401"]["content"]["application/json"]
         assert error["schema"] == {"$ref": "#/components/schemas/Error"}, label

@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 
 from .. import __version__
 from .errors import ERROR_CODES, error_body
+from .permissions import required_perms, required_scopes
 from .serializers import ErrorSerializer
 
 DESCRIPTION = """\
@@ -124,6 +125,38 @@ _PATH_PARAMETERS = {
 class LivechatAutoSchema(AutoSchema):
     """Every operation also documents the errors it may answer, in the
     one error shape, with an example each, and its path parameters."""
+
+    def get_description(self):
+        """Runs for an operation whose ``operation`` gave no description:
+        none (not the view's docstring, written for the code's readers)."""
+        return ""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        """Runs per operation: its description ends with who may call it."""
+        operation = super().get_operation(
+            path, path_regex, path_prefix, method, registry
+        )
+        if operation is None:
+            return None
+        scopes = required_scopes(self.view, method)
+        perms = required_perms(self.view, method)
+        needs = []
+        if scopes:
+            needs.append(
+                str(_("Token scope: %(scopes)s."))
+                % {"scopes": " or ".join(f"`{scope}`" for scope in scopes)}
+            )
+        else:
+            needs.append(str(_("Any token scope.")))
+        if perms:
+            needs.append(
+                str(_("Permissions: %(perms)s."))
+                % {"perms": ", ".join(f"`{perm}`" for perm in perms)}
+            )
+        operation["description"] = "\n\n".join(
+            part for part in (operation.get("description", ""), " ".join(needs)) if part
+        )
+        return operation
 
     def _resolve_path_parameters(self, variables):
         parameters = super()._resolve_path_parameters(variables)

@@ -293,6 +293,7 @@ class ConversationTags(LivechatAPIView):
     @operation(
         operation_id="tags_list",
         summary="Read the tags",
+        description="The conversation's tags, sorted.",
         responses=TagsSerializer,
         examples=[examples.TAGS],
     )
@@ -323,6 +324,7 @@ class ConversationTags(LivechatAPIView):
     @operation(
         operation_id="tags_add",
         summary="Add one tag",
+        description="Adding a tag it has changes nothing. Answers its tags.",
         request=AddTagSerializer,
         responses={200: TagsSerializer},
         examples=[examples.ADD_TAG, examples.TAGS],
@@ -340,6 +342,7 @@ class ConversationTagRemove(LivechatAPIView):
     @operation(
         operation_id="tags_remove",
         summary="Remove one tag",
+        description="Removing a tag it lacks changes nothing. Answers its tags.",
         responses={200: TagsSerializer},
         examples=[examples.TAGS],
     )

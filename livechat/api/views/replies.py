@@ -71,6 +71,8 @@ class SavedReplyDetail(LivechatAPIView):
     @operation(
         operation_id="replies_retrieve",
         summary="Get a saved reply",
+        description="A shared reply or one of the caller's own; a colleague's "
+        "own is not found.",
         responses=SavedReplySerializer,
         examples=[examples.REPLY],
     )
@@ -93,6 +95,8 @@ class SavedReplyDetail(LivechatAPIView):
     @operation(
         operation_id="replies_destroy",
         summary="Delete a saved reply",
+        description="Shared replies: for supervisors and staff with the delete "
+        "saved reply permission.",
         responses={204: None},
     )
     def delete(self, request, pk):

@@ -115,8 +115,12 @@ _ERROR_EXAMPLES = {
 }
 
 
+_IDS = {
+    "conversations": _("The conversation's id."),
+    "visitors": _("The visitor's id."),
+    "replies": _("The saved reply's id."),
+}
 _PATH_PARAMETERS = {
-    "id": _("The object's id (the conversation's, visitor's or saved reply's)."),
     "tag": _("A tag: a key of LIVECHAT_CLOSE_TAGS."),
     "name": _("The report's slug."),
 }
@@ -160,8 +164,11 @@ class LivechatAutoSchema(AutoSchema):
 
     def _resolve_path_parameters(self, variables):
         parameters = super()._resolve_path_parameters(variables)
+        resource = self.path.split("/v1/", 1)[-1].split("/", 1)[0]
         for parameter in parameters:
-            parameter["description"] = str(_PATH_PARAMETERS[parameter["name"]])
+            name = parameter["name"]
+            text = _IDS[resource] if name == "id" else _PATH_PARAMETERS[name]
+            parameter["description"] = str(text)
             if parameter["schema"].get("type") == "integer":
                 parameter["schema"]["minimum"] = 1
         return parameters

@@ -8,6 +8,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from ..conf import app_settings
 from ..models import Conversation
+from ..services.tags import tag_keys
 
 _MAX_ID = 2**63 - 1
 _MAX_SEQ = 2**31
@@ -117,9 +118,16 @@ class TransferSerializer(serializers.Serializer):
         return attrs
 
 
+class TagField(serializers.ChoiceField):
+    """A key of ``LIVECHAT_CLOSE_TAGS``, as the setting is when the field is
+    made (each request; the schema shows them as its enum)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=sorted(tag_keys()), **kwargs)
+
+
 class CloseSerializer(serializers.Serializer):
-    tag = serializers.CharField(
-        max_length=50,
+    tag = TagField(
         required=False,
         allow_blank=True,
         default="",
@@ -136,13 +144,11 @@ class ReopenSerializer(serializers.Serializer):
 
 
 class SetTagsSerializer(serializers.Serializer):
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), max_length=50
-    )
+    tags = serializers.ListField(child=TagField(), max_length=50)
 
 
 class AddTagSerializer(serializers.Serializer):
-    tag = serializers.CharField(max_length=50)
+    tag = TagField()
 
 
 class VisitorLookupSerializer(serializers.Serializer):

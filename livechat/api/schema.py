@@ -6,7 +6,10 @@ written onto the host's settings.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 
@@ -32,6 +35,9 @@ SPECTACULAR = {
     "VERSION": f"v1 (livechat {__version__})",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["livechat.api.schema.only_livechat_endpoints"],
+    # Choices stay inline where they are used: the tags are the store's
+    # setting, not a fixed component.
+    "POSTPROCESSING_HOOKS": [],
     "SWAGGER_UI_SETTINGS": {
         "deepLinking": True,
         "persistAuthorization": False,
@@ -65,6 +71,19 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
                 )
             ),
         }
+
+
+class TagFieldSchema(OpenApiSerializerFieldExtension):
+    """A tag field: the tags as configured, inline (one list, not an enum
+    component per field name)."""
+
+    target_class = "livechat.api.inputs.TagField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        choices = list(self.target.choices)
+        if self.target.allow_blank:
+            choices.insert(0, "")
+        return {"type": "string", "enum": choices}
 
 
 class LivechatSessionScheme(OpenApiAuthenticationExtension):

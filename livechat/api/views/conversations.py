@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from ... import presentation, services
 from ...models import ConversationTag, Department, Scope
 from ...services.assignment import add_note, note_frame, notes_of, transfer_conversation
-from ...services.tags import check_tag
 from .. import examples
 from ..base import LivechatAPIView, conversation_or_404, object_or_404
 from ..inputs import (
@@ -257,8 +256,6 @@ class ConversationClose(LivechatAPIView):
     def post(self, request, pk):
         conversation = conversation_or_404(pk)
         data = _valid(CloseSerializer, request.data)
-        if data["tag"]:
-            check_tag(data["tag"])
         services.close_conversation(
             conversation, closed_by=request.user, tag=data["tag"]
         )
@@ -312,8 +309,6 @@ class ConversationTags(LivechatAPIView):
     def put(self, request, pk):
         conversation = conversation_or_404(pk)
         wanted = set(_valid(SetTagsSerializer, request.data)["tags"])
-        for tag in wanted:
-            check_tag(tag)
         tags = services.tags_of(conversation)
         for tag in sorted(set(tags) - wanted):
             tags, _changed = services.set_tag(conversation, tag, False, by=request.user)

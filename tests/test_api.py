@@ -507,3 +507,12 @@ def test_schema_and_docs_are_served_without_signing_in(client):
     assert "<script>" not in page and "<style" not in page
     policy = docs["Content-Security-Policy"]
     assert "script-src 'self';" in policy and "unsafe" not in policy
+
+
+def test_the_docs_say_what_is_missing_without_the_sidecar_app(client, settings):
+    settings.INSTALLED_APPS = [
+        app for app in settings.INSTALLED_APPS if app != "drf_spectacular_sidecar"
+    ]
+    page = client.get(f"{API}/docs/").content.decode()
+    assert "swagger-ui-bundle.js" not in page
+    assert "drf_spectacular_sidecar" in page and f"{API}/schema/" in page

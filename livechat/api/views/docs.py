@@ -2,6 +2,7 @@
 from drf-spectacular-sidecar's static files: no CDN, no inline script or
 style, so it works offline and under a strict Content-Security-Policy)."""
 
+from django.apps import apps
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
@@ -44,6 +45,12 @@ class DocsView(TemplateView):
     or, signed in to the admin, with the session."""
 
     template_name = "livechat/api/docs.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Swagger UI's files come with that app's static files.
+        context["swagger_ui"] = apps.is_installed("drf_spectacular_sidecar")
+        return context
 
     def render_to_response(self, context, **response_kwargs):
         """Runs on GET: the page, with its own Content-Security-Policy."""

@@ -39,23 +39,21 @@ class ConversationFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=Conversation.Status.choices, required=False
     )
-    agent = _id(required=False, help_text=_("Assigned agent's user id."))
+    agent = _id(required=False, help_text="Assigned agent's user id.")
     department = _id(required=False)
     tag = serializers.CharField(max_length=50, required=False)
     created_after = serializers.DateTimeField(
-        required=False, help_text=_("Opened at or after (ISO 8601).")
+        required=False, help_text="Opened at or after (ISO 8601)."
     )
     created_before = serializers.DateTimeField(
-        required=False, help_text=_("Opened before (ISO 8601).")
+        required=False, help_text="Opened before (ISO 8601)."
     )
     visitor_email = serializers.CharField(max_length=254, required=False)
     q = SearchField(
         required=False,
         allow_blank=True,
-        help_text=_(
-            "Search: each word is a conversation number (#123), a topic, a word "
-            "of a message, or part of the visitor's name or email."
-        ),
+        help_text="Search: each word is a conversation number (#123), a topic, a word "
+        "of a message, or part of the visitor's name or email.",
     )
 
 
@@ -83,7 +81,7 @@ class PostMessageSerializer(serializers.Serializer):
     """An agent's reply: the same rules as the WebSocket ``message`` frame."""
 
     client_id = ClientIdField(
-        help_text=_("Idempotency key: a retry with it returns the same message.")
+        help_text="Idempotency key: a retry with it returns the same message."
     )
     body = serializers.CharField(trim_whitespace=True)
 
@@ -99,13 +97,13 @@ class PostMessageSerializer(serializers.Serializer):
 class PostNoteSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=4000)
     client_id = ClientIdField(
-        required=False, help_text=_("Idempotency key, as for messages.")
+        required=False, help_text="Idempotency key, as for messages."
     )
 
 
 class TransferSerializer(serializers.Serializer):
-    agent = _id(required=False, help_text=_("To this agent (user id)..."))
-    department = _id(required=False, help_text=_("...or to this department."))
+    agent = _id(required=False, help_text="To this agent (user id)...")
+    department = _id(required=False, help_text="...or to this department.")
     note = serializers.CharField(
         max_length=4000, required=False, allow_blank=True, default=""
     )
@@ -131,7 +129,7 @@ class CloseSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text=_("What it was about: a key of LIVECHAT_CLOSE_TAGS."),
+        help_text="What it was about: a key of LIVECHAT_CLOSE_TAGS.",
     )
 
 
@@ -139,7 +137,7 @@ class ReopenSerializer(serializers.Serializer):
     override = serializers.BooleanField(
         required=False,
         default=False,
-        help_text=_("Take it even past your maximum of open chats."),
+        help_text="Take it even past your maximum of open chats.",
     )
 
 
@@ -164,16 +162,14 @@ class SavedReplyInputSerializer(serializers.Serializer):
     shared = serializers.BooleanField(
         required=False,
         default=False,
-        help_text=_("On creation: shared with every agent (needs the right)."),
+        help_text="On creation: shared with every agent (needs the right).",
     )
 
 
 class ReportFilterSerializer(serializers.Serializer):
     start = serializers.DateField(
-        required=False, help_text=_("First local day (default: 27 days before end).")
+        required=False, help_text="First local day (default: 27 days before end)."
     )
-    end = serializers.DateField(
-        required=False, help_text=_("Last day (default: today).")
-    )
+    end = serializers.DateField(required=False, help_text="Last day (default: today).")
     department = _id(required=False)
-    agent = _id(required=False, help_text=_("An agent's user id."))
+    agent = _id(required=False, help_text="An agent's user id.")

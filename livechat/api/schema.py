@@ -2,10 +2,11 @@
 responses every operation may give, and the examples the docs show.
 
 Settings are passed to drf-spectacular's views (``SPECTACULAR``), never
-written onto the host's settings.
+written onto the host's settings. The schema's texts are for developers, in
+English like docs/api.md; what the API answers people (errors' ``detail``)
+is translated.
 """
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
@@ -64,11 +65,9 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": str(
-                _(
-                    "An API token created in the admin (Live chat > API tokens), "
-                    "shown once. It acts as its user, within its scopes."
-                )
+            "description": (
+                "An API token created in the admin (Live chat > API tokens), "
+                "shown once. It acts as its user, within its scopes."
             ),
         }
 
@@ -97,22 +96,20 @@ class LivechatSessionScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "cookie",
             "name": settings.SESSION_COOKIE_NAME,
-            "description": str(
-                _(
-                    "The admin's session; POST, PUT, PATCH and DELETE also need "
-                    "the X-CSRFToken header."
-                )
+            "description": (
+                "The admin's session; POST, PUT, PATCH and DELETE also need "
+                "the X-CSRFToken header."
             ),
         }
 
 
 _ERROR_DESCRIPTIONS = {
-    "400": _("Invalid input (code invalid or parse_error; fields says which)."),
-    "401": _("No credentials, or a key that is unknown, revoked or expired."),
-    "403": _("Not staff, a missing scope or permission, or not yours to act on."),
-    "404": _("No such object."),
-    "429": _("Too many requests for this token or user: see Retry-After."),
-    "default": _(
+    "400": "Invalid input (code invalid or parse_error; fields says which).",
+    "401": "No credentials, or a key that is unknown, revoked or expired.",
+    "403": "Not staff, a missing scope or permission, or not yours to act on.",
+    "404": "No such object.",
+    "429": "Too many requests for this token or user: see Retry-After.",
+    "default": (
         "Any other error in the same shape, e.g. 409 conversation_closed, "
         "405 method_not_allowed, 415 unsupported_media_type."
     ),
@@ -135,13 +132,13 @@ _ERROR_EXAMPLES = {
 
 
 _IDS = {
-    "conversations": _("The conversation's id."),
-    "visitors": _("The visitor's id."),
-    "replies": _("The saved reply's id."),
+    "conversations": "The conversation's id.",
+    "visitors": "The visitor's id.",
+    "replies": "The saved reply's id.",
 }
 _PATH_PARAMETERS = {
-    "tag": _("A tag: a key of LIVECHAT_CLOSE_TAGS."),
-    "name": _("The report's slug."),
+    "tag": "A tag: a key of LIVECHAT_CLOSE_TAGS.",
+    "name": "The report's slug.",
 }
 
 
@@ -166,15 +163,13 @@ class LivechatAutoSchema(AutoSchema):
         needs = []
         if scopes:
             needs.append(
-                str(_("Token scope: %(scopes)s."))
-                % {"scopes": " or ".join(f"`{scope}`" for scope in scopes)}
+                "Token scope: " + " or ".join(f"`{scope}`" for scope in scopes) + "."
             )
         else:
-            needs.append(str(_("Any token scope.")))
+            needs.append("Any token scope.")
         if perms:
             needs.append(
-                str(_("Permissions: %(perms)s."))
-                % {"perms": ", ".join(f"`{perm}`" for perm in perms)}
+                "Permissions: " + ", ".join(f"`{perm}`" for perm in perms) + "."
             )
         operation["description"] = "\n\n".join(
             part for part in (operation.get("description", ""), " ".join(needs)) if part
@@ -187,7 +182,7 @@ class LivechatAutoSchema(AutoSchema):
         for parameter in parameters:
             name = parameter["name"]
             text = _IDS[resource] if name == "id" else _PATH_PARAMETERS[name]
-            parameter["description"] = str(text)
+            parameter["description"] = text
             if parameter["schema"].get("type") == "integer":
                 parameter["schema"]["minimum"] = 1
         return parameters
@@ -203,7 +198,7 @@ class LivechatAutoSchema(AutoSchema):
             responses[code] = self._get_response_for_code(
                 OpenApiResponse(
                     ErrorSerializer,
-                    description=str(_ERROR_DESCRIPTIONS[code]),
+                    description=_ERROR_DESCRIPTIONS[code],
                     examples=[
                         OpenApiExample(
                             f"error {code}",

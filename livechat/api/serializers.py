@@ -7,18 +7,17 @@ same as the console's socket sees them, and the schema test checks every
 answer against these.
 """
 
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import AgentProfile, Conversation, Message
 
 
 class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text=_("Stable error code, e.g. not_found."))
-    detail = serializers.CharField(help_text=_("Explanation for people."))
+    code = serializers.CharField(help_text="Stable error code, e.g. not_found.")
+    detail = serializers.CharField(help_text="Explanation for people.")
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text=_("Invalid inputs by name, each with its messages."),
+        help_text="Invalid inputs by name, each with its messages.",
     )
 
 
@@ -32,7 +31,7 @@ class AgentRefSerializer(AuthorSerializer):
 
 
 class AttachmentSerializer(serializers.Serializer):
-    url = serializers.CharField(help_text=_("Download URL; checks who asks."))
+    url = serializers.CharField(help_text="Download URL; checks who asks.")
     thumbnail = serializers.CharField(allow_null=True)
     name = serializers.CharField()
     content_type = serializers.CharField()
@@ -44,9 +43,9 @@ class AttachmentSerializer(serializers.Serializer):
 class MessageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     conversation = serializers.IntegerField()
-    seq = serializers.IntegerField(help_text=_("Position in its conversation."))
+    seq = serializers.IntegerField(help_text="Position in its conversation.")
     sender = serializers.ChoiceField(choices=Message.Sender.choices)
-    author = AuthorSerializer(allow_null=True, help_text=_("An agent's face."))
+    author = AuthorSerializer(allow_null=True, help_text="An agent's face.")
     body = serializers.CharField(allow_blank=True)
     client_id = serializers.CharField(allow_null=True)
     created = serializers.DateTimeField()
@@ -56,7 +55,7 @@ class MessageSerializer(serializers.Serializer):
 class TranscriptSerializer(serializers.Serializer):
     conversation = serializers.IntegerField()
     messages = MessageSerializer(many=True)
-    more = serializers.BooleanField(help_text=_("More follow: ask again after_seq."))
+    more = serializers.BooleanField(help_text="More follow: ask again after_seq.")
 
 
 class VisitorBriefSerializer(serializers.Serializer):
@@ -112,7 +111,7 @@ class NoteSerializer(serializers.Serializer):
 
 class TagsSerializer(serializers.Serializer):
     tags = serializers.ListField(
-        child=serializers.CharField(), help_text=_("Keys of LIVECHAT_CLOSE_TAGS.")
+        child=serializers.CharField(), help_text="Keys of LIVECHAT_CLOSE_TAGS."
     )
 
 
@@ -122,7 +121,7 @@ class VisitorSerializer(serializers.Serializer):
     email = serializers.CharField(allow_blank=True)
     phone = serializers.CharField(allow_blank=True)
     locale = serializers.CharField(allow_blank=True)
-    user = serializers.IntegerField(allow_null=True, help_text=_("Customer account."))
+    user = serializers.IntegerField(allow_null=True, help_text="Customer account.")
     current_page = serializers.CharField(allow_blank=True)
     created = serializers.DateTimeField()
     last_seen = serializers.DateTimeField()
@@ -130,7 +129,7 @@ class VisitorSerializer(serializers.Serializer):
 
 class VisitorDetailSerializer(VisitorSerializer):
     conversations = ConversationSerializer(
-        many=True, help_text=_("Their chats, newest first (at most 50).")
+        many=True, help_text="Their chats, newest first (at most 50)."
     )
 
 
@@ -142,7 +141,7 @@ class ExportSerializer(serializers.Serializer):
     exported_at = serializers.DateTimeField()
     visitors = serializers.ListField(
         child=serializers.DictField(),
-        help_text=_("Each visitor with their conversations, messages and orders."),
+        help_text="Each visitor with their conversations, messages and orders.",
     )
 
 
@@ -164,7 +163,7 @@ class SavedReplySerializer(serializers.Serializer):
     body = serializers.CharField()
     department = serializers.IntegerField(allow_null=True)
     owner = serializers.IntegerField(
-        allow_null=True, help_text=_("Its agent; null: shared with everyone.")
+        allow_null=True, help_text="Its agent; null: shared with everyone."
     )
 
 
@@ -179,8 +178,8 @@ class AgentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     presence = serializers.ChoiceField(choices=AgentProfile.Presence.choices)
-    present = serializers.BooleanField(help_text=_("Answering now."))
-    connected = serializers.BooleanField(help_text=_("At the console."))
+    present = serializers.BooleanField(help_text="Answering now.")
+    connected = serializers.BooleanField(help_text="At the console.")
     idle = serializers.BooleanField()
     open_chats = serializers.IntegerField()
     max_chats = serializers.IntegerField()
@@ -201,7 +200,7 @@ class CallerSerializer(serializers.Serializer):
 
 class RootSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok"])
-    version = serializers.CharField(help_text=_("livechat's version."))
+    version = serializers.CharField(help_text="livechat's version.")
     api_version = serializers.ChoiceField(choices=["v1"])
     user = CallerSerializer()
     token = CallerTokenSerializer(allow_null=True)
@@ -221,10 +220,10 @@ class ReportFigureSerializer(serializers.Serializer):
     label = serializers.CharField()
     value = serializers.JSONField(
         allow_null=True,
-        help_text=_('A number, a day (ISO 8601), text, "inf", or null for none.'),
+        help_text='A number, a day (ISO 8601), text, "inf", or null for none.',
     )
     unit = serializers.CharField(
-        help_text=_("text, day, count, seconds, percent, ratio, money or hours.")
+        help_text="text, day, count, seconds, percent, ratio, money or hours."
     )
     note = serializers.CharField(allow_blank=True)
 
@@ -242,7 +241,7 @@ class ReportTableSerializer(serializers.Serializer):
     columns = ReportColumnSerializer(many=True)
     rows = serializers.ListField(
         child=serializers.ListField(child=serializers.JSONField(allow_null=True)),
-        help_text=_("One list per row, a value per column, as figures' values."),
+        help_text="One list per row, a value per column, as figures' values.",
     )
 
 

@@ -64,10 +64,9 @@ def summaries(conversations) -> list[dict]:
 
 
 def listed(queryset):
-    """Conversations as lists read them: one query, tags in a second."""
-    return queryset.select_related(
-        "visitor__user", "assigned_agent__livechat_profile"
-    ).prefetch_related("tags")
+    """Rows of ``conversations_with_preview`` as lists read them: one query,
+    their tags in a second."""
+    return queryset.prefetch_related("tags")
 
 
 class ConversationList(LivechatAPIView):
@@ -110,9 +109,7 @@ class ConversationList(LivechatAPIView):
         if filters.get("q", "").strip():
             queryset = services.matching_conversations(filters["q"], queryset)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            queryset.prefetch_related("tags"), request, self
-        )
+        page = paginator.paginate_queryset(listed(queryset), request, self)
         return paginator.get_paginated_response(summaries(page))
 
 

@@ -186,3 +186,24 @@ settings_for_fuzzing = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
+
+
+def test_an_answer_off_the_schema_fails_the_check(world, wsgi_app, monkeypatch):
+    """The check above can fail: an agents list whose rows lack fields and
+    hold a string id does not pass."""
+    from livechat.api.views import team
+
+    monkeypatch.setattr(team, "agents_board", lambda: [{"id": "seven"}])
+    schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, wsgi_app)
+    operation = schema["/livechat/api/v1/agents/"]["GET"]
+    headers = {"Authorization": f"Bearer {world['key']}"}
+
+    @settings_for_fuzzing
+    @given(case=operation.as_strategy())
+    def check(case):
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    with pytest.raises(BaseException) as failure:
+        check()
+    found = getattr(failure.value, "exceptions", [failure.value])
+    assert any("Response violates schema" in str(error) for error in found), found

@@ -41,11 +41,6 @@ _CODES = {
     exceptions.Throttled: "throttled",
 }
 
-# Every code the API answers, documented in docs/api.md and the schema.
-ERROR_CODES = sorted(
-    {*_CODES.values(), "conversation_closed", "conversation_open", "duplicate"}
-)
-
 
 def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
     """The one shape of an error."""

@@ -15,7 +15,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 
 from .. import __version__
-from .errors import ERROR_CODES, error_body
+from .errors import error_body
 from .permissions import required_perms, required_scopes
 from .serializers import ErrorSerializer
 
@@ -213,7 +213,7 @@ class LivechatAutoSchema(AutoSchema):
         return responses
 
 
-__all__ = ["ERROR_CODES", "SPECTACULAR", "LivechatAutoSchema", "operation"]
+__all__ = ["SPECTACULAR", "LivechatAutoSchema", "operation"]
 
 
 def operation(**kwargs):

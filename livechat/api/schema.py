@@ -213,9 +213,6 @@ class LivechatAutoSchema(AutoSchema):
         return responses
 
 
-__all__ = ["SPECTACULAR", "LivechatAutoSchema", "operation"]
-
-
 def operation(**kwargs):
     """drf-spectacular's ``extend_schema`` for a method of the API's views,
     based on ``LivechatAutoSchema`` (the views set it, not the host's

@@ -136,8 +136,9 @@ class Store:
 class Generator:
     """Plans a store of ``conversations`` chats and ``messages`` lines."""
 
-    def __init__(self, agents, seed=13, now=None):
+    def __init__(self, agents, seed=13, now=None, days=DAYS):
         self.rng = random.Random(seed)
+        self.days = days
         self.agents = list(agents)
         self.now = (now or datetime.now(UTC)).timestamp()
         self._dates = {}
@@ -148,7 +149,7 @@ class Generator:
         rng = self.rng
         opened = min(sum(OPEN.values()), conversations // 2)
         closed = conversations - opened
-        start = self.now - DAYS * 86400
+        start = self.now - self.days * 86400
         times = sorted(rng.uniform(start, self.now - 3 * 3600) for _ in range(closed))
         statuses = ["closed"] * closed
         counts = {s: n * opened // sum(OPEN.values()) for s, n in OPEN.items()}
@@ -331,7 +332,7 @@ class Generator:
                     _language(store.visitors[chat.visitor]),
                     NULL,  # never snoozed
                     NULL,  # never reopened
-                    "",  # start page unknown
+                    "https://shop.example" + rng.choice(phrases.PAGES),
                     NULL,  # not from an invitation
                 )
             )

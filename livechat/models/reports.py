@@ -143,6 +143,12 @@ class ConversationFact(models.Model):
         indexes = [
             models.Index(fields=["day", "hour"], name="livechat_fact_day"),
             models.Index(fields=["visitor_id_key", "day"], name="livechat_fact_vis"),
+            # Unique shoppers and orders of a range, read from the index
+            # alone (key columns, not INCLUDE: SQLite has no covering index).
+            models.Index(
+                fields=["day", "visitor_id_key", "ordered_at"],
+                name="livechat_fact_day_vis",
+            ),
         ]
 
     def __str__(self):
@@ -233,6 +239,13 @@ class ReportLatency(models.Model):
                 name="livechat_reportlatency_key",
             )
         ]
+        # A range's histogram of one metric, from the index alone.
+        indexes = [
+            models.Index(
+                fields=["metric", "day", "bucket", "count"],
+                name="livechat_latency_metric",
+            )
+        ]
 
     def __str__(self):
         return f"{self.day} {self.hour:02d}h {self.metric} #{self.bucket}"
@@ -297,6 +310,13 @@ class TermDay(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["day", "language", "term"], name="livechat_termday_key"
+            )
+        ]
+        # The top words of a language over a range, from the index alone.
+        indexes = [
+            models.Index(
+                fields=["language", "day", "term", "conversations"],
+                name="livechat_termday_lang",
             )
         ]
 

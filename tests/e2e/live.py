@@ -178,6 +178,9 @@ def shop_environment(database, redis):
         }
     )
     env["DJANGO_DEBUG"] = "0"
+    # seed_demo's weeks of past chats take a minute: shops under test start
+    # without them (tests/test_demo_history.py plays a short history).
+    env["SEED_DEMO_HISTORY"] = "0"
     env["LIVECHAT_DEMO_SERVE_STATIC"] = "1"
     env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     env["PYTHONUNBUFFERED"] = "1"

@@ -3,19 +3,25 @@ them, a change of the store's time zone or targets, or an import.
 
 A conversation's fact keeps what only the listeners saw (when it was taken,
 transfers, when the shopper left); a conversation without one gets a fact
-from its row, where the first reply stands for the time it was taken. Then
-every rollup of the range is summed again from the facts, the shoppers'
-messages and the agents' online stretches. Conversations already deleted
-(retention, erasure) are no longer counted by a rebuild.
+from its row: the first reply stands for the time it was taken, the transfer
+lines the shopper was shown count its transfers, and a shopper gone before
+any reply makes it abandoned. Facts are deleted and written again a batch
+of conversations per transaction; then the hourly rollups of each week are
+summed again from the facts by the database (``sums``), and the words and
+agents' hours from the shoppers' messages and the agents' online stretches.
+Conversations already deleted (retention, erasure) are no longer counted.
 """
 
+import re
 from collections import defaultdict
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from ...adapter import get_adapter
 from ...models import (
@@ -27,25 +33,22 @@ from ...models import (
     Message,
     OfferSent,
     OrderRecord,
-    ReportHour,
-    ReportLatency,
     ReportSettings,
     TermDay,
 )
 from ..availability import store_timezone
 from .buckets import split_by_hour
-from .facts import contribution, derive, describe, new_fact, target_for
+from .facts import LEFT_AFTER_SECONDS, derive, describe, new_fact, target_for
 from .orders import record_order
+from .sums import sum_facts
 from .terms import conversation_terms
 
 BATCH = 2000
-_REFRESHED = (
-    "day", "hour", "weekday", "department_key", "agent_key", "first_response_at",
-    "closed_at", "missed", "topic", "close_tag", "language", "start_page",
-    "page_kind", "product_key", "product_title", "invitation_key", "rating",
-    "rating_comment", "target_seconds", "offers_sent", "offers_redeemed",
-    "ordered_at", "order_value", "outcome", "first_response_seconds",
-    "wait_seconds", "handling_seconds", "met_target", "terms_seq",
+# What only the listeners saw, kept from a conversation's fact when one exists.
+_KEPT = (
+    "assigned_at", "left_at", "held_since", "handling_from", "handling_seconds",
+    "transfers", "reopens", "first_response_at", "missed", "department_key",
+    "agent_key",
 )  # fmt: skip
 
 
@@ -74,15 +77,10 @@ def rebuild(since=None, progress=None, orders=False):
         conversations = conversations.filter(created_at__gte=start)
     _rebuild_facts(conversations, tz, progress)
     facts = ConversationFact.objects.all()
-    for model in (ReportHour, ReportLatency, TermDay, AgentHour):
-        rows = model.objects.all()
-        if since is not None:
-            rows = rows.filter(day__gte=since)
-        rows.delete()
     if since is not None:
         facts = facts.filter(day__gte=since)
-    hours, latencies = _sum_facts(facts, progress)
-    terms = _sum_terms(conversations, progress)
+    hours, latencies = sum_facts(facts, since, progress)
+    terms = _sum_terms(conversations, since, progress)
     agent_hours = _sum_agent_time(facts, start, tz, since)
     return {
         "facts": facts.count(),
@@ -104,148 +102,172 @@ def _import_orders(start, progress):
         _report(progress, "orders", done, None)
 
 
+# The lines a transfer shows the shopper (services.assignment), in their
+# language: a conversation the listeners never saw counts its transfers so.
+_TRANSFER_LINES = (
+    "%(name)s joined the chat and has read your conversation, so there is no "
+    "need to repeat anything.",
+    "We are passing you to our %(team)s team. They will see everything you "
+    "have written.",
+)
+
+
+def _transfer_pattern():
+    lines = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            lines.update(gettext(line) for line in _TRANSFER_LINES)
+    parts = [
+        re.sub(r"%\\\((name|team)\\\)s", ".+", re.escape(line))
+        for line in sorted(lines)
+    ]
+    return re.compile("^(?:" + "|".join(parts) + ")$", re.DOTALL)
+
+
+def transfers_of(conversation_ids):
+    """``{conversation id: transfers}`` read from the lines the shoppers
+    were shown."""
+    if not conversation_ids:
+        return {}
+    pattern, counts = _transfer_pattern(), defaultdict(int)
+    for conversation_id, body in Message.objects.filter(
+        conversation__in=conversation_ids, sender_kind=Message.Sender.SYSTEM
+    ).values_list("conversation", "body"):
+        if pattern.match(body):
+            counts[conversation_id] += 1
+    return counts
+
+
 def _user(user_id):
     return get_user_model().objects.filter(pk=user_id).first() if user_id else None
 
 
+def _per_conversation(queryset, **aggregates):
+    """``{conversation id: aggregates}`` of rows of ``queryset``."""
+    return {
+        row.pop("conversation"): row
+        for row in queryset.order_by()
+        .values("conversation")
+        .annotate(**aggregates)
+        .values("conversation", *aggregates)
+    }
+
+
 def _rebuild_facts(conversations, tz, progress):
+    """Each batch of conversations: their facts deleted and made again, in
+    one transaction."""
     settings_row = ReportSettings.current()
     departments = dict(
         Department.objects.exclude(first_response_target=None).values_list(
             "pk", "first_response_target"
         )
     )
-    adapter, pages = get_adapter(), {}
+    adapter, pages, now = get_adapter(), {}, timezone.now()
     done = 0
     for ids, total in _batches(conversations):
-        rows = Conversation.objects.filter(pk__in=ids)
-        existing = ConversationFact.objects.in_bulk(ids)
-        offers = dict(
-            OfferSent.objects.filter(conversation__in=ids)
-            .values("conversation")
-            .annotate(n=Count("pk"))
-            .values_list("conversation", "n")
-        )
-        redeemed = dict(
-            OfferSent.objects.filter(conversation__in=ids)
-            .exclude(redeemed_at=None)
-            .values("conversation")
-            .annotate(n=Count("pk"))
-            .values_list("conversation", "n")
-        )
-        ordered = {
-            row["conversation"]: row
-            for row in OrderRecord.objects.filter(conversation__in=ids)
-            .values("conversation")
-            .annotate(first=Min("placed_at"), value=Sum("total"))
+        kept = {
+            row.pop("pk"): row
+            for row in ConversationFact.objects.filter(pk__in=ids).values("pk", *_KEPT)
         }
-        seqs = dict(
+        offers = _per_conversation(
+            OfferSent.objects.filter(conversation__in=ids),
+            sent=Count("pk"),
+            redeemed=Count("pk", filter=Q(redeemed_at__isnull=False)),
+        )
+        ordered = _per_conversation(
+            OrderRecord.objects.filter(conversation__in=ids),
+            first=Min("placed_at"),
+            value=Sum("total"),
+        )
+        seqs = _per_conversation(
             Message.objects.filter(
                 conversation__in=ids, sender_kind=Message.Sender.VISITOR
-            )
-            .values("conversation")
-            .annotate(last=Max("seq"))
-            .values_list("conversation", "last")
+            ),
+            last=Max("seq"),
         )
-        created, updated = [], []
-        for conversation in rows:
+        unseen = [pk for pk in ids if pk not in kept]
+        transfers = transfers_of(unseen)
+        rows = Conversation.objects.filter(pk__in=ids).select_related("visitor")
+        facts = []
+        for conversation in rows.iterator(chunk_size=BATCH):
             if conversation.start_page not in pages:
                 pages[conversation.start_page] = describe(
                     conversation.start_page, adapter
                 )
             target = target_for(conversation.department_id, settings_row, departments)
-            fresh = new_fact(conversation, tz, pages[conversation.start_page], target)
-            fact = existing.get(conversation.pk)
-            if fact is None:
-                fact = fresh
-                fact.assigned_at = conversation.first_agent_reply_at
-                if conversation.closed_at and conversation.first_agent_reply_at:
-                    fact.handling_seconds = max(
-                        0,
-                        int(
-                            (
-                                conversation.closed_at
-                                - conversation.first_agent_reply_at
-                            ).total_seconds()
-                        ),
-                    )
-                created.append(fact)
+            fact = new_fact(conversation, tz, pages[conversation.start_page], target)
+            seen = kept.get(conversation.pk)
+            if seen is None:
+                _from_the_row(fact, conversation, transfers, now)
             else:
-                _refresh(fact, fresh)
-                updated.append(fact)
-            fact.offers_sent = offers.get(conversation.pk, 0)
-            fact.offers_redeemed = redeemed.get(conversation.pk, 0)
+                _keep(fact, seen)
+            offer = offers.get(conversation.pk, {})
+            fact.offers_sent = offer.get("sent", 0)
+            fact.offers_redeemed = offer.get("redeemed", 0)
             order = ordered.get(conversation.pk)
             fact.ordered_at = order["first"] if order else None
             fact.order_value = order["value"] if order else None
             # Words count once a chat has ended (an offline message at once),
             # as the listeners count them.
             counted = conversation.closed_at or conversation.source != "chat"
-            fact.terms_seq = seqs.get(conversation.pk, 0) if counted else 0
-            derive(fact)
+            last = seqs.get(conversation.pk, {}).get("last", 0)
+            fact.terms_seq = last if counted else 0
+            facts.append(derive(fact))
         with transaction.atomic():
-            ConversationFact.objects.bulk_create(created, batch_size=500)
-            ConversationFact.objects.bulk_update(updated, _REFRESHED, batch_size=500)
+            ConversationFact.objects.filter(pk__in=ids).delete()
+            ConversationFact.objects.bulk_create(facts, batch_size=500)
         done += len(ids)
         _report(progress, "conversations", done, total)
 
 
-def _refresh(fact, fresh):
-    """Take from ``fresh`` what the conversation's row says now."""
+def _keep(fact, seen):
+    """Keep what the listeners saw of the conversation over its row."""
     for name in (
-        "day", "hour", "weekday", "topic", "close_tag", "language", "start_page",
-        "page_kind", "product_key", "product_title", "invitation_key", "rating",
-        "rating_comment", "target_seconds", "closed_at",
+        "assigned_at", "left_at", "held_since", "handling_from",
+        "handling_seconds", "transfers", "reopens",
     ):  # fmt: skip
-        setattr(fact, name, getattr(fresh, name))
-    fact.first_response_at = fact.first_response_at or fresh.first_response_at
-    fact.missed = fact.missed or fresh.missed
-    fact.department_key = fact.department_key or fresh.department_key
-    fact.agent_key = fresh.agent_key or fact.agent_key
+        setattr(fact, name, seen[name])
+    fact.first_response_at = seen["first_response_at"] or fact.first_response_at
+    fact.missed = seen["missed"] or fact.missed
+    fact.department_key = seen["department_key"] or fact.department_key
+    fact.agent_key = fact.agent_key or seen["agent_key"]
+    if fact.closed_at is not None:
+        fact.held_since = fact.handling_from = None
 
 
-def _sum_facts(facts, progress):
-    hours = defaultdict(lambda: defaultdict(int))
-    latencies = defaultdict(int)
-    total = facts.count()
-    for done, fact in enumerate(facts.iterator(chunk_size=BATCH), 1):
-        key, counters, fact_latencies = contribution(fact)
-        row = hours[key]
-        for name, value in counters.items():
-            row[name] += value
-        for metric, bucket in fact_latencies:
-            latencies[(*key, metric, bucket)] += 1
-        if done % BATCH == 0:
-            _report(progress, "rollups", done, total)
-    _report(progress, "rollups", total, total)
-    ReportHour.objects.bulk_create(
-        (
-            ReportHour(
-                day=day, hour=hour, department_key=dept, agent_key=agent, **counters
-            )
-            for (day, hour, dept, agent), counters in hours.items()
-        ),
-        batch_size=1000,
-    )
-    ReportLatency.objects.bulk_create(
-        (
-            ReportLatency(
-                day=day,
-                hour=hour,
-                department_key=dept,
-                agent_key=agent,
-                metric=metric,
-                bucket=bucket,
-                count=count,
-            )
-            for (day, hour, dept, agent, metric, bucket), count in latencies.items()
-        ),
-        batch_size=1000,
-    )
-    return len(hours), len(latencies)
+def _from_the_row(fact, conversation, transfers, now):
+    """What a conversation the listeners never saw tells of itself: its
+    first reply stands for when it was taken, the transfer lines the shopper
+    was shown for its transfers, its reopening for one reopen, and a shopper
+    gone before any reply (and still gone) for an abandoned chat."""
+    reply = conversation.first_agent_reply_at
+    fact.assigned_at = reply
+    if conversation.closed_at and reply:
+        fact.handling_seconds = max(
+            0, int((conversation.closed_at - reply).total_seconds())
+        )
+    fact.transfers = transfers.get(conversation.pk, 0)
+    fact.reopens = int(conversation.reopened_at is not None)
+    fact.left_at = _left_at(conversation, now)
 
 
-def _sum_terms(conversations, progress):
+def _left_at(conversation, now):
+    visitor = conversation.visitor
+    gone = visitor.absent_since
+    if (
+        conversation.source != Conversation.Source.CHAT
+        or gone is None
+        or visitor.live_sockets
+        or gone < conversation.created_at
+    ):
+        return None
+    end = conversation.first_agent_reply_at or conversation.closed_at or now
+    if gone >= end or end - gone < timedelta(seconds=LEFT_AFTER_SECONDS):
+        return None
+    return gone
+
+
+def _sum_terms(conversations, since, progress):
     """TermDay again from the shoppers' messages (once per term and chat)."""
     facts = dict(
         ConversationFact.objects.filter(pk__in=conversations.values("pk"))
@@ -276,14 +298,21 @@ def _sum_terms(conversations, progress):
                 counts[(day, language, term)] += 1
         done += len(ids)
         _report(progress, "words", done, total)
-    TermDay.objects.bulk_create(
-        (
-            TermDay(day=day, language=language, term=term, conversations=n)
-            for (day, language, term), n in counts.items()
-        ),
-        batch_size=2000,
-    )
+    with transaction.atomic():
+        _in_range(TermDay, since).delete()
+        TermDay.objects.bulk_create(
+            (
+                TermDay(day=day, language=language, term=term, conversations=n)
+                for (day, language, term), n in counts.items()
+            ),
+            batch_size=2000,
+        )
     return len(counts)
+
+
+def _in_range(model, since):
+    rows = model.objects.all()
+    return rows.filter(day__gte=since) if since is not None else rows
 
 
 def _sum_agent_time(facts, start, tz, since):
@@ -315,17 +344,19 @@ def _sum_agent_time(facts, start, tz, since):
     keys = set(online) | set(held)
     if since is not None:
         keys = {key for key in keys if key[0] >= since}
-    AgentHour.objects.bulk_create(
-        (
-            AgentHour(
-                day=day,
-                hour=hour,
-                agent_key=agent,
-                online_seconds=round(online.get((day, hour, agent), 0)),
-                chat_seconds=round(held.get((day, hour, agent), 0)),
-            )
-            for day, hour, agent in keys
-        ),
-        batch_size=1000,
-    )
+    with transaction.atomic():
+        _in_range(AgentHour, since).delete()
+        AgentHour.objects.bulk_create(
+            (
+                AgentHour(
+                    day=day,
+                    hour=hour,
+                    agent_key=agent,
+                    online_seconds=round(online.get((day, hour, agent), 0)),
+                    chat_seconds=round(held.get((day, hour, agent), 0)),
+                )
+                for day, hour, agent in keys
+            ),
+            batch_size=1000,
+        )
     return len(keys)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from livechat.models import AgentProfile, InvitationRule, WidgetProfile
 
+from ...demo_history import WEEKS, has_history, seed_history
 from ...models import Coupon, Order, OrderItem, Product
 
 PRODUCTS = [
@@ -112,10 +113,26 @@ CUSTOMER_ADDRESS = "Carla Díaz\n12 Market Street\nSpringfield 01234"
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo products, agents and customer."
+    help = (
+        "Create or refresh the demo products, agents and customer, and five "
+        "weeks of chats for the reports."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-history",
+            action="store_false",
+            dest="history",
+            help="Skip the weeks of past chats (also: SEED_DEMO_HISTORY=0).",
+        )
+
+    def handle(self, *args, **options):
+        self._seed_store()
+        if options["history"] and os.environ.get("SEED_DEMO_HISTORY", "1") != "0":
+            self._seed_history()
 
     @transaction.atomic
-    def handle(self, *args, **options):
+    def _seed_store(self):
         self.existing = set()  # usernames that were there already
         products = self._seed_products()
         agent_permissions = self._agent_permissions()
@@ -155,6 +172,28 @@ class Command(BaseCommand):
         self._seed_contact()
         self._seed_coupons()
         self._print_logins()
+
+    def _seed_history(self):
+        """Weeks of chats played through livechat's services (demo_history),
+        outside the store's transaction: the reports' listeners run as each
+        chat's steps commit, at the time they happened."""
+        if has_history():
+            self.stdout.write("Chat history: already there.")
+            return
+        try:
+            import time_machine  # noqa: F401
+        except ImportError:
+            self.stdout.write("Chat history skipped: needs time-machine (dev).")
+            return
+        User = get_user_model()
+        agents = list(User.objects.filter(username__in=[a[0] for a in AGENTS]))
+        editor = User.objects.filter(username="admin").first()
+        self.stdout.write(f"Playing {WEEKS} weeks of chats for the reports...")
+        played, ended_early = seed_history(agents, editor=editor)
+        self.stdout.write(
+            f"Chat history: {played + ended_early} conversations "
+            f"({ended_early} ended early)."
+        )
 
     def _seed_contact(self):
         """The shop's phone and email in the widget, unless an admin set them."""

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    # The REST API's documentation page: Swagger UI's static files.
+    "drf_spectacular_sidecar",
     # django-csp: the Content-Security-Policy header (CONTENT_SECURITY_POLICY).
     "csp",
     "livechat",

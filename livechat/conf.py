@@ -178,6 +178,10 @@ DEFAULTS = {
     # Days sent and failed deliveries stay in the admin's log (housekeeping
     # deletes older ones).
     "WEBHOOK_LOG_DAYS": 30,
+    # Requests to the REST API (/livechat/api/v1/) per API token, or per user
+    # signed in to the admin: "count/period", the period one of second,
+    # minute, hour or day. Past it the API answers 429 with Retry-After.
+    "API_THROTTLE_RATE": "600/minute",
 }
 
 IMPORT_STRINGS = {"ADAPTER"}

@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    # The REST API's documentation page: Swagger UI's static files.
+    "drf_spectacular_sidecar",
     "livechat",
 ]
 

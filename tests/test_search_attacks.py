@@ -54,7 +54,7 @@ def test_an_admin_search_box_answers_any_text(
 def test_the_api_search_answers_any_text(agent, chat, no_errors_logged, text):
     api = APIClient()
     api.force_authenticate(agent)
-    response = api.get(f"/livechat/api/conversations/?{_query(text)}")
+    response = api.get(f"/livechat/api/v1/conversations/?{_query(text)}")
     assert response.status_code == 200
     assert isinstance(response.json()["results"], list)
 
@@ -104,6 +104,6 @@ def test_the_api_answers_a_search_of_thousands_of_words_at_once(agent, chat):
     api.force_authenticate(agent)
     text = " ".join(f"w{n}" for n in range(1000))
     started = time.monotonic()
-    response = api.get("/livechat/api/conversations/", {"q": text})
+    response = api.get("/livechat/api/v1/conversations/", {"q": text})
     print(f"\na search of 1000 words answered in {time.monotonic() - started:.3f}s")
     assert response.status_code == 200 and response.json()["results"] == []

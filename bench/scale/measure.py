@@ -62,7 +62,7 @@ OPERATIONS = [
     Operation("visitor_search", "admin Visitor search by email", "http"),
     Operation("conversations", "admin Conversation list", "http"),
     Operation("api", "API conversations, page 1", "http"),
-    Operation("api_closed", "API ?status=closed&page=100", "http"),
+    Operation("api_closed", "API ?status=closed&page_size=200", "http"),
     Operation("change", "conversation change page, 200 messages", "http"),
     Operation("api_messages", "one conversation's messages, API", "http"),
     Operation("retention", "livechat_retention --days 30 --apply", "command", False),
@@ -79,10 +79,10 @@ def paths(seeded):
         "messages": f"{admin}message/",
         "visitor_search": f"{admin}visitor/?q={quote(seeded.visitor_email)}",
         "conversations": f"{admin}conversation/",
-        "api": "/livechat/api/conversations/",
-        "api_closed": "/livechat/api/conversations/?status=closed&page=100",
+        "api": "/livechat/api/v1/conversations/",
+        "api_closed": "/livechat/api/v1/conversations/?status=closed&page_size=200",
         "change": f"{admin}conversation/{long}/change/",
-        "api_messages": f"/livechat/api/conversations/{long}/messages/",
+        "api_messages": f"/livechat/api/v1/conversations/{long}/messages/",
     }
 
 

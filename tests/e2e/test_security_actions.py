@@ -17,7 +17,7 @@ from .live import create_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
-API = "/livechat/api/conversations/"
+API = "/livechat/api/v1/conversations/"
 SETTLE_SECONDS = 0.5  # long enough for a relayed frame to reach the shopper
 
 

@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
 UPLOAD = "/livechat/attachments/"
 CONSOLE = "/admin/livechat/liveconsole/"
-API = "/livechat/api/conversations/"
+API = "/livechat/api/v1/conversations/"
 TOKEN_SALT = "livechat.visitor"  # livechat/tokens.py
 CUSTOMER = ("customer", "customer-demo-pass")
 

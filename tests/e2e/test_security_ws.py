@@ -34,7 +34,7 @@ from .live import create_user, free_port, sibling_shop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
-API = "/livechat/api/conversations/"
+API = "/livechat/api/v1/conversations/"
 MAX_FRAME_BYTES = 32 * 1024  # LIVECHAT_MAX_FRAME_BYTES' default
 MAX_MESSAGE_LENGTH = 4000  # LIVECHAT_MAX_MESSAGE_LENGTH's default
 CLOSE_TOO_BIG = 1009

@@ -4,9 +4,10 @@ worker sends them, so no request ever waits on a receiver.
 
 Whether any endpoint wants an event is answered from a per-process cache of
 the subscribed event names, without the database (``events.listen``'s
-``wanted``): a store with no webhooks pays nothing per message. The cache is
-refreshed by the listener itself at most every ``_REFRESH_SECONDS``, and at
-once when an endpoint is saved or deleted in this process.
+``wanted``): a store with no webhooks pays nothing per message but one query
+every ``_REFRESH_SECONDS``. The cache is refreshed by the listener itself, and
+at once when an endpoint is saved or deleted in this process: another
+process hears of a new endpoint within ``_REFRESH_SECONDS``.
 """
 
 import time
@@ -19,7 +20,7 @@ from ... import events
 from ...models import WebhookDelivery, WebhookEndpoint
 from .payloads import BUILDERS, NAMES, envelope
 
-_REFRESH_SECONDS = 30
+_REFRESH_SECONDS = 5
 
 _cache = {"names": frozenset(), "read_at": float("-inf")}
 

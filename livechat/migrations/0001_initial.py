@@ -8,6 +8,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -16,350 +17,112 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="AgentProfile",
+            name='AgentProfile',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "display_name",
-                    models.CharField(
-                        blank=True, max_length=100, verbose_name="display name"
-                    ),
-                ),
-                (
-                    "avatar",
-                    models.ImageField(
-                        blank=True,
-                        null=True,
-                        upload_to="livechat/avatars/",
-                        verbose_name="avatar",
-                    ),
-                ),
-                (
-                    "max_concurrent_chats",
-                    models.PositiveSmallIntegerField(
-                        blank=True,
-                        help_text="Leave empty to use LIVECHAT_MAX_CONCURRENT_CHATS.",
-                        null=True,
-                        verbose_name="maximum concurrent chats",
-                    ),
-                ),
-                (
-                    "presence",
-                    models.CharField(
-                        choices=[
-                            ("online", "Online"),
-                            ("away", "Away"),
-                            ("offline", "Offline"),
-                        ],
-                        default="offline",
-                        max_length=10,
-                        verbose_name="presence",
-                    ),
-                ),
-                (
-                    "last_seen_at",
-                    models.DateTimeField(
-                        blank=True, null=True, verbose_name="last seen"
-                    ),
-                ),
-                (
-                    "user",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="livechat_profile",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="user",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('display_name', models.CharField(blank=True, max_length=100, verbose_name='display name')),
+                ('avatar', models.ImageField(blank=True, null=True, upload_to='livechat/avatars/', verbose_name='avatar')),
+                ('max_concurrent_chats', models.PositiveSmallIntegerField(blank=True, help_text='Leave empty to use LIVECHAT_MAX_CONCURRENT_CHATS.', null=True, verbose_name='maximum concurrent chats')),
+                ('presence', models.CharField(choices=[('online', 'Online'), ('away', 'Away'), ('offline', 'Offline')], default='offline', max_length=10, verbose_name='presence')),
+                ('last_seen_at', models.DateTimeField(blank=True, null=True, verbose_name='last seen')),
+                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='livechat_profile', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
-                "verbose_name": "agent profile",
-                "verbose_name_plural": "agent profiles",
+                'verbose_name': 'agent profile',
+                'verbose_name_plural': 'agent profiles',
             },
         ),
         migrations.CreateModel(
-            name="Conversation",
+            name='Conversation',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("waiting", "Waiting"),
-                            ("active", "Active"),
-                            ("closed", "Closed"),
-                            ("missed", "Missed"),
-                        ],
-                        default="waiting",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                (
-                    "topic",
-                    models.CharField(blank=True, max_length=50, verbose_name="topic"),
-                ),
-                (
-                    "last_seq",
-                    models.PositiveIntegerField(
-                        default=0, verbose_name="last sequence number"
-                    ),
-                ),
-                ("visitor_read_seq", models.PositiveIntegerField(default=0)),
-                ("agent_read_seq", models.PositiveIntegerField(default=0)),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="created"
-                    ),
-                ),
-                (
-                    "last_message_at",
-                    models.DateTimeField(
-                        blank=True, null=True, verbose_name="last message"
-                    ),
-                ),
-                (
-                    "first_agent_reply_at",
-                    models.DateTimeField(
-                        blank=True, null=True, verbose_name="first agent reply"
-                    ),
-                ),
-                (
-                    "closed_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="closed"),
-                ),
-                (
-                    "assigned_agent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="livechat_conversations",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="assigned agent",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('waiting', 'Waiting'), ('active', 'Active'), ('closed', 'Closed'), ('missed', 'Missed')], default='waiting', max_length=10, verbose_name='status')),
+                ('topic', models.CharField(blank=True, max_length=50, verbose_name='topic')),
+                ('last_seq', models.PositiveIntegerField(default=0, verbose_name='last sequence number')),
+                ('visitor_read_seq', models.PositiveIntegerField(default=0)),
+                ('agent_read_seq', models.PositiveIntegerField(default=0)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
+                ('last_message_at', models.DateTimeField(blank=True, null=True, verbose_name='last message')),
+                ('first_agent_reply_at', models.DateTimeField(blank=True, null=True, verbose_name='first agent reply')),
+                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
+                ('assigned_agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='livechat_conversations', to=settings.AUTH_USER_MODEL, verbose_name='assigned agent')),
             ],
             options={
-                "verbose_name": "conversation",
-                "verbose_name_plural": "conversations",
-                "ordering": ["-created_at"],
-                "permissions": [
-                    ("reply_conversation", "Can answer live chats as an agent")
-                ],
+                'verbose_name': 'conversation',
+                'verbose_name_plural': 'conversations',
+                'ordering': ['-created_at'],
+                'permissions': [('reply_conversation', 'Can answer live chats as an agent')],
             },
         ),
         migrations.CreateModel(
-            name="LiveConsole",
-            fields=[],
-            options={
-                "verbose_name": "live console",
-                "verbose_name_plural": "live console",
-                "proxy": True,
-                "default_permissions": (),
-                "indexes": [],
-                "constraints": [],
-            },
-            bases=("livechat.conversation",),
-        ),
-        migrations.CreateModel(
-            name="Visitor",
+            name='LiveConsole',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "key",
-                    models.UUIDField(
-                        default=uuid.uuid4,
-                        editable=False,
-                        unique=True,
-                        verbose_name="key",
-                    ),
-                ),
-                (
-                    "name",
-                    models.CharField(blank=True, max_length=150, verbose_name="name"),
-                ),
-                (
-                    "email",
-                    models.EmailField(blank=True, max_length=254, verbose_name="email"),
-                ),
-                (
-                    "locale",
-                    models.CharField(blank=True, max_length=35, verbose_name="locale"),
-                ),
-                (
-                    "current_page",
-                    models.URLField(
-                        blank=True, max_length=2000, verbose_name="current page"
-                    ),
-                ),
-                (
-                    "user_agent",
-                    models.CharField(
-                        blank=True, max_length=500, verbose_name="user agent"
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="created"
-                    ),
-                ),
-                (
-                    "last_seen_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="last seen"
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="livechat_visitors",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="user",
-                    ),
-                ),
             ],
             options={
-                "verbose_name": "visitor",
-                "verbose_name_plural": "visitors",
-                "ordering": ["-last_seen_at"],
+                'verbose_name': 'live console',
+                'verbose_name_plural': 'live console',
+                'proxy': True,
+                'default_permissions': (),
+                'indexes': [],
+                'constraints': [],
+            },
+            bases=('livechat.conversation',),
+        ),
+        migrations.CreateModel(
+            name='Visitor',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='key')),
+                ('name', models.CharField(blank=True, max_length=150, verbose_name='name')),
+                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
+                ('locale', models.CharField(blank=True, max_length=35, verbose_name='locale')),
+                ('current_page', models.URLField(blank=True, max_length=2000, verbose_name='current page')),
+                ('user_agent', models.CharField(blank=True, max_length=500, verbose_name='user agent')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
+                ('last_seen_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='last seen')),
+                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='livechat_visitors', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+            ],
+            options={
+                'verbose_name': 'visitor',
+                'verbose_name_plural': 'visitors',
+                'ordering': ['-last_seen_at'],
             },
         ),
         migrations.AddField(
-            model_name="conversation",
-            name="visitor",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="conversations",
-                to="livechat.visitor",
-                verbose_name="visitor",
-            ),
+            model_name='conversation',
+            name='visitor',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='livechat.visitor', verbose_name='visitor'),
         ),
         migrations.CreateModel(
-            name="Message",
+            name='Message',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("seq", models.PositiveIntegerField(verbose_name="sequence number")),
-                (
-                    "sender_kind",
-                    models.CharField(
-                        choices=[
-                            ("visitor", "Visitor"),
-                            ("agent", "Agent"),
-                            ("system", "System"),
-                        ],
-                        max_length=10,
-                        verbose_name="sender",
-                    ),
-                ),
-                ("body", models.TextField(verbose_name="body")),
-                (
-                    "client_id",
-                    models.CharField(
-                        blank=True, max_length=64, verbose_name="client id"
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="created"
-                    ),
-                ),
-                (
-                    "read_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="read"),
-                ),
-                (
-                    "author",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="author",
-                    ),
-                ),
-                (
-                    "conversation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="messages",
-                        to="livechat.conversation",
-                        verbose_name="conversation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('seq', models.PositiveIntegerField(verbose_name='sequence number')),
+                ('sender_kind', models.CharField(choices=[('visitor', 'Visitor'), ('agent', 'Agent'), ('system', 'System')], max_length=10, verbose_name='sender')),
+                ('body', models.TextField(verbose_name='body')),
+                ('client_id', models.CharField(blank=True, max_length=64, verbose_name='client id')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
+                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='read')),
+                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author')),
+                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='livechat.conversation', verbose_name='conversation')),
             ],
             options={
-                "verbose_name": "message",
-                "verbose_name_plural": "messages",
-                "ordering": ["conversation", "seq"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("conversation", "seq"),
-                        name="livechat_message_seq_unique",
-                    ),
-                    models.UniqueConstraint(
-                        condition=models.Q(("client_id", ""), _negated=True),
-                        fields=("conversation", "client_id"),
-                        name="livechat_message_client_id_unique",
-                    ),
-                ],
+                'verbose_name': 'message',
+                'verbose_name_plural': 'messages',
+                'ordering': ['conversation', 'seq'],
+                'constraints': [models.UniqueConstraint(fields=('conversation', 'seq'), name='livechat_message_seq_unique'), models.UniqueConstraint(condition=models.Q(('client_id', ''), _negated=True), fields=('conversation', 'client_id'), name='livechat_message_client_id_unique')],
             },
         ),
         migrations.AddIndex(
-            model_name="conversation",
-            index=models.Index(
-                fields=["status", "created_at"], name="livechat_conv_status"
-            ),
+            model_name='conversation',
+            index=models.Index(fields=['status', 'created_at'], name='livechat_conv_status'),
         ),
         migrations.AddIndex(
-            model_name="conversation",
-            index=models.Index(
-                fields=["visitor", "status"], name="livechat_conv_visitor"
-            ),
+            model_name='conversation',
+            index=models.Index(fields=['visitor', 'status'], name='livechat_conv_visitor'),
         ),
         migrations.AddIndex(
-            model_name="conversation",
-            index=models.Index(
-                fields=["assigned_agent", "status"], name="livechat_conv_agent"
-            ),
+            model_name='conversation',
+            index=models.Index(fields=['assigned_agent', 'status'], name='livechat_conv_agent'),
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livechat", "0001_initial"),
+        ('livechat', '0001_initial'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="visitor",
-            name="session_key",
+            model_name='visitor',
+            name='session_key',
             field=models.CharField(blank=True, editable=False, max_length=40),
         ),
     ]

@@ -8,345 +8,134 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livechat", "0002_visitor_session_key"),
+        ('livechat', '0002_visitor_session_key'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="HolidayException",
+            name='HolidayException',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("date", models.DateField(unique=True, verbose_name="date")),
-                (
-                    "closed",
-                    models.BooleanField(default=True, verbose_name="closed all day"),
-                ),
-                (
-                    "opens",
-                    models.TimeField(blank=True, null=True, verbose_name="opens"),
-                ),
-                (
-                    "closes",
-                    models.TimeField(blank=True, null=True, verbose_name="closes"),
-                ),
-                (
-                    "note",
-                    models.CharField(blank=True, max_length=120, verbose_name="note"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('date', models.DateField(unique=True, verbose_name='date')),
+                ('closed', models.BooleanField(default=True, verbose_name='closed all day')),
+                ('opens', models.TimeField(blank=True, null=True, verbose_name='opens')),
+                ('closes', models.TimeField(blank=True, null=True, verbose_name='closes')),
+                ('note', models.CharField(blank=True, max_length=120, verbose_name='note')),
             ],
             options={
-                "verbose_name": "holiday or exception",
-                "verbose_name_plural": "holidays and exceptions",
-                "ordering": ["date"],
+                'verbose_name': 'holiday or exception',
+                'verbose_name_plural': 'holidays and exceptions',
+                'ordering': ['date'],
             },
         ),
         migrations.CreateModel(
-            name="InvitationRule",
+            name='InvitationRule',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("message", models.CharField(max_length=200, verbose_name="message")),
-                (
-                    "url_pattern",
-                    models.CharField(
-                        default="*",
-                        help_text="Shell-style pattern on the path, e.g. /checkout/*",
-                        max_length=200,
-                        verbose_name="page URL pattern",
-                    ),
-                ),
-                (
-                    "seconds_on_page",
-                    models.PositiveIntegerField(
-                        default=30, verbose_name="seconds on the page"
-                    ),
-                ),
-                (
-                    "min_cart_value",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=2,
-                        max_digits=10,
-                        null=True,
-                        verbose_name="cart value at least",
-                    ),
-                ),
-                ("is_active", models.BooleanField(default=True, verbose_name="active")),
-                (
-                    "priority",
-                    models.PositiveSmallIntegerField(
-                        default=100,
-                        help_text="Lower numbers win.",
-                        verbose_name="priority",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('message', models.CharField(max_length=200, verbose_name='message')),
+                ('url_pattern', models.CharField(default='*', help_text='Shell-style pattern on the path, e.g. /checkout/*', max_length=200, verbose_name='page URL pattern')),
+                ('seconds_on_page', models.PositiveIntegerField(default=30, verbose_name='seconds on the page')),
+                ('min_cart_value', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, verbose_name='cart value at least')),
+                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('priority', models.PositiveSmallIntegerField(default=100, help_text='Lower numbers win.', verbose_name='priority')),
             ],
             options={
-                "verbose_name": "invitation rule",
-                "verbose_name_plural": "invitation rules",
-                "ordering": ["priority", "pk"],
+                'verbose_name': 'invitation rule',
+                'verbose_name_plural': 'invitation rules',
+                'ordering': ['priority', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="WidgetProfile",
+            name='WidgetProfile',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "title",
-                    models.CharField(blank=True, max_length=80, verbose_name="title"),
-                ),
-                (
-                    "greeting",
-                    models.CharField(
-                        blank=True, max_length=300, verbose_name="greeting"
-                    ),
-                ),
-                (
-                    "color",
-                    models.CharField(
-                        blank=True,
-                        help_text="#rrggbb",
-                        max_length=7,
-                        verbose_name="accent colour",
-                    ),
-                ),
-                (
-                    "logo",
-                    models.ImageField(
-                        blank=True, upload_to="livechat/logo/", verbose_name="logo"
-                    ),
-                ),
-                (
-                    "position",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("bottom-right", "Bottom right"),
-                            ("bottom-left", "Bottom left"),
-                        ],
-                        max_length=12,
-                        verbose_name="position",
-                    ),
-                ),
-                (
-                    "timezone",
-                    models.CharField(
-                        blank=True,
-                        help_text="For example Europe/Madrid. Empty: LIVECHAT_TIMEZONE.",
-                        max_length=64,
-                        verbose_name="time zone of the business hours",
-                    ),
-                ),
-                (
-                    "offline_note",
-                    models.CharField(
-                        blank=True,
-                        max_length=300,
-                        verbose_name="note shown when offline",
-                    ),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(blank=True, max_length=80, verbose_name='title')),
+                ('greeting', models.CharField(blank=True, max_length=300, verbose_name='greeting')),
+                ('color', models.CharField(blank=True, help_text='#rrggbb', max_length=7, verbose_name='accent colour')),
+                ('logo', models.ImageField(blank=True, upload_to='livechat/logo/', verbose_name='logo')),
+                ('position', models.CharField(blank=True, choices=[('bottom-right', 'Bottom right'), ('bottom-left', 'Bottom left')], max_length=12, verbose_name='position')),
+                ('timezone', models.CharField(blank=True, help_text='For example Europe/Madrid. Empty: LIVECHAT_TIMEZONE.', max_length=64, verbose_name='time zone of the business hours')),
+                ('offline_note', models.CharField(blank=True, max_length=300, verbose_name='note shown when offline')),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
             options={
-                "verbose_name": "widget profile",
-                "verbose_name_plural": "widget profile",
+                'verbose_name': 'widget profile',
+                'verbose_name_plural': 'widget profile',
             },
         ),
         migrations.AddField(
-            model_name="agentprofile",
-            name="console_connections",
+            model_name='agentprofile',
+            name='console_connections',
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name="conversation",
-            name="rated_at",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="rated"),
+            model_name='conversation',
+            name='rated_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='rated'),
         ),
         migrations.AddField(
-            model_name="conversation",
-            name="rating",
-            field=models.CharField(
-                blank=True,
-                choices=[("good", "Good"), ("bad", "Bad")],
-                max_length=4,
-                verbose_name="rating",
-            ),
+            model_name='conversation',
+            name='rating',
+            field=models.CharField(blank=True, choices=[('good', 'Good'), ('bad', 'Bad')], max_length=4, verbose_name='rating'),
         ),
         migrations.AddField(
-            model_name="conversation",
-            name="rating_comment",
-            field=models.TextField(blank=True, verbose_name="rating comment"),
+            model_name='conversation',
+            name='rating_comment',
+            field=models.TextField(blank=True, verbose_name='rating comment'),
         ),
         migrations.AddField(
-            model_name="conversation",
-            name="source",
-            field=models.CharField(
-                choices=[("chat", "Live chat"), ("offline", "Offline message")],
-                default="chat",
-                max_length=10,
-                verbose_name="source",
-            ),
+            model_name='conversation',
+            name='source',
+            field=models.CharField(choices=[('chat', 'Live chat'), ('offline', 'Offline message')], default='chat', max_length=10, verbose_name='source'),
         ),
         migrations.AddField(
-            model_name="visitor",
-            name="phone",
-            field=models.CharField(blank=True, max_length=40, verbose_name="phone"),
+            model_name='visitor',
+            name='phone',
+            field=models.CharField(blank=True, max_length=40, verbose_name='phone'),
         ),
         migrations.AlterField(
-            model_name="agentprofile",
-            name="presence",
-            field=models.CharField(
-                choices=[
-                    ("online", "Online"),
-                    ("away", "Away"),
-                    ("offline", "Offline"),
-                ],
-                default="online",
-                help_text="What the agent chose; shoppers see them only while their console is connected.",
-                max_length=10,
-                verbose_name="presence",
-            ),
+            model_name='agentprofile',
+            name='presence',
+            field=models.CharField(choices=[('online', 'Online'), ('away', 'Away'), ('offline', 'Offline')], default='online', help_text='What the agent chose; shoppers see them only while their console is connected.', max_length=10, verbose_name='presence'),
         ),
         migrations.CreateModel(
-            name="Attachment",
+            name='Attachment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "key",
-                    models.UUIDField(default=uuid.uuid4, editable=False, unique=True),
-                ),
-                (
-                    "file",
-                    models.FileField(
-                        max_length=200,
-                        upload_to=livechat.models._attachment_path,
-                        verbose_name="file",
-                    ),
-                ),
-                (
-                    "thumbnail",
-                    models.FileField(
-                        blank=True,
-                        max_length=200,
-                        upload_to=livechat.models._thumbnail_path,
-                    ),
-                ),
-                (
-                    "original_name",
-                    models.CharField(max_length=200, verbose_name="file name"),
-                ),
-                ("content_type", models.CharField(max_length=100, verbose_name="type")),
-                ("extension", models.CharField(max_length=10)),
-                ("size", models.PositiveIntegerField(verbose_name="size in bytes")),
-                ("width", models.PositiveIntegerField(blank=True, null=True)),
-                ("height", models.PositiveIntegerField(blank=True, null=True)),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="created"
-                    ),
-                ),
-                (
-                    "conversation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="attachments",
-                        to="livechat.conversation",
-                    ),
-                ),
-                (
-                    "message",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="attachment",
-                        to="livechat.message",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('file', models.FileField(max_length=200, upload_to=livechat.models._attachment_path, verbose_name='file')),
+                ('thumbnail', models.FileField(blank=True, max_length=200, upload_to=livechat.models._thumbnail_path)),
+                ('original_name', models.CharField(max_length=200, verbose_name='file name')),
+                ('content_type', models.CharField(max_length=100, verbose_name='type')),
+                ('extension', models.CharField(max_length=10)),
+                ('size', models.PositiveIntegerField(verbose_name='size in bytes')),
+                ('width', models.PositiveIntegerField(blank=True, null=True)),
+                ('height', models.PositiveIntegerField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
+                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='livechat.conversation')),
+                ('message', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attachment', to='livechat.message')),
             ],
             options={
-                "verbose_name": "attachment",
-                "verbose_name_plural": "attachments",
+                'verbose_name': 'attachment',
+                'verbose_name_plural': 'attachments',
             },
         ),
         migrations.CreateModel(
-            name="BusinessHours",
+            name='BusinessHours',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "weekday",
-                    models.PositiveSmallIntegerField(
-                        choices=[
-                            (0, "Monday"),
-                            (1, "Tuesday"),
-                            (2, "Wednesday"),
-                            (3, "Thursday"),
-                            (4, "Friday"),
-                            (5, "Saturday"),
-                            (6, "Sunday"),
-                        ],
-                        verbose_name="weekday",
-                    ),
-                ),
-                ("opens", models.TimeField(verbose_name="opens")),
-                ("closes", models.TimeField(verbose_name="closes")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], verbose_name='weekday')),
+                ('opens', models.TimeField(verbose_name='opens')),
+                ('closes', models.TimeField(verbose_name='closes')),
             ],
             options={
-                "verbose_name": "business hours",
-                "verbose_name_plural": "business hours",
-                "ordering": ["weekday", "opens"],
-                "constraints": [
-                    models.CheckConstraint(
-                        **{
-                            livechat.models._CHECK_KW: models.Q(
-                                ("closes__gt", models.F("opens"))
-                            )
-                        },
-                        name="livechat_hours_closes_after_opens",
-                    )
-                ],
+                'verbose_name': 'business hours',
+                'verbose_name_plural': 'business hours',
+                'ordering': ['weekday', 'opens'],
+                'constraints': [models.CheckConstraint(**{livechat.models._CHECK_KW: models.Q(('closes__gt', models.F('opens')))}, name='livechat_hours_closes_after_opens')],
             },
         ),
     ]

@@ -7,217 +7,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livechat", "0003_widget_hours_invitations_attachments"),
+        ('livechat', '0003_widget_hours_invitations_attachments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name="conversation",
+            name='conversation',
+            options={'ordering': ['-created_at'], 'permissions': [('reply_conversation', 'Can answer live chats as an agent'), ('supervise_conversation', "Can watch every live chat and each agent's load")], 'verbose_name': 'conversation', 'verbose_name_plural': 'conversations'},
+        ),
+        migrations.AddField(
+            model_name='agentprofile',
+            name='last_active_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='last active'),
+        ),
+        migrations.AddField(
+            model_name='agentprofile',
+            name='notify_desktop',
+            field=models.BooleanField(default=True, verbose_name='browser notifications'),
+        ),
+        migrations.AddField(
+            model_name='agentprofile',
+            name='notify_sound',
+            field=models.BooleanField(default=True, verbose_name='sound for new chats and messages'),
+        ),
+        migrations.AddField(
+            model_name='conversation',
+            name='close_tag',
+            field=models.CharField(blank=True, help_text='What the conversation turned out to be about.', max_length=50, verbose_name='closing tag'),
+        ),
+        migrations.CreateModel(
+            name='Department',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=80, verbose_name='name')),
+                ('topics', models.CharField(blank=True, help_text='Comma-separated LIVECHAT_TOPICS keys routed here, e.g. order', max_length=200, verbose_name='topics')),
+                ('agents', models.ManyToManyField(blank=True, related_name='livechat_departments', to=settings.AUTH_USER_MODEL, verbose_name='agents')),
+            ],
             options={
-                "ordering": ["-created_at"],
-                "permissions": [
-                    ("reply_conversation", "Can answer live chats as an agent"),
-                    (
-                        "supervise_conversation",
-                        "Can watch every live chat and each agent's load",
-                    ),
-                ],
-                "verbose_name": "conversation",
-                "verbose_name_plural": "conversations",
+                'verbose_name': 'department',
+                'verbose_name_plural': 'departments',
+                'ordering': ['name'],
             },
         ),
         migrations.AddField(
-            model_name="agentprofile",
-            name="last_active_at",
-            field=models.DateTimeField(
-                blank=True, null=True, verbose_name="last active"
-            ),
-        ),
-        migrations.AddField(
-            model_name="agentprofile",
-            name="notify_desktop",
-            field=models.BooleanField(
-                default=True, verbose_name="browser notifications"
-            ),
-        ),
-        migrations.AddField(
-            model_name="agentprofile",
-            name="notify_sound",
-            field=models.BooleanField(
-                default=True, verbose_name="sound for new chats and messages"
-            ),
-        ),
-        migrations.AddField(
-            model_name="conversation",
-            name="close_tag",
-            field=models.CharField(
-                blank=True,
-                help_text="What the conversation turned out to be about.",
-                max_length=50,
-                verbose_name="closing tag",
-            ),
+            model_name='conversation',
+            name='department',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='conversations', to='livechat.department', verbose_name='department'),
         ),
         migrations.CreateModel(
-            name="Department",
+            name='CannedReply',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("name", models.CharField(max_length=80, verbose_name="name")),
-                (
-                    "topics",
-                    models.CharField(
-                        blank=True,
-                        help_text="Comma-separated LIVECHAT_TOPICS keys routed here, e.g. order",
-                        max_length=200,
-                        verbose_name="topics",
-                    ),
-                ),
-                (
-                    "agents",
-                    models.ManyToManyField(
-                        blank=True,
-                        related_name="livechat_departments",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="agents",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(max_length=100, verbose_name='title')),
+                ('shortcut', models.SlugField(help_text='Typed after a slash in the composer, e.g. shipping for /shipping', max_length=40, verbose_name='shortcut')),
+                ('language', models.CharField(blank=True, help_text='Language code (en, es...); empty for any language.', max_length=15, verbose_name='language')),
+                ('body', models.TextField(help_text='Placeholders: {visitor_name}, {agent_name}, {store_name}', verbose_name='body')),
+                ('department', models.ForeignKey(blank=True, help_text='Empty: offered to every agent.', null=True, on_delete=django.db.models.deletion.CASCADE, to='livechat.department', verbose_name='department')),
             ],
             options={
-                "verbose_name": "department",
-                "verbose_name_plural": "departments",
-                "ordering": ["name"],
-            },
-        ),
-        migrations.AddField(
-            model_name="conversation",
-            name="department",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="conversations",
-                to="livechat.department",
-                verbose_name="department",
-            ),
-        ),
-        migrations.CreateModel(
-            name="CannedReply",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("title", models.CharField(max_length=100, verbose_name="title")),
-                (
-                    "shortcut",
-                    models.SlugField(
-                        help_text="Typed after a slash in the composer, e.g. shipping for /shipping",
-                        max_length=40,
-                        verbose_name="shortcut",
-                    ),
-                ),
-                (
-                    "language",
-                    models.CharField(
-                        blank=True,
-                        help_text="Language code (en, es...); empty for any language.",
-                        max_length=15,
-                        verbose_name="language",
-                    ),
-                ),
-                (
-                    "body",
-                    models.TextField(
-                        help_text="Placeholders: {visitor_name}, {agent_name}, {store_name}",
-                        verbose_name="body",
-                    ),
-                ),
-                (
-                    "department",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Empty: offered to every agent.",
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        to="livechat.department",
-                        verbose_name="department",
-                    ),
-                ),
-            ],
-            options={
-                "verbose_name": "canned reply",
-                "verbose_name_plural": "canned replies",
-                "ordering": ["shortcut", "language"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("shortcut", "language"), name="livechat_canned_unique"
-                    )
-                ],
+                'verbose_name': 'canned reply',
+                'verbose_name_plural': 'canned replies',
+                'ordering': ['shortcut', 'language'],
+                'constraints': [models.UniqueConstraint(fields=('shortcut', 'language'), name='livechat_canned_unique')],
             },
         ),
         migrations.CreateModel(
-            name="InternalNote",
+            name='InternalNote',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("body", models.TextField(verbose_name="note")),
-                ("client_id", models.CharField(blank=True, max_length=64)),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="created"
-                    ),
-                ),
-                (
-                    "author",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "conversation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="notes",
-                        to="livechat.conversation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('body', models.TextField(verbose_name='note')),
+                ('client_id', models.CharField(blank=True, max_length=64)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
+                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='livechat.conversation')),
             ],
             options={
-                "verbose_name": "internal note",
-                "verbose_name_plural": "internal notes",
-                "ordering": ["created_at"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("client_id", ""), _negated=True),
-                        fields=("conversation", "client_id"),
-                        name="livechat_note_client_id_unique",
-                    )
-                ],
+                'verbose_name': 'internal note',
+                'verbose_name_plural': 'internal notes',
+                'ordering': ['created_at'],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('client_id', ''), _negated=True), fields=('conversation', 'client_id'), name='livechat_note_client_id_unique')],
             },
         ),
     ]

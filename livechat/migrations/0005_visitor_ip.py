@@ -4,19 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livechat", "0004_departments_canned_notes"),
+        ('livechat', '0004_departments_canned_notes'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="visitor",
-            name="ip_address",
-            field=models.GenericIPAddressField(
-                blank=True,
-                help_text="Anonymised (host part zeroed) with LIVECHAT_ANONYMIZE_IP.",
-                null=True,
-                verbose_name="IP address",
-            ),
+            model_name='visitor',
+            name='ip_address',
+            field=models.GenericIPAddressField(blank=True, help_text='Anonymised (host part zeroed) with LIVECHAT_ANONYMIZE_IP.', null=True, verbose_name='IP address'),
         ),
     ]

@@ -4,24 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livechat", "0005_visitor_ip"),
+        ('livechat', '0005_visitor_ip'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="conversation",
-            name="followup_sent_at",
-            field=models.DateTimeField(
-                blank=True,
-                help_text="When an agent's reply was last emailed to an absent shopper.",
-                null=True,
-                verbose_name="reply emailed",
-            ),
+            model_name='conversation',
+            name='followup_sent_at',
+            field=models.DateTimeField(blank=True, help_text="When an agent's reply was last emailed to an absent shopper.", null=True, verbose_name='reply emailed'),
         ),
         migrations.AddField(
-            model_name="visitor",
-            name="live_sockets",
+            model_name='visitor',
+            name='live_sockets',
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
     ]

@@ -7,51 +7,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livechat", "0006_followups"),
+        ('livechat', '0006_followups'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name="agentprofile",
-            name="console_connections",
+            model_name='agentprofile',
+            name='console_connections',
         ),
         migrations.CreateModel(
-            name="AgentConnection",
+            name='AgentConnection',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("channel_name", models.CharField(max_length=200, unique=True)),
-                (
-                    "connected_at",
-                    models.DateTimeField(default=django.utils.timezone.now),
-                ),
-                (
-                    "last_heartbeat_at",
-                    models.DateTimeField(
-                        db_index=True, default=django.utils.timezone.now
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="livechat_connections",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('channel_name', models.CharField(max_length=200, unique=True)),
+                ('connected_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('last_heartbeat_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='livechat_connections', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "agent connection",
-                "verbose_name_plural": "agent connections",
+                'verbose_name': 'agent connection',
+                'verbose_name_plural': 'agent connections',
             },
         ),
     ]

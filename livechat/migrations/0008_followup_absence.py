@@ -4,32 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livechat", "0007_agent_connections"),
+        ('livechat', '0007_agent_connections'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="conversation",
-            name="followup_pending",
+            model_name='conversation',
+            name='followup_pending',
             field=models.BooleanField(default=False, editable=False),
         ),
         migrations.AddField(
-            model_name="conversation",
-            name="followup_seq",
+            model_name='conversation',
+            name='followup_seq',
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name="visitor",
-            name="absent_since",
+            model_name='visitor',
+            name='absent_since',
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name="conversation",
-            index=models.Index(
-                condition=models.Q(("followup_pending", True)),
-                fields=["followup_pending"],
-                name="livechat_conv_followup",
-            ),
+            model_name='conversation',
+            index=models.Index(condition=models.Q(('followup_pending', True)), fields=['followup_pending'], name='livechat_conv_followup'),
         ),
     ]

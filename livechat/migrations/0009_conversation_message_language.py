@@ -16,17 +16,13 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="conversation",
             name="language",
-            field=models.CharField(
-                blank=True, default="", max_length=8, verbose_name="language"
-            ),
+            field=models.CharField(blank=True, default="", max_length=8, verbose_name="language"),
             preserve_default=False,
         ),
         migrations.AddField(
             model_name="message",
             name="language",
-            field=models.CharField(
-                blank=True, default="", editable=False, max_length=8
-            ),
+            field=models.CharField(blank=True, default="", editable=False, max_length=8),
             preserve_default=False,
         ),
     ]

@@ -143,9 +143,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrentlyOnPostgreSQL(
             model_name="conversation",
             index=models.Index(
-                condition=models.Q(
-                    ("status__in", ["waiting", "active", "missed"]), _negated=True
-                ),
+                condition=models.Q(("status__in", ["waiting", "active", "missed"]), _negated=True),
                 fields=["closed_at", "created_at"],
                 name="livechat_conv_recent_closed",
             ),
@@ -161,19 +159,10 @@ class Migration(migrations.Migration):
         AddIndexConcurrentlyOnPostgreSQL(
             model_name="visitor",
             index=models.Index(
-                django.db.models.functions.text.Upper("email"),
-                name="livechat_visitor_email",
+                django.db.models.functions.text.Upper("email"), name="livechat_visitor_email"
             ),
         ),
-        PostgreSQLIndex(
-            "livechat_message_search", "livechat_message", f"({MESSAGE_DOCUMENT})"
-        ),
-        PostgreSQLIndex(
-            "livechat_visitor_name_trgm", "livechat_visitor", "UPPER(name) gin_trgm_ops"
-        ),
-        PostgreSQLIndex(
-            "livechat_visitor_email_trgm",
-            "livechat_visitor",
-            "UPPER(email) gin_trgm_ops",
-        ),
+        PostgreSQLIndex("livechat_message_search", "livechat_message", f"({MESSAGE_DOCUMENT})"),
+        PostgreSQLIndex("livechat_visitor_name_trgm", "livechat_visitor", "UPPER(name) gin_trgm_ops"),
+        PostgreSQLIndex("livechat_visitor_email_trgm", "livechat_visitor", "UPPER(email) gin_trgm_ops"),
     ]

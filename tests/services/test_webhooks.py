@@ -294,3 +294,56 @@ def test_the_log_keeps_finished_deliveries_for_its_days():
     assert list(WebhookDelivery.objects.values_list("event_id", flat=True)) == [
         "pending"
     ]
+
+
+def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout():
+    import socket as _socket
+
+    server = _socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def trickle():
+        conn, _ = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        try:
+            for _ in range(40):  # a byte every 0.1 s: never a read timeout
+                conn.sendall(b"x")
+                time.sleep(0.1)
+        except OSError:
+            pass
+        conn.close()
+
+    threading.Thread(target=trickle, daemon=True).start()
+    started = time.monotonic()
+    with pytest.raises(transport.DeliveryError, match="timed out|too long"):
+        transport.post(
+            f"http://127.0.0.1:{server.getsockname()[1]}/",
+            b"{}",
+            {},
+            timeout=1,
+            allow_private=True,
+        )
+    assert time.monotonic() - started < 2
+    server.close()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "100.64.0.1",  # carrier-grade NAT
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "::ffff:10.0.0.1",
+        "fe80::1%eth0",
+        "192.0.2.1",  # documentation range
+    ],
+)
+def test_addresses_that_only_look_public_are_refused(address):
+    assert transport._forbidden(address)
+
+
+def test_public_addresses_are_allowed():
+    for address in ("93.184.216.34", "2606:4700:4700::1111"):
+        assert not transport._forbidden(address)

@@ -169,3 +169,13 @@ def test_redelivery_needs_the_right_to_edit_endpoints(
     assert copies.count() == 2
     assert copies[1].event_id == delivery.event_id
     assert copies[1].payload == delivery.payload
+
+
+def test_the_secret_is_shown_only_to_who_may_change_the_endpoint():
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://crm.example/hook", events=["message.created"]
+    )
+    viewer = _staff_with("viewer", "view_webhookendpoint")
+    page = _client(viewer).get(f"{ENDPOINTS}{endpoint.pk}/change/")
+    assert page.status_code == 200
+    assert endpoint.secret not in page.content.decode()

@@ -164,7 +164,11 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         fields = ["url", "description", "events", "is_active"]
         if obj is not None:
-            fields += ["secret", "disabled_reason", "failing_since", "deliveries_link"]
+            # Whoever knows the secret can sign as the store: shown to those
+            # who may change the endpoint, not to every viewer.
+            if self.has_change_permission(request, obj):
+                fields.append("secret")
+            fields += ["disabled_reason", "failing_since", "deliveries_link"]
         return fields
 
     def get_readonly_fields(self, request, obj=None):

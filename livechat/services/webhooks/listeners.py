@@ -17,7 +17,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from ... import events
-from ...models import WebhookDelivery, WebhookEndpoint
+from ...models import Conversation, WebhookDelivery, WebhookEndpoint
 from .payloads import BUILDERS, NAMES, envelope
 
 _REFRESH_SECONDS = 5
@@ -49,6 +49,14 @@ def _wanted(event) -> bool:
 def _record_deliveries(event):
     endpoints = _active_endpoints()
     if not endpoints or not NAMES[type(event)] & _cache["names"]:
+        return
+    conversation = getattr(event, "conversation", None)
+    if (
+        conversation is not None
+        and not Conversation.objects.filter(pk=conversation.pk).exists()
+    ):
+        # Erased meanwhile (an erasure closes open chats first): nothing of
+        # it may go out now.
         return
     rows = []
     # A conversation is opened by its first message, whose event is emitted

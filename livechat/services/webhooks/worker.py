@@ -15,6 +15,7 @@ import random
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.core.mail import mail_admins
 from django.core.serializers.json import DjangoJSONEncoder
@@ -74,14 +75,18 @@ def claim(limit: int) -> list[WebhookDelivery]:
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
         rows = list(due.select_related("endpoint")[:limit])
-        if rows:
-            until = now + _lease()
-            WebhookDelivery.objects.filter(pk__in=[r.pk for r in rows]).update(
+        until = now + _lease()
+        free = Q(locked_until__isnull=True) | Q(locked_until__lte=now)
+        # Each row is taken only if still free: without SKIP LOCKED (SQLite)
+        # two workers may read the same rows, and only one takes each.
+        taken = []
+        for row in rows:
+            if WebhookDelivery.objects.filter(free, pk=row.pk, state=PENDING).update(
                 locked_until=until
-            )
-            for row in rows:
+            ):
                 row.locked_until = until
-    return rows
+                taken.append(row)
+    return taken
 
 
 def body_of(delivery) -> bytes:
@@ -155,7 +160,7 @@ def _record(delivery, started, finished, status, excerpt, error, ok):
         logger.info(
             "livechat: webhook %s to %s failed (%s)",
             delivery.event_id,
-            delivery.endpoint.url,
+            _where(delivery.endpoint.url),
             error or f"HTTP {status}",
         )
 
@@ -173,14 +178,25 @@ def _endpoint_health(endpoint, ok, now, why):
         f"last: {why}"[:300],
     )
     if disabled:
-        logger.warning("livechat: webhook endpoint %s disabled", endpoint.url)
+        logger.warning(
+            "livechat: webhook endpoint %s switched off", _where(endpoint.url)
+        )
         transaction.on_commit(lambda: _tell_admins(endpoint, why))
 
 
+def _where(url):
+    """Scheme, host and port of a receiver's URL: its path and query may hold
+    a key of the receiver's, which logs and emails must not spread."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
 def _tell_admins(endpoint, why):
+    where = _where(endpoint.url)
     mail_admins(
-        f"Webhook disabled: {endpoint.url}",
-        f"livechat stopped sending webhooks to {endpoint.url}: every delivery "
+        f"Webhook disabled: {where}",
+        f"livechat stopped sending webhooks to {where} (endpoint "
+        f"#{endpoint.pk}): every delivery "
         f"failed for {app_settings.WEBHOOK_DISABLE_AFTER // 3600} hours "
         f"(last: {why}). Fix the receiver, then tick 'active' again in the "
         "admin; the deliveries still pending go out then.",

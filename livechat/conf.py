@@ -182,6 +182,9 @@ DEFAULTS = {
     # signed in to the admin: "count/period", the period one of second,
     # minute, hour or day. Past it the API answers 429 with Retry-After.
     "API_THROTTLE_RATE": "600/minute",
+    # The reports' figures read a range of rollups and facts: a budget of
+    # their own, on top of the one above.
+    "API_REPORTS_THROTTLE_RATE": "60/minute",
 }
 
 IMPORT_STRINGS = {"ADAPTER"}

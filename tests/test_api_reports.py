@@ -100,3 +100,19 @@ def test_bad_filters_and_unknown_reports(hours):
     assert client.get(f"{API}/nope/").status_code == 404
     # The store's today is the default end.
     assert client.get(f"{API}/service/").json()["end"] == str(parse_filters({}).end)
+
+
+def test_the_reports_have_a_smaller_budget_of_their_own(hours, settings):
+    settings.LIVECHAT_API_REPORTS_THROTTLE_RATE = "2/minute"
+    owner = _user("owner", "view_reports", is_staff=True)
+    owner.user_permissions.add(Permission.objects.get(codename="reply_conversation"))
+    client = _token_client(
+        User.objects.get(pk=owner.pk), [Scope.REPORTS_READ, Scope.CONVERSATIONS_READ]
+    )
+    for _ in range(2):
+        assert client.get(f"{API}/service/", RANGE).status_code == 200
+    refused = client.get(f"{API}/service/", RANGE)
+    assert refused.status_code == 429 and refused.json()["code"] == "throttled"
+    assert "Retry-After" in refused
+    # The rest of the API keeps its own budget.
+    assert client.get("/livechat/api/v1/conversations/").status_code == 200

@@ -251,3 +251,16 @@ def test_every_error_has_the_one_shape(agent, conversation):
         format="json",
     )
     _assert_error(response, 409, "conversation_closed")
+
+
+def test_a_view_that_names_no_scope_for_a_method_is_closed_to_tokens(agent):
+    from livechat.api.views.team import DepartmentList as Departments
+
+    _row, key = _token(agent)
+    scopes = Departments.scopes
+    try:
+        Departments.scopes = {}
+        response = _client(key).get(f"{API}/departments/")
+        _assert_error(response, 403, "permission_denied")
+    finally:
+        Departments.scopes = scopes

@@ -53,6 +53,14 @@ class IsStaffWithinScope(BasePermission):
         token = token_of(request)
         if token is not None:
             scopes = required_scopes(view, request.method)
+            # A view that names no scope for a method is closed to tokens
+            # (but for ``any_token`` views such as the root): a scope
+            # forgotten is a door shut, not one left open. A method the view
+            # has no handler for goes on to its 405.
+            handled = hasattr(view, request.method.lower())
+            if handled and not scopes and not getattr(view, "any_token", False):
+                self.message = _("You do not have permission to do this.")
+                return False
             if scopes and not any(token.allows(scope) for scope in scopes):
                 self.message = _("This token lacks the scope %(scope)s.") % {
                     "scope": " or ".join(scopes)

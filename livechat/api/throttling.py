@@ -25,3 +25,13 @@ class TokenOrUserThrottle(SimpleRateThrottle):
         else:
             return None
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class ReportsThrottle(TokenOrUserThrottle):
+    """The reports' own, smaller budget (``LIVECHAT_API_REPORTS_THROTTLE_RATE``)."""
+
+    scope = "livechat_api_reports"
+
+    def get_rate(self):
+        """Runs per request: the rate is read live (``override_settings``)."""
+        return app_settings.API_REPORTS_THROTTLE_RATE

@@ -3,9 +3,11 @@ from drf-spectacular-sidecar's static files: no CDN, no inline script or
 style, so it works offline and under a strict Content-Security-Policy)."""
 
 from django.apps import apps
+from django.utils import translation
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 
 from ..schema import SPECTACULAR
 
@@ -19,6 +21,17 @@ class SchemaView(SpectacularAPIView):
     throttle_classes = []
     serve_public = True
     custom_settings = SPECTACULAR
+    # Built once per process and language: the document depends on the code
+    # only, and building it walks every view (public, so not on each call).
+    _built = {}
+
+    def _get_schema_response(self, request):
+        key = (translation.get_language(), self._get_filename(request, None))
+        if key not in self._built:
+            built = super()._get_schema_response(request)
+            self._built[key] = (built.data, built["Content-Disposition"])
+        data, disposition = self._built[key]
+        return Response(data=data, headers={"Content-Disposition": disposition})
 
 
 # The page's own policy, as strict as a strict host's but for images:

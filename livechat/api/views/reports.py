@@ -27,6 +27,7 @@ from ..serializers import (
     ReportSerializer,
     ReportSummarySerializer,
 )
+from ..throttling import ReportsThrottle
 
 
 def _value(value):
@@ -82,6 +83,7 @@ def report_data(report) -> dict:
 class _ReportView(LivechatAPIView):
     # Whoever may view the reports in the admin, staff or not.
     staff_only = False
+    throttle_classes = [*LivechatAPIView.throttle_classes, ReportsThrottle]
     scopes = {"GET": Scope.REPORTS_READ}
     perms = {"GET": ("livechat.view_reports",)}
 

@@ -19,6 +19,8 @@ from ..serializers import AgentSerializer, DepartmentSerializer, RootSerializer
 class Root(LivechatAPIView):
     """Any token or staff session may ask: no scope needed."""
 
+    any_token = True
+
     @operation(
         operation_id="root",
         summary="Health and version",

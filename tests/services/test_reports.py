@@ -355,6 +355,16 @@ def test_an_order_outside_the_window_or_of_someone_else_does_not_count(clock):
         services.record_order("9", "lots", visitor=visitor)
 
 
+def test_an_offer_from_before_the_window_is_not_redeemed(clock, online):
+    ann = online("ann")
+    visitor = _shopper()
+    chat = _chat(visitor, "Any discount?")
+    OfferSent.objects.create(conversation=chat, agent=ann, code="OLD10")
+    clock.shift(8 * 24 * 3600)  # past the default 7 days
+    services.record_order("1101", "20", visitor=visitor, coupon_codes=["OLD10"])
+    assert OfferSent.objects.get().redeemed_at is None
+
+
 def test_rebuild_gives_the_rollups_the_listeners_kept(clock, online):
     ann, bob = online("ann"), online("bob")
     for n in range(3):

@@ -12,7 +12,7 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ...adapter import get_adapter
@@ -255,10 +255,20 @@ def changing(conversation_id):
         before = None
         if fact is None:
             fact = derive(new_fact(conversation))
-            fact._state.adding = True
+            try:
+                # Inserted now, so the row is this transaction's (locked) at
+                # once; another process's first event for the same chat waits
+                # for it rather than inserting a second.
+                with transaction.atomic():
+                    fact.save(force_insert=True)
+            except IntegrityError:
+                fact = ConversationFact.objects.select_for_update().get(
+                    pk=conversation_id
+                )
+                before = contribution(fact)
         else:
             before = contribution(fact)
         yield fact, conversation
         derive(fact)
-        fact.save(force_insert=fact._state.adding)
+        fact.save()
         apply_change(before, contribution(fact))

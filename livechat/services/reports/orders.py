@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -74,7 +74,8 @@ def record_order(
     Django session, which names their visitor; ``user`` and ``email`` find
     them otherwise. The order counts for the shopper's latest chat that began
     within the conversion window before it, and redeems the offers sent to
-    them whose code is among ``coupon_codes``. Reporting the same ``number``
+    them within the conversion window whose code is among ``coupon_codes``.
+    Reporting the same ``number``
     again changes nothing and returns the stored order.
     """
     number = str(number).strip()[:64]
@@ -84,8 +85,16 @@ def record_order(
     placed_at = placed_at or timezone.now()
     if visitor is None:
         visitor = _visitor_of_session(session)
-    user_id = getattr(user, "pk", None) if user is not None else None
     codes = {str(c).strip().upper() for c in coupon_codes or () if str(c).strip()}
+    try:
+        return _record(number, placed_at, total, currency, email, visitor, user, codes)
+    except IntegrityError:
+        # The same order reported twice at once: the first one stands.
+        return OrderRecord.objects.get(number=number)
+
+
+def _record(number, placed_at, total, currency, email, visitor, user, codes):
+    user_id = getattr(user, "pk", None) if user is not None else None
     with transaction.atomic():
         existing = OrderRecord.objects.filter(number=number).first()
         if existing is not None:
@@ -123,6 +132,8 @@ def record_order(
                     code_q,
                     redeemed_at=None,
                     sent_at__lte=placed_at,
+                    # An offer counts for the orders of its conversion window.
+                    sent_at__gte=placed_at - window,
                     conversation__visitor__in=Visitor.objects.filter(shopper),
                 )
                 .order_by("sent_at")

@@ -131,6 +131,20 @@ async def test_an_offer_edited_without_its_code_is_sent_not_counted(
     assert not await db(OfferSent.objects.exists)()
 
 
+async def test_a_chat_cannot_claim_an_invitation_it_was_never_shown(visitor_client):
+    rule = await db(InvitationRule.objects.create)(
+        message="Staff only", offer_code="STAFF50", offer_title="50% off"
+    )
+    shopper = await visitor_client(token=new_token()[1])
+    await shopper.expect("welcome")
+    await shopper.send(type="message", client_id="m1", body="Hi!", invitation=rule.pk)
+    conv_id = (await shopper.expect("ack"))["conversation"]
+    conversation = await db(Conversation.objects.get)(pk=conv_id)
+    assert conversation.invitation_id is None
+    assert not await db(OfferSent.objects.exists)()
+    assert not await db(InvitationDay.objects.exists)()
+
+
 async def test_an_invitation_shown_is_counted_within_its_rate_limit(visitor_client):
     rule = await db(InvitationRule.objects.create)(
         message="Need help?", offer_code="WELCOME5", offer_title="$5 off"
@@ -160,6 +174,7 @@ async def test_a_chat_started_from_an_invitation_counts_it_and_its_offer(
     )
     shopper = await visitor_client(token=new_token()[1])
     await shopper.expect("welcome")
+    await shopper.send(type="invitation_shown", invitation=rule.pk)
     await shopper.send(type="message", client_id="m1", body="Hi!", invitation=rule.pk)
     conv_id = (await shopper.expect("ack"))["conversation"]
     # A later message naming it again counts nothing more.
@@ -170,7 +185,7 @@ async def test_a_chat_started_from_an_invitation_counts_it_and_its_offer(
     conversation = await db(Conversation.objects.get)(pk=conv_id)
     assert conversation.invitation_id == rule.pk
     day = await db(InvitationDay.objects.get)()
-    assert (day.shown, day.accepted) == (0, 1)
+    assert (day.shown, day.accepted) == (1, 1)
     offer = await db(OfferSent.objects.get)()
     assert (offer.conversation_id, offer.code, offer.agent_id) == (
         conv_id,

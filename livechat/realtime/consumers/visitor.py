@@ -112,7 +112,7 @@ class VisitorConsumer(_LivechatConsumer):
             await ratelimit.atake("invitation", self.visitor.pk, self.ip)
         except ratelimit.RateLimited:
             return
-        await db_call(invitations.invitation_shown)(rule_id)
+        await db_call(invitations.invitation_shown)(rule_id, self.visitor.pk)
 
     async def on_profile(self, data):
         """The pre-chat form, or an email left while waiting."""

@@ -143,7 +143,7 @@ def _new_or_reopened(visitor, topic, invitation=None):
         start_page=visitor.current_page[:500],
         topic=topic[:50],
         department=lookups.department_for_topic(topic),
-        invitation=invitations.accepted_rule(invitation),
+        invitation=invitations.accepted_rule(invitation, visitor.pk),
     )
     if conversation.invitation is not None:
         invitations.invitation_accepted(conversation, conversation.invitation)

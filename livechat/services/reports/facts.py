@@ -5,7 +5,9 @@ shopper gone, closed) and its counts (transfers, reopens, offers); its
 figures (outcome, times, target met) are derived from them by ``derive``.
 ``contribution`` is what one fact adds to its hour's rollup: the listeners
 move a fact's rollup by the difference of its contribution before and after
-a change, and a rebuild sums them, so both say the same.
+a change, and a rebuild sums them, so both say the same. (Agents' held time
+is the exception: the listeners split it at each hand-over as it happens,
+while a rebuild, which knows only the last holder, gives it all to them.)
 """
 
 import logging

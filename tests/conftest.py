@@ -306,3 +306,13 @@ def pdf_attachment(conversation):
     attachment.file = ContentFile(b"%PDF", name="x.pdf")
     attachment.save()
     return attachment
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``) the tests
+    that drive the live daphne shop (e2e, browser) run on one worker, which
+    starts that shop once; the others share the second worker and whatever
+    the first has left."""
+    for item in items:
+        if item.get_closest_marker("e2e") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("live"))

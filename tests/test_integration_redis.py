@@ -1,5 +1,7 @@
 """A shopper and an agent chatting through the real Redis channel layer."""
 
+import os
+
 import pytest
 from channels.layers import channel_layers, get_channel_layer
 from django.db import connection
@@ -19,7 +21,9 @@ async def redis_layer(redis_layer_url):
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": redis_layer_url, "max_connections": 1000}],
-                "prefix": "livechat-test",
+                # Per process: two test runs on one Redis must not hear each
+                # other's conversations (the same ids, in two databases).
+                "prefix": f"livechat-test-{os.getpid()}",
             },
         }
     }

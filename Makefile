@@ -25,12 +25,14 @@ demo: $(STAMP)
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/daphne -b $(HOST) -p $(PORT) example_shop.asgi:application
 
-## make test: the whole suite, against real PostgreSQL, Redis, daphne and Chromium
+## make test: the whole suite, against real PostgreSQL, Redis, daphne and Chromium,
+## on two processes: one runs the tests of the live daphne shop (e2e, browser),
+## the other the rest (tests/conftest.py groups them)
 test: $(STAMP) chromium $(NODE_DEPS)
 	bash scripts/ensure-services
 	$(BIN)/python manage.py makemigrations --check --dry-run livechat
 	node --test tests/js/
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 ## make test-quick: the developer's loop, about a minute; CI runs `make test`
 # Leaves out the fuzzing and the tests that wait seconds on the server's timers

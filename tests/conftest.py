@@ -308,6 +308,7 @@ def pdf_attachment(conversation):
     return attachment
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``) the tests
     that drive the live daphne shop (e2e, browser) run on one worker, which

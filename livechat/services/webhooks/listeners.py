@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ... import events
 from ...models import Conversation, WebhookDelivery, WebhookEndpoint
-from .payloads import BUILDERS, NAMES, envelope
+from .payloads import EVENTS, envelope
 
 _REFRESH_SECONDS = 5
 
@@ -42,13 +42,14 @@ def _endpoints_changed(sender, **kwargs):
 
 
 def _wanted(event) -> bool:
-    return _stale() or bool(NAMES[type(event)] & _cache["names"])
+    return _stale() or EVENTS[type(event)][0] in _cache["names"]
 
 
-@events.listen(*BUILDERS, wanted=_wanted)
+@events.listen(*EVENTS, wanted=_wanted)
 def _record_deliveries(event):
     endpoints = _active_endpoints()
-    if not endpoints or not NAMES[type(event)] & _cache["names"]:
+    name, build = EVENTS[type(event)]
+    if name not in _cache["names"]:
         return
     conversation = getattr(event, "conversation", None)
     if (
@@ -67,7 +68,7 @@ def _record_deliveries(event):
         if isinstance(event, events.ConversationOpened)
         else timezone.now()
     )
-    for name, ordering_key, data in BUILDERS[type(event)](event):
+    for ordering_key, data in build(event):
         body = envelope(name, data)
         rows.extend(
             WebhookDelivery(

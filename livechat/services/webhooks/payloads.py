@@ -40,40 +40,31 @@ def conversation_data(conversation) -> dict:
     return data
 
 
-def _conversation_event(name, event, **extra):
-    return (
-        name,
-        f"conversation:{event.conversation.pk}",
-        {
-            "conversation": conversation_data(event.conversation),
-            **extra,
-        },
-    )
+def _about(event, **extra):
+    """One delivery about the event's conversation: (ordering key, data)."""
+    return [
+        (
+            f"conversation:{event.conversation.pk}",
+            {"conversation": conversation_data(event.conversation), **extra},
+        )
+    ]
 
 
 def _message_created(event):
-    return (
-        Event.MESSAGE_CREATED,
-        f"conversation:{event.conversation.pk}",
-        {
-            "conversation": {"id": event.conversation.pk},
-            "message": presentation.message_data(event.message),
-        },
-    )
-
-
-def _offline_left(event):
-    return _conversation_event(
-        Event.OFFLINE_MESSAGE_LEFT,
-        event,
-        message=presentation.message_data(event.message),
-    )
+    return [
+        (
+            f"conversation:{event.conversation.pk}",
+            {
+                "conversation": {"id": event.conversation.pk},
+                "message": presentation.message_data(event.message),
+            },
+        )
+    ]
 
 
 def _transferred(event):
     department = event.to_department
-    return _conversation_event(
-        Event.CONVERSATION_TRANSFERRED,
+    return _about(
         event,
         by=_user(event.by),
         to_agent=_user(event.to_agent),
@@ -84,50 +75,37 @@ def _transferred(event):
     )
 
 
-# Each domain event a webhook may hear of: a function giving
-# (event name, ordering key, data) for each delivery it makes.
-BUILDERS = {
-    events.ConversationOpened: lambda e: [
-        _conversation_event(Event.CONVERSATION_OPENED, e)
-    ],
-    events.ConversationAssigned: lambda e: [
-        _conversation_event(Event.CONVERSATION_ASSIGNED, e, agent=_user(e.agent))
-    ],
-    events.ConversationTransferred: lambda e: [_transferred(e)],
-    events.ConversationClosed: lambda e: [
-        _conversation_event(Event.CONVERSATION_CLOSED, e, closed_by=_user(e.closed_by))
-    ],
-    events.ConversationReopened: lambda e: [
-        _conversation_event(Event.CONVERSATION_REOPENED, e, by=_user(e.by))
-    ],
-    events.ConversationRated: lambda e: [
-        _conversation_event(
-            Event.CONVERSATION_RATED, e, rating=e.rating, comment=e.comment
-        )
-    ],
-    events.ConversationMissed: lambda e: [
-        _conversation_event(Event.CONVERSATION_MISSED, e)
-    ],
-    events.MessageStored: lambda e: [_message_created(e)],
-    events.OfflineMessageLeft: lambda e: [_offline_left(e)],
-    events.VisitorsErased: lambda e: [
-        (Event.VISITOR_ERASED, f"visitor:{pk}", {"visitor": {"id": pk}})
-        for pk in e.visitor_ids
-    ],
-}
-
-# The webhook event names each domain event can give.
-NAMES = {
-    events.ConversationOpened: {Event.CONVERSATION_OPENED},
-    events.ConversationAssigned: {Event.CONVERSATION_ASSIGNED},
-    events.ConversationTransferred: {Event.CONVERSATION_TRANSFERRED},
-    events.ConversationClosed: {Event.CONVERSATION_CLOSED},
-    events.ConversationReopened: {Event.CONVERSATION_REOPENED},
-    events.ConversationRated: {Event.CONVERSATION_RATED},
-    events.ConversationMissed: {Event.CONVERSATION_MISSED},
-    events.MessageStored: {Event.MESSAGE_CREATED},
-    events.OfflineMessageLeft: {Event.OFFLINE_MESSAGE_LEFT},
-    events.VisitorsErased: {Event.VISITOR_ERASED},
+# Each domain event a webhook may hear of: its webhook event's name, and a
+# function giving (ordering key, data) for each delivery it makes.
+EVENTS = {
+    events.ConversationOpened: (Event.CONVERSATION_OPENED, _about),
+    events.ConversationAssigned: (
+        Event.CONVERSATION_ASSIGNED,
+        lambda e: _about(e, agent=_user(e.agent)),
+    ),
+    events.ConversationTransferred: (Event.CONVERSATION_TRANSFERRED, _transferred),
+    events.ConversationClosed: (
+        Event.CONVERSATION_CLOSED,
+        lambda e: _about(e, closed_by=_user(e.closed_by)),
+    ),
+    events.ConversationReopened: (
+        Event.CONVERSATION_REOPENED,
+        lambda e: _about(e, by=_user(e.by)),
+    ),
+    events.ConversationRated: (
+        Event.CONVERSATION_RATED,
+        lambda e: _about(e, rating=e.rating, comment=e.comment),
+    ),
+    events.ConversationMissed: (Event.CONVERSATION_MISSED, _about),
+    events.MessageStored: (Event.MESSAGE_CREATED, _message_created),
+    events.OfflineMessageLeft: (
+        Event.OFFLINE_MESSAGE_LEFT,
+        lambda e: _about(e, message=presentation.message_data(e.message)),
+    ),
+    events.VisitorsErased: (
+        Event.VISITOR_ERASED,
+        lambda e: [(f"visitor:{pk}", {"visitor": {"id": pk}}) for pk in e.visitor_ids],
+    ),
 }
 
 

@@ -93,8 +93,10 @@ class DefaultLivechatAdapter:
     def is_supervisor(self, user):
         """May this user watch every chat and every agent's load, and manage
         (note, transfer, close) any chat? Active staff with
-        ``livechat.supervise_conversation`` (superusers have it). A supervisor
-        who is not also an agent is never given chats and never speaks in one.
+        ``livechat.supervise_conversation``; unlike ``is_agent``, Django's
+        superuser status counts (a superuser has every permission). A
+        supervisor who is not also an agent is never given chats and never
+        speaks in one.
         """
         return _active_staff(user) and user.has_perm(SUPERVISOR_PERMISSION)
 
@@ -123,13 +125,23 @@ class DefaultLivechatAdapter:
             return profile.avatar.url
         return ""
 
-    def get_visitor_context(self, visitor, session=None):
+    #: Names of cookies ``get_visitor_context`` reads from ``request.COOKIES``
+    #: (a guest basket kept in a cookie, say). ``LivechatVisitorMiddleware``
+    #: keeps them, as the shopper's browser last had them on a page with the
+    #: widget, in the shopper's session; no other cookie is kept.
+    context_cookies = ()
+
+    def get_visitor_context(self, visitor, request):
         """Facts about the shopper shown to agents beside the conversation.
 
-        ``session`` is the shopper's Django session (a SessionBase, or None
-        when they have none), for stores that keep a cart there. Return a
-        JSON-serialisable dict, for example
-        ``{"cart": {"items": [...], "total": "59.90"}, "orders": [...]}``.
+        ``request`` is a ``livechat.shopper.ShopperRequest`` (not an
+        ``HttpRequest``: the shopper's page was served long before an agent
+        opens the chat): ``request.user`` is the customer account linked to
+        the visitor (``AnonymousUser`` for a guest), ``request.session`` the
+        shopper's Django session (None when they have none) and
+        ``request.COOKIES`` the cookies named in ``context_cookies``. Return
+        a JSON-serialisable dict, for example
+        ``{"cart": {"lines": [...], "total": "59.90"}, "orders": [...]}``.
         Called when an agent opens a conversation, never per message; an
         exception here is logged and the agent sees no context.
         """
@@ -199,7 +211,9 @@ class DefaultLivechatAdapter:
     def get_cart_value(self, request):
         """The shopper's cart total as a Decimal, or None if unknown.
 
-        Used by invitation rules with a minimum cart value.
+        ``request`` is the ``HttpRequest`` of the page the widget is rendered
+        on. Read by invitation rules with a minimum cart value (only when
+        such a rule matches the page).
         """
         return None
 

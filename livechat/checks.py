@@ -1,5 +1,7 @@
 """System checks with stable ids, documented in docs/configuration.md."""
 
+import inspect
+
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
@@ -45,11 +47,12 @@ def check_in_memory_layer(app_configs, **kwargs):
 
 @register()
 def check_import_strings(app_configs, **kwargs):
-    """E002: LIVECHAT_ADAPTER must name an importable class."""
+    """E002: LIVECHAT_ADAPTER must name an importable class; E005: whose
+    methods take the arguments livechat passes them."""
     path = app_settings.raw("ADAPTER")
     if isinstance(path, str):
         try:
-            import_string(path)
+            adapter = import_string(path)
         except ImportError as exc:
             return [
                 Error(
@@ -57,7 +60,36 @@ def check_import_strings(app_configs, **kwargs):
                     id="livechat.E002",
                 )
             ]
+        return _check_adapter_signatures(adapter, path)
     return []
+
+
+def _check_adapter_signatures(adapter, path):
+    """E005: the adapter's methods take the arguments livechat passes them."""
+    calls = {
+        "get_visitor_context": ((None, None), {}),
+        "suggest_offers": ((None,), {"context": None}),
+        "get_cart_value": ((None,), {}),
+    }
+    errors = []
+    for name, (args, kwargs) in calls.items():
+        method = getattr(adapter, name, None)
+        if method is None:
+            continue
+        try:
+            inspect.signature(method).bind(None, *args, **kwargs)
+        except (TypeError, ValueError):
+            errors.append(
+                Error(
+                    f"{path}.{name}{inspect.signature(method)} cannot be called "
+                    f"the way livechat calls it.",
+                    hint=f"Use the signature of DefaultLivechatAdapter.{name} "
+                    f"(docs/adapter.md).",
+                    obj=adapter,
+                    id="livechat.E005",
+                )
+            )
+    return errors
 
 
 @register()

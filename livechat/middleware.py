@@ -6,7 +6,8 @@ for the shopper's visitor key. Once the response is built, and only when a
 widget asked, the middleware keeps what the tag showed: an anonymous
 shopper's key in their session, a logged-in customer's visitor row (made
 theirs, so their chat follows them across devices and an anonymous chat
-carries over on login), and the page in the visit's history for agents.
+carries over on login), the page in the visit's history for agents, and the
+cookies the adapter names in ``context_cookies``.
 
 List it after ``SessionMiddleware`` and ``AuthenticationMiddleware``: its
 work runs on the way out, before the session is saved (``livechat.W006``).
@@ -16,7 +17,9 @@ import functools
 import uuid
 
 from . import services
+from .adapter import get_adapter
 from .services.visit_history import record_page
+from .shopper import keep_cookies
 from .tokens import VISITOR_SESSION_KEY
 
 
@@ -54,7 +57,7 @@ class WidgetVisit:
         """Whether a widget asked who the shopper is on this request."""
         return "_identity" in self.__dict__
 
-    def keep(self):
+    def keep(self, response=None):
         """Store what the widget showed; write nothing already stored."""
         key, visitor, stored = self._identity
         session = self.request.session
@@ -65,6 +68,10 @@ class WidgetVisit:
                 services.visitor_for_user(visitor.user, anonymous_key=uuid.UUID(key))
         # Pages seen this visit, for the agents' context panel.
         record_page(session, self.request.get_full_path())
+        # The cookies the adapter reads when an agent opens the chat.
+        keep_cookies(
+            session, get_adapter().context_cookies, self.request, response
+        )
 
 
 def _session_key(session):
@@ -84,5 +91,5 @@ class LivechatVisitorMiddleware:
         visit = request.livechat_visit = WidgetVisit(request)
         response = self.get_response(request)
         if visit.shown and hasattr(request, "session"):
-            visit.keep()
+            visit.keep(response)
         return response

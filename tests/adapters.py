@@ -4,17 +4,18 @@ from livechat.adapter import DefaultLivechatAdapter
 
 
 class SessionCartAdapter(DefaultLivechatAdapter):
-    def get_visitor_context(self, visitor, session=None):
+    def get_visitor_context(self, visitor, request):
+        session = request.session
         return {"cart": session.get("cart") if session is not None else None}
 
 
 class BrokenContextAdapter(DefaultLivechatAdapter):
-    def get_visitor_context(self, visitor, session=None):
+    def get_visitor_context(self, visitor, request):
         raise RuntimeError("store database is down")
 
 
 class StructuredContextAdapter(DefaultLivechatAdapter):
-    def get_visitor_context(self, visitor, session=None):
+    def get_visitor_context(self, visitor, request):
         return {
             "cart": {
                 "currency": "EUR",

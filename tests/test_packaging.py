@@ -29,7 +29,7 @@ def wheel_names(tmp_path_factory):
         check=True,
         timeout=300,
     )
-    (wheel,) = out.glob("django_livechat-*.whl")
+    (wheel,) = out.glob("django_store_livechat-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         return set(archive.namelist())
 

@@ -31,7 +31,7 @@ CURRENCY = "USD"
 class ShopLivechatAdapter(DefaultLivechatAdapter):
     """Shows agents the shopper's account, recent orders and cart."""
 
-    def get_visitor_context(self, visitor, session=None):
+    def get_visitor_context(self, visitor, request):
         """Facts for the agent beside the conversation, in livechat's shape.
 
         ``customer`` holds the account's name and email with a link to it in
@@ -42,6 +42,7 @@ class ShopLivechatAdapter(DefaultLivechatAdapter):
         At most three queries whatever the history: user, orders, cart.
         """
         user = visitor.user if visitor.user_id else None
+        session = request.session
         return {
             "customer": self._customer(visitor, user),
             "cart": self._cart(session),

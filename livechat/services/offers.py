@@ -21,7 +21,7 @@ from ..adapter import get_adapter
 from ..conf import app_settings
 from ..errors import ServiceError
 from ..models import CannedReply, CannedUse, Conversation, OfferSent
-from .visitors import visitor_session
+from .visitors import store_context
 
 logger = logging.getLogger(__name__)
 
@@ -138,13 +138,7 @@ def find_offer(conversation_id, code) -> dict:
     if conversation is None:
         raise ServiceError("not_found", _("No such conversation."))
     visitor = conversation.visitor
-    try:
-        context = get_adapter().get_visitor_context(
-            visitor, session=visitor_session(visitor)
-        )
-    except Exception:
-        logger.exception("livechat: get_visitor_context failed")
-        context = {}
+    context = store_context(visitor)
     for offer in offers_for_conversation(conversation, context):
         if offer["code"].upper() == code.strip().upper():
             return offer

@@ -28,6 +28,7 @@ from ..ip_addresses import stored_ip
 from ..models import Conversation, Visitor
 from ..realtime.groups import conversation_group
 from ..realtime.publishing import publish_conversation, send_latest
+from ..shopper import ShopperRequest, visitor_session  # noqa: F401 (re-exported)
 from .availability import store_timezone
 from .lookups import open_conversation_of, open_conversations, visitor_language
 from .visit_history import visit_context
@@ -180,14 +181,16 @@ def record_page(visitor, url: str, title: str = "") -> None:
     send_latest(("page", visitor.pk), lambda: pairs)
 
 
-def visitor_session(visitor):
-    """The visitor's Django session (read-only use), or None."""
-    if not visitor.session_key:
-        return None
-    engine = import_module(settings.SESSION_ENGINE)
-    session = engine.SessionStore(session_key=visitor.session_key)
-    # exists() rather than load(): load() of a missing key makes a new session.
-    return session if session.exists(visitor.session_key) else None
+def store_context(visitor, shopper=None):
+    """What the adapter's ``get_visitor_context`` says about ``visitor``
+    (``{}`` when it fails: the failure is logged, agents still answer)."""
+    shopper = shopper or ShopperRequest.for_visitor(visitor)
+    try:
+        return get_adapter().get_visitor_context(visitor, shopper) or {}
+    except Exception:
+        # A broken store hook must not stop agents from answering.
+        logger.exception("livechat: get_visitor_context failed")
+        return {}
 
 
 def visitor_context(visitor, conversation_id=None):
@@ -196,14 +199,10 @@ def visitor_context(visitor, conversation_id=None):
     ``store_context`` comes from the adapter (cart, orders...); ``visit`` is
     livechat's own (pages seen, browser, language, past conversations).
     """
-    session = visitor_session(visitor)
-    try:
-        store = get_adapter().get_visitor_context(visitor, session=session)
-    except Exception:
-        # A broken store hook must not stop agents from answering.
-        logger.exception("livechat: get_visitor_context failed")
-        store = {}
-    return store, visit_context(visitor, session, exclude_conversation=conversation_id)
+    shopper = ShopperRequest.for_visitor(visitor)
+    return store_context(visitor, shopper), visit_context(
+        visitor, shopper.session, exclude_conversation=conversation_id
+    )
 
 
 # The pre-chat form and "leave your email" ----------------------------------------

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-quick lint format chromium services wheel bench clean widget
+.PHONY: demo test test-quick lint format chromium services wheel package bench clean widget
 # The build tools of package.json (esbuild), pinned by package-lock.json.
 NODE_DEPS := node_modules/.package-lock.json
 
@@ -27,7 +27,10 @@ demo: $(STAMP)
 
 ## make test: the whole suite, against real PostgreSQL, Redis, daphne and Chromium,
 ## on two processes: one runs the tests of the live daphne shop (e2e, browser),
-## the other the rest (tests/conftest.py groups them)
+## the other the rest (tests/conftest.py groups them), among them
+## scripts/check-package: the sdist and wheel built, checked, installed in a new
+## virtualenv with Django 4.2 and the quick subset run against that install
+## (tests/test_packaging.py)
 test: $(STAMP) chromium $(NODE_DEPS)
 	bash scripts/ensure-services
 	$(BIN)/python manage.py makemigrations --check --dry-run livechat
@@ -71,5 +74,12 @@ wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .
 	$(BIN)/python -m zipfile -l dist/*.whl
 
+## make package: scripts/check-package: build the sdist and wheel, twine check,
+## a new virtualenv, the quick subset against the installed app (`tox -e package`
+## runs the whole suite there; `scripts/check-package --help`)
+package: $(STAMP)
+	bash scripts/ensure-services
+	$(BIN)/python scripts/check-package
+
 clean:
-	rm -rf $(VENV) dist build *.egg-info .pytest_cache db.sqlite3 node_modules
+	rm -rf $(VENV) .tox dist build *.egg-info .pytest_cache db.sqlite3 node_modules

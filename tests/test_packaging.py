@@ -1,11 +1,18 @@
-"""`pip install .` ships the app whole: templates, static, migrations, locale."""
+"""`pip install .` ships the app whole: templates, static, migrations, locale.
 
+The slow test runs scripts/check-package: the sdist and the wheels as users
+get them, installed in a new virtualenv and tested there.
+"""
+
+import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+
+import livechat
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +41,7 @@ def wheel_names(tmp_path_factory):
         return set(archive.namelist())
 
 
+@pytest.mark.checkout
 @pytest.mark.parametrize(
     "path",
     [
@@ -57,5 +65,68 @@ def test_wheel_contains(wheel_names, path):
     assert path in wheel_names
 
 
+@pytest.mark.checkout
 def test_wheel_leaves_out_the_demo_and_tests(wheel_names):
     assert not any(name.startswith(("example_shop/", "tests/")) for name in wheel_names)
+
+
+def _collect(env_value):
+    """Collects one small file with LIVECHAT_TEST_INSTALLED_IN=env_value."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["LIVECHAT_TEST_INSTALLED_IN"] = str(env_value)
+    command = [sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider"]
+    return subprocess.run(
+        [*command, "tests/test_tokens.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_suite_refuses_a_livechat_from_elsewhere(tmp_path):
+    """check-package's guard: a run told to test the app installed in one
+    place stops before any test when livechat is imported from another."""
+    refused = _collect(tmp_path)
+    assert refused.returncode == pytest.ExitCode.USAGE_ERROR, refused.stdout
+    assert f"LIVECHAT_TEST_INSTALLED_IN={tmp_path} but livechat is" in refused.stderr
+    accepted = _collect(Path(livechat.__file__).resolve().parent.parent)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.packaging
+@pytest.mark.checkout
+@pytest.mark.timeout(900)
+def test_the_built_package_installs_and_passes(tmp_path):
+    """scripts/check-package on the oldest Django supported: the sdist and
+    wheels build, pass ``twine check --strict`` and hold the app whole; the
+    wheel with [redis,test] goes into a new virtualenv with Django 4.2, and
+    the quick subset passes there against the installed app. (The rest of
+    ``make test`` runs on the newest Django: together, both.)"""
+    run = subprocess.run(  # noqa: S603 - our own script
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "check-package"),
+            "--django",
+            "4.2",
+            "--tests",
+            "quick",
+            "--workdir",
+            str(tmp_path),
+            "--",
+            "-q",
+            "--tb=short",
+        ],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+        capture_output=True,
+        text=True,
+        timeout=880,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-12000:]
+    assert "check-package: OK" in run.stdout
+    assert "'django': '4.2." in run.stdout
+    print(run.stdout.splitlines()[-2])  # the times, under pytest -rP

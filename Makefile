@@ -29,8 +29,8 @@ demo: $(STAMP)
 ## on two processes: one runs the tests of the live daphne shop (e2e, browser),
 ## the other the rest (tests/conftest.py groups them), among them
 ## scripts/check-package: the sdist and wheel built, checked, installed in a new
-## virtualenv with Django 4.2 and the quick subset run against that install
-## (tests/test_packaging.py)
+## virtualenv with Django 4.2, and the tests of the admin, API, widget and
+## protocol run against that install (tests/test_packaging.py)
 test: $(STAMP) chromium $(NODE_DEPS)
 	bash scripts/ensure-services
 	$(BIN)/python manage.py makemigrations --check --dry-run livechat

@@ -62,12 +62,12 @@ widget: $(NODE_DEPS)
 	npm run --silent widget
 
 lint: $(STAMP)
-	$(BIN)/ruff check livechat example_shop tests bench
-	$(BIN)/ruff format --check livechat example_shop tests bench
+	$(BIN)/ruff check livechat example_shop tests bench scripts/check-package
+	$(BIN)/ruff format --check livechat example_shop tests bench scripts/check-package
 
 format: $(STAMP)
-	$(BIN)/ruff format livechat example_shop tests bench
-	$(BIN)/ruff check --fix livechat example_shop tests bench
+	$(BIN)/ruff format livechat example_shop tests bench scripts/check-package
+	$(BIN)/ruff check --fix livechat example_shop tests bench scripts/check-package
 
 wheel: $(STAMP)
 	rm -rf dist build

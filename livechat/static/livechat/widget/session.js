@@ -125,7 +125,10 @@ export const setupSession = (w) => {
     welcome(f) {
       const c = f.conversation;
       w.timeline.reconnected();
-      if (!c || c.id !== S.conv) w.resetChat();
+      // The server's chat is not ours: start afresh. With no chat on either
+      // side there is nothing to forget: an invitation accepted before this
+      // welcome arrived (its greeting, S.invId) stays.
+      if (c ? c.id !== S.conv : S.conv != null) w.resetChat();
       w.queue = f.queue;
       store.known(f.visitor);
       if (f.availability) w.setAvailability(f.availability);

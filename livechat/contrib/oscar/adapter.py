@@ -26,6 +26,9 @@ NOT_CHECKOUT = {"checkout:thank-you"}
 class OscarLivechatAdapter(DefaultLivechatAdapter):
     """What agents and the reports know of an Oscar shop's shoppers."""
 
+    #: A customer's latest orders shown to agents.
+    recent_orders = 5
+
     @property
     def context_cookies(self):
         """Oscar's guest basket cookie (``OSCAR_BASKET_COOKIE_OPEN``)."""
@@ -44,7 +47,7 @@ class OscarLivechatAdapter(DefaultLivechatAdapter):
         user = request.user if request.user.is_authenticated else None
         basket = shopper.open_basket(user, request.COOKIES)
         if user is not None:
-            orders = shopper.recent_orders(user)
+            orders = shopper.recent_orders(user, self.recent_orders)
         else:
             placed = shopper.session_order(request.session)
             orders = [shopper.order_row(placed)] if placed is not None else []

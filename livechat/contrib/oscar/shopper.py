@@ -10,8 +10,6 @@ from django.core.signing import BadSignature, Signer
 from django.urls import NoReverseMatch, reverse
 from oscar.core.loading import get_class, get_model
 
-# Orders of a customer shown to agents, newest first.
-RECENT_ORDERS = 5
 # Where Oscar's checkout keeps the id of the order a session just placed
 # (OrderPlacementMixin.handle_successful_order).
 CHECKOUT_ORDER_SESSION_KEY = "checkout_order_id"
@@ -114,11 +112,11 @@ def order_row(order):
     }
 
 
-def recent_orders(user):
-    """The customer's latest orders, newest first (one query)."""
+def recent_orders(user, count):
+    """The customer's ``count`` latest orders, newest first (one query)."""
     Order = get_model("order", "Order")
     orders = Order.objects.filter(user=user).order_by("-date_placed", "-pk")
-    return [order_row(order) for order in orders[:RECENT_ORDERS]]
+    return [order_row(order) for order in orders[:count]]
 
 
 def session_order(session):

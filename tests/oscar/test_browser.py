@@ -101,25 +101,37 @@ def overlap(a, b):
     )
 
 
-async def assert_uncovered(page, target, *widget_parts):
-    """``target`` is in the viewport and no part of the widget lies on it:
-    its centre is the element a click there reaches."""
-    await target.scroll_into_view_if_needed()
-    await page.wait_for_timeout(100)  # the widget re-places itself per frame
+REACHED = """e => {
+    const r = e.getBoundingClientRect();
+    const x = r.x + r.width / 2, y = r.y + r.height / 2;
+    const hit = document.elementFromPoint(x, y);
+    return e === hit || e.contains(hit);
+}"""
+
+
+async def _covering(page, target, widget_parts):
+    """What of the widget lies on ``target`` now (its name), or None."""
     box = await target.bounding_box()
     assert box is not None
     for part in widget_parts:
-        if await part.is_visible():
-            assert not overlap(box, await part.bounding_box()), part
-    reached = await target.evaluate(
-        """e => {
-            const r = e.getBoundingClientRect();
-            const x = r.x + r.width / 2, y = r.y + r.height / 2;
-            const hit = document.elementFromPoint(x, y);
-            return e === hit || e.contains(hit);
-        }"""
-    )
-    assert reached, "something lies on the button"
+        if await part.is_visible() and overlap(box, await part.bounding_box()):
+            return str(part)
+    if not await target.evaluate(REACHED):
+        return "something at its centre"
+    return None
+
+
+async def assert_uncovered(page, target, *widget_parts, tries=10):
+    """``target`` is in the viewport and no part of the widget lies on it
+    (its centre is what a click there reaches), once the widget had its
+    frames to move away."""
+    await target.scroll_into_view_if_needed()
+    for _ in range(tries):
+        covering = await _covering(page, target, widget_parts)
+        if covering is None:
+            return
+        await page.wait_for_timeout(100)
+    raise AssertionError(f"{target} is covered by {covering}")
 
 
 async def fill_shipping_address(page):

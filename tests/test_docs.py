@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from livechat import checks
 from livechat.adapter import DefaultLivechatAdapter
+from livechat.conf import DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -232,3 +234,16 @@ def test_a_wrong_adapter_page_is_caught(heading, written, problem):
     problems = adapter_doc_problems(page.replace(heading, written))
 
     assert len(problems) == 1 and problems[0].startswith(problem), problems
+
+
+# docs/configuration.md against livechat.conf and livechat.checks -------------
+
+
+def test_every_setting_and_system_check_is_in_the_configuration_page():
+    page = (DOCS / "configuration.md").read_text()
+    settings = [f"`LIVECHAT_{name}`" for name in DEFAULTS]
+    ids = re.findall(r'id="(livechat\.[EW]\d+)"', Path(checks.__file__).read_text())
+
+    assert ids
+    assert [s for s in settings if f"| {s} |" not in page] == []
+    assert [i for i in sorted(set(ids)) if f"| `{i}` |" not in page] == []

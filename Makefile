@@ -27,7 +27,8 @@ demo: $(STAMP)
 
 ## make test: the whole suite, against real PostgreSQL, Redis, daphne and Chromium,
 ## on two processes: one runs the tests of the live daphne shop (e2e, browser),
-## the other the rest (tests/conftest.py groups them)
+## the other the rest (tests/conftest.py groups them); tests/test_docs.py builds
+## docs/ with Sphinx, warnings as errors
 test: $(STAMP) chromium $(NODE_DEPS)
 	bash scripts/ensure-services
 	$(BIN)/python manage.py makemigrations --check --dry-run livechat

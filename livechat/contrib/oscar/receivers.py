@@ -10,6 +10,7 @@ they gave the chat no email.
 import contextvars
 import logging
 
+from django.db import transaction
 from django.dispatch import receiver
 from oscar.apps.checkout.signals import pre_payment
 from oscar.apps.order.signals import order_placed
@@ -42,6 +43,8 @@ def record_placed_order(sender, order, **kwargs):
         session = submitting[1]
         _submitting.set(None)
     try:
-        record_order(**order_for_livechat(order), session=session)
+        # A savepoint: a failure here leaves Oscar's own transaction usable.
+        with transaction.atomic():
+            record_order(**order_for_livechat(order), session=session)
     except Exception:
         logger.exception("livechat: reporting Oscar order %s failed", order.number)

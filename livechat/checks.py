@@ -185,6 +185,27 @@ def check_attachment_storage(app_configs, **kwargs):
     return []
 
 
+@register()
+def check_attachment_accel_redirect(app_configs, **kwargs):
+    """E006: LIVECHAT_ATTACHMENT_ACCEL_REDIRECT is the path of an nginx location."""
+    prefix = app_settings.ATTACHMENT_ACCEL_REDIRECT
+    if not prefix or (
+        isinstance(prefix, str)
+        and prefix.startswith("/")
+        and not any(c in prefix for c in "?#")
+        and not any(c.isspace() for c in prefix)
+    ):
+        return []
+    return [
+        Error(
+            f"LIVECHAT_ATTACHMENT_ACCEL_REDIRECT is {prefix!r}, not a URL path.",
+            hint='Set it to the path of an nginx "internal" location, such as '
+            '"/_livechat_files/" (see docs/deployment.md), or to None.',
+            id="livechat.E006",
+        )
+    ]
+
+
 LOCAL_MEMORY_CACHE = "django.core.cache.backends.locmem.LocMemCache"
 
 

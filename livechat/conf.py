@@ -79,6 +79,10 @@ DEFAULTS = {
     "MAX_IMAGE_PIXELS": 25_000_000,
     "THUMBNAIL_SIZE": 320,
     "ATTACHMENT_STORAGE": "default",
+    # Behind nginx: the prefix of an `internal` location that aliases the
+    # attachment storage's directory. Downloads are then checked by livechat
+    # and sent by nginx (X-Accel-Redirect); None: Django streams them.
+    "ATTACHMENT_ACCEL_REDIRECT": None,
     # "claim": agents take chats from the queue; "auto": each new chat goes to
     # the least busy available agent of its department with room for it.
     "ROUTING": "claim",

@@ -160,7 +160,7 @@ class Walk:
                 text = rewrite(path, block.text) if rewrite else block.text
                 self._write(path, how, text, block)
             for command in block.commands():
-                self._run(command, block)
+                self.run(command, line=block.line)
 
     def _write(self, path, how, text, block):
         target = self.cwd / path
@@ -175,11 +175,12 @@ class Walk:
                 file.write("\n" + text)
         self.done.append(f"{how}: {path}")
 
-    def _run(self, command, block):
+    def run(self, command, line=None):
+        """Run one command of the page (``line``: where the page has it)."""
         words = shlex.split(command.split("\n", 1)[0])
         if words[0] == "cd":
             self.cwd = self.cwd / words[1]
-            assert self.cwd.is_dir(), f"line {block.line}: no directory {self.cwd}"
+            assert self.cwd.is_dir(), f"line {line}: no directory {self.cwd}"
             return
         if words[0] == "pip" or words[:3] == ["python", "-m", "pip"]:
             self.skipped.append(command)
@@ -199,10 +200,10 @@ class Walk:
             )
         except subprocess.TimeoutExpired:
             raise AssertionError(
-                f"line {block.line}: `{command}` took over {COMMAND_TIMEOUT}s"
+                f"line {line}: `{command}` took over {COMMAND_TIMEOUT}s"
             ) from None
         assert done.returncode == 0, (
-            f"line {block.line}: `{command}` failed ({done.returncode}):\n"
+            f"line {line}: `{command}` failed ({done.returncode}):\n"
             f"{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
         )
 

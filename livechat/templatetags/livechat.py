@@ -27,6 +27,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from ..adapter import get_adapter
 from ..branding import widget_contact, widget_face
 from ..conf import app_settings
 from ..invitations import invitation_for
@@ -112,6 +113,18 @@ def _text_on(color):
     return "#fff" if 1.05 / (_luminance(color) + 0.05) >= 4.5 else "#000"
 
 
+def _is_checkout_page(request):
+    """Whether the adapter's ``describe_page`` calls this page the checkout:
+    the widget then keeps clear of it as of a page marked
+    ``data-livechat-checkout`` (docs/widget.md)."""
+    try:
+        page = get_adapter().describe_page(request.path)
+    except Exception:
+        logger.exception("livechat: the adapter's describe_page failed")
+        return False
+    return isinstance(page, dict) and page.get("kind") == "checkout"
+
+
 def _config(request, face, visitor):
     """The widget's data, rendered with json_script (escaped for <script>)."""
     prechat, skip_prechat = _prechat_for(visitor, _prechat_fields())
@@ -186,6 +199,7 @@ def livechat_widget(context):
         ).exists(),
         "lang": context.get("LANGUAGE_CODE") or translation.get_language() or "",
         "dir": "rtl" if translation.get_language_bidi() else "ltr",
+        "checkout": _is_checkout_page(request),
         "config": _config(request, face, visitor),
     }
 

@@ -77,11 +77,7 @@ print("SESSION=" + request.session.session_key)
 
 def _unique_prefix(path, text):
     """The Redis block's prefix, made this run's own."""
-    if '"prefix": "mysite"' not in text:
-        return text
-    return text.replace(
-        '"prefix": "mysite"', f'"prefix": "mysite{secrets.token_hex(4)}"'
-    )
+    return re.sub(r'("prefix": "\w+)"', rf'\g<1>{secrets.token_hex(4)}"', text)
 
 
 def _channel_layers():

@@ -15,6 +15,7 @@ files and runs the commands in the order of the page.
 
 import os
 import re
+import secrets
 import shlex
 import subprocess
 import sys
@@ -22,7 +23,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import requests
+
+from tests.e2e.clients import HTTP_TIMEOUT, http_session
+from tests.e2e.live import free_port
+from tests.services_env import IN_CI, redis_url
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -33,6 +39,8 @@ STOP_TIMEOUT = 5
 _FENCE = re.compile(r"^(?P<ticks>`{3,})(?P<info>.*)$")
 _HEADING = re.compile(r"^(?P<level>#{1,6}) (?P<title>.+?)\s*$")
 _OPTION = re.compile(r"^:(?P<name>[\w-]+):\s*(?P<value>.*)$")
+# The widget's signed visitor token in a page.
+WIDGET_TOKEN = re.compile(r'\bdata-token="([^"]+)"')
 CAPTION = re.compile(
     r"^(?P<path>[\w./-]+) \((?P<how>whole file|add to the end)(?:, (?P<when>[^)]+))?\)$"
 )
@@ -119,6 +127,44 @@ def in_section(blocks, title):
     found = [block for block in blocks if title in block.headings]
     assert found, f"no blocks under a heading {title!r}"
     return found
+
+
+def redis_blocks():
+    """``Walk.follow``'s ``when`` for this machine: the "with Redis" files are
+    applied when Redis answers (always in CI, where its absence fails)."""
+    if redis_url() is not None:
+        return {"with Redis"}
+    message = "Redis is not reachable: the docs' Redis layer blocks are left out"
+    if IN_CI:
+        pytest.fail(f"CI=true and {message}")
+    print(f"\n*** {message} ***\n", file=sys.stderr)
+    return set()
+
+
+def unique_redis_prefix(path, text):
+    """``Walk.follow``'s ``rewrite``: a Redis layer's ``prefix`` made this
+    run's own, so two runs on one Redis never hear each other."""
+    return re.sub(r'("prefix": "\w+)"', rf'\g<1>{secrets.token_hex(4)}"', text)
+
+
+def admin_login(server, username, password):
+    """A requests session logged in through the admin's login form."""
+    session = http_session()
+    login = server.url("/admin/login/")
+    session.get(login, timeout=HTTP_TIMEOUT).raise_for_status()
+    response = session.post(
+        login,
+        data={
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            "username": username,
+            "password": password,
+            "next": "/admin/",
+        },
+        allow_redirects=False,
+        timeout=HTTP_TIMEOUT,
+    )
+    assert response.status_code == 302, f"{username} could not log in"
+    return session
 
 
 def doc_environment():
@@ -222,6 +268,28 @@ class Walk:
             f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
         )
         return done.stdout
+
+    def superuser(self):
+        """The username and password of the page's ``createsuperuser``."""
+        [command] = [c for c in self.done if "createsuperuser" in c]
+        password = re.search(r"DJANGO_SUPERUSER_PASSWORD=(\S+)", command)[1]
+        username = re.search(r"--username[= ](\S+)", command)[1]
+        return username, password
+
+    def runserver(self):
+        """The page's ``runserver``, started on a free port (no reloader: no
+        file watcher on a shared machine); stop() it when done."""
+        argv = shlex.split(self.server_command("runserver"))
+        if argv[0] == "python":
+            argv[0] = sys.executable
+        port = free_port()
+        return Server(
+            argv=argv + [f"127.0.0.1:{port}", "--noreload"],
+            cwd=self.cwd,
+            env=self.env,
+            port=port,
+            log_path=self.cwd.parent / "runserver.log",
+        ).start()
 
     def server_command(self, program):
         """The page's command that starts ``program`` ("runserver", "daphne")."""

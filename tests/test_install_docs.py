@@ -28,23 +28,27 @@ What the test does that the page does not say, and why:
 import html
 import json
 import re
-import secrets
 import shlex
-import sys
 from configparser import ConfigParser
 
 import pytest
 
-from tests.services_env import IN_CI, redis_url
-
-from .docs_walk import DOCS, ROOT, Server, Walk, in_section, read_blocks
+from .docs_walk import (
+    DOCS,
+    ROOT,
+    WIDGET_TOKEN,
+    Walk,
+    admin_login,
+    in_section,
+    read_blocks,
+    redis_blocks,
+    unique_redis_prefix,
+)
 from .e2e.clients import AGENT, VISITOR, Socket, cookie_header, http_session
-from .e2e.live import free_port
 
 pytestmark = [pytest.mark.install, pytest.mark.timeout(300)]
 
 PAGE = DOCS / "installation.md"
-_TOKEN = re.compile(r'\bdata-token="([^"]+)"')
 _SCRIPT = re.compile(r'<script type="module" src="([^"]*widget\.min\.js)"')
 
 CUSTOMER = {"username": "ann", "first_name": "Ann", "last_name": "Lee"}
@@ -75,80 +79,27 @@ print("SESSION=" + request.session.session_key)
 """
 
 
-def _unique_prefix(path, text):
-    """The Redis block's prefix, made this run's own."""
-    return re.sub(r'("prefix": "\w+)"', rf'\g<1>{secrets.token_hex(4)}"', text)
-
-
-def _channel_layers():
-    """What the page's layer blocks may use here: Redis when it answers."""
-    if redis_url() is not None:
-        return {"with Redis"}
-    message = "Redis is not reachable: the page's Redis layer block is left out"
-    if IN_CI:
-        pytest.fail(f"CI=true and {message}")
-    print(f"\n*** {message} ***\n", file=sys.stderr)
-    return set()
-
-
 @pytest.fixture(scope="module")
 def mysite(tmp_path_factory):
     """The page's project, made by following it, under its own runserver."""
     blocks = read_blocks(PAGE)
     walk = Walk(tmp_path_factory.mktemp("newcomer"))
-    when = _channel_layers()
+    when = redis_blocks()
     walk.follow(
         in_section(blocks, "A new project, step by step")
         + in_section(blocks, "Extending: the adapter"),
         when=when,
-        rewrite=_unique_prefix,
+        rewrite=unique_redis_prefix,
     )
     # Left out: the pip commands, and the Redis block only without Redis.
     assert [s for s in walk.skipped if not s.startswith("pip ")] == (
         [] if when else ["mysite/settings.py (add to the end, with Redis)"]
     )
-    argv = shlex.split(walk.server_command("runserver"))
-    argv[0] = sys.executable if argv[0] == "python" else argv[0]
-    port = free_port()
-    server = Server(
-        argv=argv + [f"127.0.0.1:{port}", "--noreload"],
-        cwd=walk.cwd,
-        env=walk.env,
-        port=port,
-        log_path=walk.cwd.parent / "runserver.log",
-    )
-    walk.server = server.start()
+    walk.server = walk.runserver()
     try:
         yield walk
     finally:
-        server.stop()
-
-
-def _superuser(walk):
-    """The username and password of the page's ``createsuperuser``."""
-    [command] = [c for c in walk.done if "createsuperuser" in c]
-    password = re.search(r"DJANGO_SUPERUSER_PASSWORD=(\S+)", command)[1]
-    username = re.search(r"--username[= ](\S+)", command)[1]
-    return username, password
-
-
-def _admin_login(server, username, password):
-    session = http_session()
-    login = server.url("/admin/login/")
-    session.get(login, timeout=10).raise_for_status()
-    response = session.post(
-        login,
-        data={
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-            "username": username,
-            "password": password,
-            "next": "/admin/",
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert response.status_code == 302, f"{username} could not log in"
-    return session
+        walk.server.stop()
 
 
 def test_install_commands_name_this_distribution():
@@ -192,13 +143,12 @@ async def test_a_shopper_chats_with_the_agent_who_sees_the_cart_and_orders(
     page = shopper.get(server.url("/"), timeout=10)
     page.raise_for_status()
     assert "Welcome to my shop" in page.text
-    token = html.unescape(_TOKEN.search(page.text)[1])
+    token = html.unescape(WIDGET_TOKEN.search(page.text)[1])
     script = _SCRIPT.search(page.text)[1]
     served = shopper.get(server.url(script), timeout=10)
     assert served.status_code == 200 and "javascript" in served.headers["content-type"]
 
-    username, password = _superuser(mysite)
-    agent_http = _admin_login(server, username, password)
+    agent_http = admin_login(server, *mysite.superuser())
     agent = await Socket.open(server, AGENT, cookies=cookie_header(agent_http))
     sockets.append(agent)
     await agent.send(type="hello", v=1)

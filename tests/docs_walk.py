@@ -187,6 +187,7 @@ class Walk:
     done: list = field(default_factory=list)  # what was applied or run, in order
     servers: list = field(default_factory=list)  # long-running commands, not run
     skipped: list = field(default_factory=list)
+    outputs: dict = field(default_factory=dict)  # command: its stdout and stderr
 
     def follow(self, blocks, *, when=frozenset(), rewrite=None):
         """Apply the files and run the commands of ``blocks`` in order.
@@ -252,9 +253,11 @@ class Walk:
             f"line {line}: `{command}` failed ({done.returncode}):\n"
             f"{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
         )
+        self.outputs[command] = done.stdout + done.stderr
 
     def manage(self, *args, stdin=None):
-        """``python manage.py *args`` in the project (the test's own steps)."""
+        """``python manage.py *args`` in the project (the test's own steps):
+        its stdout and stderr."""
         done = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=self.cwd,
@@ -267,7 +270,7 @@ class Walk:
         assert done.returncode == 0, (
             f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
         )
-        return done.stdout
+        return done.stdout + done.stderr
 
     def superuser(self):
         """The username and password of the page's ``createsuperuser``."""

@@ -128,6 +128,12 @@ def test_production_command_serves_the_pages_application(mysite):
     assert f'ASGI_APPLICATION = "{target}"' in settings
 
 
+def test_the_project_passes_livechats_checks(mysite):
+    """What the page sets up is what livechat's system checks ask for."""
+    output = mysite.manage("check")
+    assert "System check identified no issues" in output, output
+
+
 async def test_a_shopper_chats_with_the_agent_who_sees_the_cart_and_orders(
     mysite, sockets
 ):

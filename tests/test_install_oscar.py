@@ -200,6 +200,12 @@ def _prose(path, title):
     return text[start : end if end != -1 else None]
 
 
+def test_the_shop_passes_livechats_checks(oscar_shop):
+    """oscar.md's ``check`` finds nothing to say about livechat."""
+    output = oscar_shop.outputs["python manage.py check"]
+    assert "livechat" not in output, output
+
+
 async def test_a_guest_basket_reaches_the_agent(oscar_shop, sockets):
     server = oscar_shop.server
     output = oscar_shop.manage("shell", "-c", _CATALOGUE)

@@ -27,12 +27,14 @@ demo: $(STAMP)
 
 ## make test: the whole suite, against real PostgreSQL, Redis, daphne and Chromium,
 ## on two processes: one runs the tests of the live daphne shop (e2e, browser),
-## the other the rest (tests/conftest.py groups them)
+## the other the rest (tests/conftest.py groups them); then livechat.contrib.oscar
+## in a stock django-oscar shop, under its own settings (tests/oscar)
 test: $(STAMP) chromium $(NODE_DEPS)
 	bash scripts/ensure-services
 	$(BIN)/python manage.py makemigrations --check --dry-run livechat
 	node --test tests/js/
 	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 0 --ds tests.oscar.settings tests/oscar
 
 ## make test-quick: the developer's loop, about a minute; CI runs `make test`
 # Leaves out the fuzzing and the tests that wait seconds on the server's timers
@@ -43,6 +45,7 @@ test-quick: $(STAMP) $(NODE_DEPS)
 	bash scripts/ensure-services
 	node --test tests/js/
 	$(BIN)/pytest -m "$(QUICK)"
+	$(BIN)/pytest -n 0 --ds tests.oscar.settings tests/oscar -m "not browser"
 
 chromium:
 	@bash scripts/ensure-chromium

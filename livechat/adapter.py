@@ -131,6 +131,12 @@ class DefaultLivechatAdapter:
     #: widget, in the shopper's session; no other cookie is kept.
     context_cookies = ()
 
+    #: CSS selectors of the elements of the store's pages the widget keeps
+    #: clear of, as of elements marked ``data-livechat-avoid`` (docs/widget.md):
+    #: for templates you do not edit (a shop framework's). Rendered by
+    #: ``{% livechat_widget %}`` on every page; keep them few and simple.
+    widget_avoid_selectors = ()
+
     def get_visitor_context(self, visitor, request):
         """Facts about the shopper shown to agents beside the conversation.
 

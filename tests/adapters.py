@@ -72,3 +72,7 @@ class OffersAdapter(DefaultLivechatAdapter):
 class BrokenPagesAdapter(DefaultLivechatAdapter):
     def describe_page(self, url):
         raise RuntimeError("the catalogue is down")
+
+
+class AvoidingAdapter(DefaultLivechatAdapter):
+    widget_avoid_selectors = ("#place-order", 'a.btn[href="/checkout/"]', "", 3)

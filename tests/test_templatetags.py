@@ -836,3 +836,13 @@ def test_a_failing_describe_page_leaves_the_page_unmarked(caplog):
     assert 'id="livechat"' in html
     assert "data-livechat-checkout" not in html
     assert "describe_page failed" in caplog.text
+
+
+@override_settings(LIVECHAT_ADAPTER="tests.adapters.AvoidingAdapter")
+def test_the_adapters_avoid_selectors_reach_the_widget():
+    html = _render(_request(path="/basket/"))
+    assert _attr(html, "data-avoid") == '#place-order,a.btn[href="/checkout/"]'
+
+
+def test_no_avoid_selectors_no_attribute():
+    assert "data-avoid" not in _render(_request())

@@ -182,3 +182,5 @@ MEDIA_ROOT = os.environ.get("LIVECHAT_OSCAR_MEDIA_ROOT", "/tmp/livechat-oscar-me
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LANGUAGE_CODE = "en-gb"
+# Oscar emails each order's confirmation: kept in memory, never sent.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -6,10 +6,11 @@ dashboard), may offer Oscar vouchers, and the reports know Oscar's basket,
 checkout and product pages and its orders. Subclass it to change one part.
 """
 
+import contextlib
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.urls import Resolver404, resolve
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from oscar.core.loading import get_model
 
 from ...adapter import DefaultLivechatAdapter
@@ -28,6 +29,15 @@ class OscarLivechatAdapter(DefaultLivechatAdapter):
 
     #: A customer's latest orders shown to agents.
     recent_orders = 5
+
+    @property
+    def widget_avoid_selectors(self):
+        """What the widget keeps clear of on Oscar's stock pages: "Add to
+        basket", the basket's "Proceed to checkout" and "Place order"."""
+        selectors = ["#add_to_basket_form [type=submit]", "#place-order"]
+        with contextlib.suppress(NoReverseMatch):
+            selectors.append(f'a.btn[href="{reverse("checkout:index")}"]')
+        return tuple(selectors)
 
     @property
     def context_cookies(self):

@@ -14,8 +14,8 @@ cart in the shopper's session and the orders of their account.
 What the test does that the page does not say, and why:
 
 - ``pip install`` is not run: livechat is imported from this checkout
-  (``PYTHONPATH``) with this environment's packages. tests/test_packaging.py
-  installs the built wheel.
+  (``PYTHONPATH``) with this environment's packages (tests/test_packaging.py
+  checks what the built wheel ships).
 - ``runserver`` gets a free port and ``--noreload`` (no file watcher on a
   shared machine).
 - The Redis block ("with Redis") is applied when Redis answers (always in

@@ -34,6 +34,7 @@ from configparser import ConfigParser
 import pytest
 
 from .docs_walk import (
+    CAPTION,
     DOCS,
     ROOT,
     WIDGET_TOKEN,
@@ -118,6 +119,14 @@ def test_install_commands_name_this_distribution():
         'pip install -e "path/to/checkout[redis]"',
     ]
     assert "redis" in extras and "channels-redis" in extras["redis"]
+
+
+@pytest.mark.parametrize("page", ["installation.md", "oscar.md"])
+def test_every_caption_says_what_to_do_with_its_file(page):
+    """A caption the walk cannot read would leave its file out silently."""
+    captions = [block.caption for block in read_blocks(DOCS / page) if block.caption]
+    assert captions
+    assert [c for c in captions if not CAPTION.match(c)] == []
 
 
 def test_production_command_serves_the_pages_application(mysite):

@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.checks import run_checks
 from django.core.signing import Signer
@@ -79,28 +80,63 @@ def test_the_widget_is_on_oscars_pages(client, tea):
     assert "data-livechat-checkout" not in html
 
 
-@override_settings(
-    TEMPLATES=[
+def _templates(**sources):
+    """Oscar's templates, with ``sources`` (name: text) found first, as a
+    project's templates directory is."""
+    return [
         {
             "BACKEND": "django.template.backends.django.DjangoTemplates",
             "DIRS": [],
             "APP_DIRS": False,
             "OPTIONS": {
+                "context_processors": settings.TEMPLATES[0]["OPTIONS"][
+                    "context_processors"
+                ],
                 "loaders": [
-                    (
-                        "django.template.loaders.locmem.Loader",
-                        {"oscar/partials/extrascripts.html": "<!-- shop js -->"},
-                    ),
+                    ("django.template.loaders.locmem.Loader", sources),
                     "django.template.loaders.app_directories.Loader",
-                ]
+                ],
             },
         }
     ]
-)
+
+
+# Oscar's own partial, empty but for a comment.
+OSCARS_PARTIAL = "{# a shop's own scripts #}"
+# docs/oscar.md: the widget in the project's own oscar/layout.html.
+LAYOUT_RECIPE = """{% extends "oscar/layout.html" %}
+{% load livechat %}
+
+{% block extrascripts %}
+    {{ block.super }}
+    {% livechat_widget %}
+{% endblock %}
+"""
+
+
 def test_a_shop_without_the_widget_is_warned():
     """A project overriding Oscar's extrascripts partial without the tag."""
-    ids = [message.id for message in run_checks()]
+    with override_settings(
+        TEMPLATES=_templates(**{"oscar/partials/extrascripts.html": OSCARS_PARTIAL})
+    ):
+        ids = [message.id for message in run_checks()]
     assert "livechat_oscar.W001" in ids
+
+
+def test_the_layout_recipe_puts_the_widget_once_on_oscars_pages(client, tea):
+    """docs/oscar.md's own oscar/layout.html, with Oscar's partial used."""
+    with override_settings(
+        TEMPLATES=_templates(
+            **{
+                "oscar/layout.html": LAYOUT_RECIPE,
+                "oscar/partials/extrascripts.html": OSCARS_PARTIAL,
+            }
+        )
+    ):
+        assert not [m for m in run_checks() if m.id == "livechat_oscar.W001"]
+        html = client.get(tea.get_absolute_url()).content.decode()
+    assert html.count('id="livechat"') == 1
+    assert "Add to basket" in html  # Oscar's page, whole
 
 
 def test_a_guest_basket_comes_from_oscars_signed_cookie(client, tea):
@@ -343,7 +379,7 @@ def test_the_widget_knows_oscars_checkout_pages(client, tea):
     assert "data-livechat-checkout" not in html
 
 
-def test_cart_value_for_invitations(rf, tea, client):
+def test_cart_value_for_invitations(tea, client):
     add_to_basket(client, tea, quantity=3)
     request = RequestFactory().get("/")
     request.COOKIES["oscar_open_basket"] = client.cookies["oscar_open_basket"].value

@@ -27,8 +27,9 @@ demo: $(STAMP)
 
 ## make test: the whole suite, against real PostgreSQL, Redis, daphne and Chromium,
 ## on two processes: one runs the tests of the live daphne shop (e2e, browser),
-## the other the rest (tests/conftest.py groups them); then livechat.contrib.oscar
-## in a stock django-oscar shop, under its own settings (tests/oscar)
+## the other the rest (tests/conftest.py groups them); tests/test_docs.py builds
+## docs/ with Sphinx, warnings as errors; then livechat.contrib.oscar in a stock
+## django-oscar shop, under its own settings (tests/oscar)
 test: $(STAMP) chromium $(NODE_DEPS)
 	bash scripts/ensure-services
 	$(BIN)/python manage.py makemigrations --check --dry-run livechat

@@ -67,7 +67,7 @@ def check_import_strings(app_configs, **kwargs):
 def _check_adapter_signatures(adapter, path):
     """E005: the adapter's methods take the arguments livechat passes them."""
     calls = {
-        "get_visitor_context": ((None, None), {}),
+        "get_visitor_context": ((None,), {"request": None}),
         "suggest_offers": ((None,), {"context": None}),
         "get_cart_value": ((None,), {}),
     }

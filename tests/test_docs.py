@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from livechat import checks
 from livechat.adapter import DefaultLivechatAdapter
+from livechat.conf import DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -79,36 +81,30 @@ def test_links_to_pages_headings_and_repository_files_are_checked(small_site, tm
     assert 'href="other.html#going-live-twice"' in html
 
 
-@pytest.mark.parametrize(
-    "link, warning",
-    [
-        ("[x](other.md#no-such-heading)", "local id not found in doc 'other'"),
-        ("[x](#no-such-heading)", "target not found: 'no-such-heading'"),
-        ("[x](missing.md)", "target not found: 'missing.md'"),
-        ("[x](../bench/MISSING.md)", "target not found: '../bench/MISSING.md'"),
-        ("[x](../bench/missing.py)", "target not found: '../bench/missing.py'"),
-        ("![x](img/missing.png)", "image file not readable: img/missing.png"),
-    ],
-)
-def test_a_broken_link_fails_the_build(small_site, tmp_path, link, warning):
-    (small_site / "page.md").write_text(PAGE + f"\n{link}\n")
-
-    result = sphinx_build(small_site, tmp_path / "html")
-
-    assert result.returncode != 0
-    assert warning in result.stderr, result.stderr
+# Each broken link, with what the build says about it.
+BROKEN = {
+    "[x](other.md#no-such-heading)": "local id not found in doc 'other'",
+    "[x](#no-such-heading)": "target not found: 'no-such-heading'",
+    "[x](missing.md)": "target not found: 'missing.md'",
+    "[x](../bench/MISSING.md)": "target not found: '../bench/MISSING.md'",
+    "[x](../bench/missing.py)": "target not found: '../bench/missing.py'",
+    "![x](img/missing.png)": "image file not readable: img/missing.png",
+}
 
 
-def test_a_page_left_out_of_the_contents_fails_the_build(small_site, tmp_path):
-    (small_site / "page.md").write_text(PAGE)
+def test_broken_links_and_pages_left_out_fail_the_build(small_site, tmp_path):
+    (small_site / "page.md").write_text(PAGE + "\n" + "\n\n".join(BROKEN) + "\n")
     (small_site / "orphan.md").write_text("# Orphan\n")
 
     result = sphinx_build(small_site, tmp_path / "html")
 
     assert result.returncode != 0
+    for link, warning in BROKEN.items():
+        assert warning in result.stderr, (link, result.stderr)
     assert "orphan.md: WARNING: document isn't included in any toctree" in (
         result.stderr
     )
+    assert result.stderr.count("WARNING") == len(BROKEN) + 1, result.stderr
 
 
 # docs/adapter.md against DefaultLivechatAdapter ------------------------------
@@ -238,3 +234,16 @@ def test_a_wrong_adapter_page_is_caught(heading, written, problem):
     problems = adapter_doc_problems(page.replace(heading, written))
 
     assert len(problems) == 1 and problems[0].startswith(problem), problems
+
+
+# docs/configuration.md against livechat.conf and livechat.checks -------------
+
+
+def test_every_setting_and_system_check_is_in_the_configuration_page():
+    page = (DOCS / "configuration.md").read_text()
+    settings = [f"`LIVECHAT_{name}`" for name in DEFAULTS]
+    ids = re.findall(r'id="(livechat\.[EW]\d+)"', Path(checks.__file__).read_text())
+
+    assert ids
+    assert [s for s in settings if f"| {s} |" not in page] == []
+    assert [i for i in sorted(set(ids)) if f"| `{i}` |" not in page] == []

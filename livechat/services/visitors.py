@@ -6,9 +6,7 @@ transaction has committed; changes emit their events (``livechat.events``).
 
 import logging
 import re
-from importlib import import_module
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
@@ -186,7 +184,7 @@ def store_context(visitor, shopper=None):
     (``{}`` when it fails: the failure is logged, agents still answer)."""
     shopper = shopper or ShopperRequest.for_visitor(visitor)
     try:
-        return get_adapter().get_visitor_context(visitor, shopper) or {}
+        return get_adapter().get_visitor_context(visitor, request=shopper) or {}
     except Exception:
         # A broken store hook must not stop agents from answering.
         logger.exception("livechat: get_visitor_context failed")

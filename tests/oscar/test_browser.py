@@ -51,10 +51,16 @@ create_chat_voucher()
 
 _ORDERS = """
 import json
-from livechat.models import OrderRecord
+from livechat.models import OfferSent, OrderRecord
 print(json.dumps([
-    [o.number, o.conversation_id, o.coupon_codes, str(o.total), o.currency]
-    for o in OrderRecord.objects.all()
+    [
+        [o.number, o.conversation_id, o.coupon_codes, str(o.total), o.currency]
+        for o in OrderRecord.objects.all()
+    ],
+    [
+        [offer.code, offer.order.number]
+        for offer in OfferSent.objects.exclude(redeemed_at=None)
+    ],
 ]))
 """
 
@@ -101,25 +107,37 @@ def overlap(a, b):
     )
 
 
-async def assert_uncovered(page, target, *widget_parts):
-    """``target`` is in the viewport and no part of the widget lies on it:
-    its centre is the element a click there reaches."""
-    await target.scroll_into_view_if_needed()
-    await page.wait_for_timeout(100)  # the widget re-places itself per frame
+REACHED = """e => {
+    const r = e.getBoundingClientRect();
+    const x = r.x + r.width / 2, y = r.y + r.height / 2;
+    const hit = document.elementFromPoint(x, y);
+    return e === hit || e.contains(hit);
+}"""
+
+
+async def _covering(page, target, widget_parts):
+    """What of the widget lies on ``target`` now (its name), or None."""
     box = await target.bounding_box()
     assert box is not None
     for part in widget_parts:
-        if await part.is_visible():
-            assert not overlap(box, await part.bounding_box()), part
-    reached = await target.evaluate(
-        """e => {
-            const r = e.getBoundingClientRect();
-            const x = r.x + r.width / 2, y = r.y + r.height / 2;
-            const hit = document.elementFromPoint(x, y);
-            return e === hit || e.contains(hit);
-        }"""
-    )
-    assert reached, "something lies on the button"
+        if await part.is_visible() and overlap(box, await part.bounding_box()):
+            return str(part)
+    if not await target.evaluate(REACHED):
+        return "something at its centre"
+    return None
+
+
+async def assert_uncovered(page, target, *widget_parts, tries=10):
+    """``target`` is in the viewport and no part of the widget lies on it
+    (its centre is what a click there reaches), once the widget had its
+    frames to move away."""
+    await target.scroll_into_view_if_needed()
+    for _ in range(tries):
+        covering = await _covering(page, target, widget_parts)
+        if covering is None:
+            return
+        await page.wait_for_timeout(100)
+    raise AssertionError(f"{target} is covered by {covering}")
 
 
 async def fill_shipping_address(page):
@@ -202,8 +220,19 @@ async def shop_and_chat(page, shop, expect):
             or "12.50 EUR" in opened["context_html"]
         )
         assert [offer["code"] for offer in opened["offers"]] == ["CHAT20"]
-        await agent.reply(summary["id"], "It is. Here is 20% off: CHAT20.")
+        await agent.socket.post(
+            "It is. Here is 20% off: CHAT20.",
+            conversation=summary["id"],
+            offer="CHAT20",
+        )
         await expect(widget.get_by_role("log")).to_contain_text("20% off")
+
+    # She enters the voucher in Oscar's basket (Oscar's own script shows
+    # the form).
+    await page.get_by_role("link", name="I have a voucher code...").click()
+    await page.get_by_role("textbox", name="Code").fill("chat20")
+    await page.get_by_role("button", name="Add voucher").click()
+    await expect(page.get_by_text("Voucher 'CHAT20' added to basket")).to_be_visible()
 
     # Oscar's checkout as a guest, up to the preview's "Place order".
     await proceed.click()
@@ -219,14 +248,19 @@ async def shop_and_chat(page, shop, expect):
     await expect(widget).to_be_visible()
     await assert_uncovered(page, place_order, widget, launcher(page))
 
-    # The order reaches the reports, tied to the guest's chat by her session.
+    # The order reaches the reports, tied to the guest's chat by her session,
+    # and redeems the voucher the agent sent.
     await place_order.click()
     await expect(
         page.get_by_role("heading", name=re.compile("confirmation", re.I))
     ).to_be_visible()
     output = await asyncio.to_thread(run_manage, shop.env, "shell", "-c", _ORDERS)
-    orders = json.loads(output.strip().splitlines()[-1])
+    orders, redeemed_offers = json.loads(output.strip().splitlines()[-1])
     assert len(orders) == 1
-    _number, conversation, codes, total, currency = orders[0]
+    (_number, conversation, codes, total, currency), redeemed = (
+        orders[0],
+        redeemed_offers,
+    )
     assert conversation == summary["id"]
-    assert (codes, total, currency) == ("", "12.50", CURRENCY)
+    assert (codes, total, currency) == ("CHAT20", "10.00", CURRENCY)
+    assert redeemed == [["CHAT20", _number]]

@@ -49,7 +49,13 @@ def priced(basket, request):
     session offers, ``session``)."""
     Selector = get_class("partner.strategy", "Selector")
     Applicator = get_class("offer.applicator", "Applicator")
-    basket.strategy = Selector().strategy(request=request, user=request.user)
+    try:
+        strategy = Selector().strategy(request=request, user=request.user)
+    except AttributeError:
+        # A shop's selector reading more of a request (META, say) than a
+        # ShopperRequest has: priced as for this user alone.
+        strategy = Selector().strategy(user=request.user)
+    basket.strategy = strategy
     if not basket.is_empty:
         Applicator().apply(basket, request.user, request)
     return basket

@@ -39,8 +39,9 @@ test: $(STAMP) chromium $(NODE_DEPS)
 
 ## make test-quick: the developer's loop, about a minute; CI runs `make test`
 # Leaves out the fuzzing and the tests that wait seconds on the server's timers
-# (marked slow), daphne (e2e) and Chromium (browser).
-QUICK := not slow and not e2e and not browser
+# (marked slow), daphne (e2e), Chromium (browser) and the new projects built by
+# following the installation docs (install).
+QUICK := not slow and not e2e and not browser and not install
 test-quick: $(STAMP) $(NODE_DEPS)
 	bash scripts/ensure-services
 	node --test tests/js/

@@ -173,7 +173,11 @@ class DefaultLivechatAdapter:
         ``key`` identifies it (a slug or id, at most 100 characters) and
         ``title`` names it. The default matches the path against
         LIVECHAT_REPORT_CART_PATHS and LIVECHAT_REPORT_CHECKOUT_PATHS and
-        knows no products. Called once when a conversation begins.
+        knows no products. Called once when a conversation begins (and
+        for each conversation when the reports are rebuilt), and by
+        ``{% livechat_widget %}`` with the path of every page it renders on:
+        a page it calls ``"checkout"`` gets the widget's checkout placement.
+        Keep it cheap.
         """
         path = urlsplit(url or "").path or "/"
         for kind, patterns in (

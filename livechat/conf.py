@@ -164,6 +164,8 @@ DEFAULTS = {
     "REPORT_CHECKOUT_PATHS": ["/checkout*"],
     # Offers the console suggests for one shopper (from the adapter), at most.
     "MAX_SUGGESTED_OFFERS": 3,
+    # livechat.contrib.oscar: the voucher set agents offer from (docs/oscar.md).
+    "OSCAR_VOUCHER_SET": None,
     # Webhooks (sent by `manage.py livechat_webhooks`): seconds a receiver
     # has to answer; the first retry's delay, doubling up to the longest;
     # how long a delivery is retried before it fails; how long an endpoint

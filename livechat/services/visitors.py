@@ -26,7 +26,7 @@ from ..ip_addresses import stored_ip
 from ..models import Conversation, Visitor
 from ..realtime.groups import conversation_group
 from ..realtime.publishing import publish_conversation, send_latest
-from ..shopper import ShopperRequest, visitor_session  # noqa: F401 (re-exported)
+from ..shopper import ShopperRequest
 from .availability import store_timezone
 from .lookups import open_conversation_of, open_conversations, visitor_language
 from .visit_history import visit_context

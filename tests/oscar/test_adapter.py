@@ -24,6 +24,7 @@ from livechat.adapter import get_adapter
 from livechat.checks import _check_adapter_signatures
 from livechat.contrib.oscar.adapter import OscarLivechatAdapter
 from livechat.models import OrderRecord
+from livechat.services.offers import suggested_offers
 from livechat.services.visitors import touch_visitor, visitor_context
 from livechat.shopper import ShopperRequest
 from livechat.tokens import VISITOR_SESSION_KEY
@@ -315,6 +316,18 @@ def test_offers_come_from_the_voucher_set_the_setting_names(tea):
     with override_settings(LIVECHAT_OSCAR_VOUCHER_SET="Live chat"):
         codes = [o["code"] for o in get_adapter().suggest_offers(guest, {})]
     assert codes == ["LIVE10"]
+    # Unset, a set's codes (often each meant for someone) are never offered.
+    codes = [o["code"] for o in get_adapter().suggest_offers(guest, {})]
+    assert codes == ["CHAT20"]
+
+
+def test_a_voucher_offer_is_written_in_the_shoppers_language(tea):
+    create_chat_voucher(code="CHAT20")
+    guest = services.get_or_create_visitor(uuid.uuid4())
+    touch_visitor(guest, locale="es")
+    (offer,) = suggested_offers(guest, {})
+    assert offer["message"].startswith("Aquí tiene un cupón"), offer
+    assert "CHAT20" in offer["message"]
 
 
 def test_an_order_placed_reports_its_vouchers_and_redeems_the_offer(tea, customer):

@@ -10,7 +10,13 @@ import contextlib
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.urls import (
+    NoReverseMatch,
+    Resolver404,
+    get_script_prefix,
+    resolve,
+    reverse,
+)
 from oscar.core.loading import get_model
 
 from ...adapter import DefaultLivechatAdapter
@@ -106,6 +112,9 @@ class OscarLivechatAdapter(DefaultLivechatAdapter):
         """Oscar's basket page is the cart, its checkout pages (not the
         thank-you page) the checkout, a product page names its product."""
         path = urlsplit(url or "").path or "/"
+        prefix = get_script_prefix()
+        if prefix != "/" and path.startswith(prefix):
+            path = "/" + path[len(prefix) :]
         try:
             match = resolve(path)
         except Resolver404:

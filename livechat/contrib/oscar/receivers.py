@@ -38,12 +38,13 @@ def record_placed_order(sender, order, **kwargs):
     """Runs when Oscar has placed an order: reports it to livechat. A failure
     is logged; it never fails the shopper's checkout."""
     submitting = _submitting.get()
+    _submitting.set(None)
     session = None
     if submitting is not None and submitting[0] == order.basket_id:
         session = submitting[1]
-        _submitting.set(None)
     try:
-        # A savepoint: a failure here leaves Oscar's own transaction usable.
+        # Its own atomic block: a failure rolls back livechat's writes only
+        # (a savepoint when the checkout runs inside a transaction).
         with transaction.atomic():
             record_order(**order_for_livechat(order), session=session)
     except Exception:

@@ -4,23 +4,27 @@ Suggested: the vouchers a shopper could enter in their basket right now.
 Each is active today, has an open offer, is not one they entered already, and
 its usage allows this shopper: a multi-use voucher always; a single-use one
 while no order has used it; a once-per-customer one for a logged-in customer
-who has not used it. With ``LIVECHAT_OSCAR_VOUCHER_SET`` naming one of
-Oscar's voucher sets, only that set's vouchers are suggested.
+who has not used it. Only vouchers of no voucher set are suggested (a set's
+codes are often each meant for one customer or partner), unless
+``LIVECHAT_OSCAR_VOUCHER_SET`` names a set: then only that set's.
 """
 
-from django.conf import settings
+import re
+
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-# livechat's limit on an offer's code (services.offers).
-MAX_CODE_LENGTH = 40
+from ...conf import app_settings
+from ...services.offers import CODE_MAX_LENGTH
+
+_SPACE = re.compile(r"\s")
 
 
 def voucher_set_name():
     """The voucher set agents offer from (LIVECHAT_OSCAR_VOUCHER_SET), or None."""
-    return getattr(settings, "LIVECHAT_OSCAR_VOUCHER_SET", None) or None
+    return app_settings.OSCAR_VOUCHER_SET or None
 
 
 def available_vouchers(user, limit, exclude_codes=()):
@@ -55,10 +59,12 @@ def available_vouchers(user, limit, exclude_codes=()):
     name = voucher_set_name()
     if name:
         vouchers = vouchers.filter(voucher_set__name=name)
+    else:
+        vouchers = vouchers.filter(voucher_set=None)
     return [
         voucher
         for voucher in vouchers[: limit * 2]
-        if 0 < len(voucher.code) <= MAX_CODE_LENGTH and " " not in voucher.code
+        if 0 < len(voucher.code) <= CODE_MAX_LENGTH and not _SPACE.search(voucher.code)
     ][:limit]
 
 

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-quick lint format chromium services wheel bench clean widget
+.PHONY: demo test test-quick lint format chromium services wheel package bench clean widget
 # The build tools of package.json (esbuild), pinned by package-lock.json.
 NODE_DEPS := node_modules/.package-lock.json
 
@@ -27,9 +27,13 @@ demo: $(STAMP)
 
 ## make test: the whole suite, against real PostgreSQL, Redis, daphne and Chromium,
 ## on two processes: one runs the tests of the live daphne shop (e2e, browser),
-## the other the rest (tests/conftest.py groups them); tests/test_docs.py builds
-## docs/ with Sphinx, warnings as errors; then livechat.contrib.oscar in a stock
-## django-oscar shop, under its own settings (tests/oscar)
+## the other the rest (tests/conftest.py groups them), among them
+## tests/test_docs.py (docs/ built with Sphinx, warnings as errors) and
+## scripts/check-package: the sdist and wheel built, checked, installed in a new
+## virtualenv with Django 4.2, and the tests of the admin, API, widget and
+## protocol run against that install (tests/test_packaging.py); then
+## livechat.contrib.oscar in a stock django-oscar shop, under its own settings
+## (tests/oscar)
 test: $(STAMP) chromium $(NODE_DEPS)
 	bash scripts/ensure-services
 	$(BIN)/python manage.py makemigrations --check --dry-run livechat
@@ -64,17 +68,24 @@ widget: $(NODE_DEPS)
 	npm run --silent widget
 
 lint: $(STAMP)
-	$(BIN)/ruff check livechat example_shop tests bench
-	$(BIN)/ruff format --check livechat example_shop tests bench
+	$(BIN)/ruff check livechat example_shop tests bench scripts/check-package
+	$(BIN)/ruff format --check livechat example_shop tests bench scripts/check-package
 
 format: $(STAMP)
-	$(BIN)/ruff format livechat example_shop tests bench
-	$(BIN)/ruff check --fix livechat example_shop tests bench
+	$(BIN)/ruff format livechat example_shop tests bench scripts/check-package
+	$(BIN)/ruff check --fix livechat example_shop tests bench scripts/check-package
 
 wheel: $(STAMP)
 	rm -rf dist build
 	$(BIN)/python -m build --wheel --outdir dist .
 	$(BIN)/python -m zipfile -l dist/*.whl
 
+## make package: scripts/check-package: build the sdist and wheel, twine check,
+## a new virtualenv, the quick subset against the installed app (`tox -e package`
+## runs the whole suite there; `scripts/check-package --help`)
+package: $(STAMP)
+	bash scripts/ensure-services
+	$(BIN)/python scripts/check-package
+
 clean:
-	rm -rf $(VENV) dist build *.egg-info .pytest_cache db.sqlite3 node_modules
+	rm -rf $(VENV) .tox dist build *.egg-info .pytest_cache db.sqlite3 node_modules

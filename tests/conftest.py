@@ -5,6 +5,7 @@ import os
 import uuid
 from pathlib import Path
 
+import django
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
@@ -13,6 +14,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.db import connection, connections
 
+import livechat
 from livechat import ratelimit
 from livechat.models import Attachment
 from livechat.realtime import coalescing, database_threads
@@ -36,6 +38,23 @@ def pytest_ignore_collect(collection_path, config):
     if os.environ.get("DJANGO_SETTINGS_MODULE") == OSCAR_SETTINGS:
         return None if in_oscar or path in OSCAR_TESTS.parents else True
     return True if in_oscar else None
+
+
+def pytest_configure(config):
+    """scripts/check-package runs the suite against the installed wheel: it names
+    the virtualenv's site-packages, and a livechat imported from anywhere else
+    (a checkout on the path) stops the run before any test."""
+    expected = os.environ.get("LIVECHAT_TEST_INSTALLED_IN")
+    found = Path(livechat.__file__).resolve()
+    if expected and not found.is_relative_to(Path(expected).resolve()):
+        raise pytest.UsageError(
+            f"LIVECHAT_TEST_INSTALLED_IN={expected} but livechat is {found}"
+        )
+
+
+def pytest_report_header(config):
+    """Which livechat and which Django the run tests."""
+    return f"livechat: {Path(livechat.__file__).parent}, Django {django.get_version()}"
 
 
 def _application():

@@ -122,7 +122,8 @@ async def test_export_under_asgi_is_streamed_as_it_is_read(async_client, media):
         return ann, _staff("dpo", "view_visitor", "view_conversation")
 
     ann, dpo = await database_sync_to_async(setup)()
-    await async_client.aforce_login(dpo)
+    # AsyncClient.aforce_login is Django 5.0's.
+    await database_sync_to_async(async_client.force_login)(dpo)
     response = await async_client.post(
         reverse(CHANGELIST),
         {"action": "export_selected", ACTION_CHECKBOX_NAME: [ann.pk]},

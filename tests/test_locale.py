@@ -19,9 +19,11 @@ from django.apps import apps
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
+import livechat
 from livechat.models import Conversation
 
-APP_DIR = Path(__file__).resolve().parent.parent / "livechat"
+# The app under test: the checkout's, or the installed wheel's (check-package).
+APP_DIR = Path(livechat.__file__).resolve().parent
 LOCALE_DIR = APP_DIR / "locale"
 
 # Django language code -> locale directory name.

@@ -140,7 +140,8 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def lookup_allowed(self, lookup, value, request=None):
         """The reports' drill-down filters by a conversation's fact
-        (``fact__day__gte``, ``fact__agent_key``...): its own fields only."""
+        (``fact__day__gte``, ``fact__agent_key``...): its own fields only.
+        Django 5.0 added ``request``; 4.2 calls with two arguments."""
         field, _sep, operator = lookup.removeprefix("fact__").partition("__")
         if lookup.startswith("fact__"):
             return field in REPORT_LOOKUPS and operator in (
@@ -150,6 +151,8 @@ class ConversationAdmin(admin.ModelAdmin):
                 "in",
                 "isnull",
             )
+        if request is None:
+            return super().lookup_allowed(lookup, value)
         return super().lookup_allowed(lookup, value, request)
 
     def get_search_results(self, request, queryset, search_term):

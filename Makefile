@@ -28,23 +28,29 @@ demo: $(STAMP)
 ## make test: the whole suite, against real PostgreSQL, Redis, daphne and Chromium,
 ## on two processes: one runs the tests of the live daphne shop (e2e, browser),
 ## the other the rest (tests/conftest.py groups them), among them
+## tests/test_docs.py (docs/ built with Sphinx, warnings as errors) and
 ## scripts/check-package: the sdist and wheel built, checked, installed in a new
 ## virtualenv with Django 4.2, and the tests of the admin, API, widget and
-## protocol run against that install (tests/test_packaging.py)
+## protocol run against that install (tests/test_packaging.py); then
+## livechat.contrib.oscar in a stock django-oscar shop, under its own settings
+## (tests/oscar)
 test: $(STAMP) chromium $(NODE_DEPS)
 	bash scripts/ensure-services
 	$(BIN)/python manage.py makemigrations --check --dry-run livechat
 	node --test tests/js/
 	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 0 --ds tests.oscar.settings tests/oscar
 
 ## make test-quick: the developer's loop, about a minute; CI runs `make test`
 # Leaves out the fuzzing and the tests that wait seconds on the server's timers
-# (marked slow), daphne (e2e) and Chromium (browser).
-QUICK := not slow and not e2e and not browser
+# (marked slow), daphne (e2e), Chromium (browser) and the new projects built by
+# following the installation docs (install).
+QUICK := not slow and not e2e and not browser and not install
 test-quick: $(STAMP) $(NODE_DEPS)
 	bash scripts/ensure-services
 	node --test tests/js/
 	$(BIN)/pytest -m "$(QUICK)"
+	$(BIN)/pytest -n 0 --ds tests.oscar.settings tests/oscar -m "not browser"
 
 chromium:
 	@bash scripts/ensure-chromium

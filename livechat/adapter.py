@@ -131,6 +131,12 @@ class DefaultLivechatAdapter:
     #: widget, in the shopper's session; no other cookie is kept.
     context_cookies = ()
 
+    #: CSS selectors of the elements of the store's pages the widget keeps
+    #: clear of, as of elements marked ``data-livechat-avoid`` (docs/widget.md):
+    #: for templates you do not edit (a shop framework's). Rendered by
+    #: ``{% livechat_widget %}`` on every page; keep them few and simple.
+    widget_avoid_selectors = ()
+
     def get_visitor_context(self, visitor, request):
         """Facts about the shopper shown to agents beside the conversation.
 
@@ -167,7 +173,11 @@ class DefaultLivechatAdapter:
         ``key`` identifies it (a slug or id, at most 100 characters) and
         ``title`` names it. The default matches the path against
         LIVECHAT_REPORT_CART_PATHS and LIVECHAT_REPORT_CHECKOUT_PATHS and
-        knows no products. Called once when a conversation begins.
+        knows no products. Called once when a conversation begins (and
+        for each conversation when the reports are rebuilt), and by
+        ``{% livechat_widget %}`` with the path of every page it renders on:
+        a page it calls ``"checkout"`` gets the widget's checkout placement.
+        Keep it cheap.
         """
         path = urlsplit(url or "").path or "/"
         for kind, patterns in (

@@ -2,22 +2,33 @@
 
 Uploads keep Django's CSRF protection (the widget sends ``X-CSRFToken``).
 Downloads answer only the conversation's visitor, by their session, and
-agents; anyone else gets the same 404 as for a key that does not exist.
+agents; anyone else gets the same 404 as for a key that does not exist. The
+file is streamed by Django, or, behind nginx with
+LIVECHAT_ATTACHMENT_ACCEL_REDIRECT, sent by nginx from an internal location
+once the view said yes.
 """
 
 import logging
 import re
+from urllib.parse import quote
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import presentation, protocol, services
 from .access import may_chat_as, staff_role
 from .adapter import get_adapter
-from .attachments import AttachmentRefused, build_attachment, open_stored
+from .attachments import (
+    AttachmentRefused,
+    build_attachment,
+    open_stored,
+    stored_name,
+)
+from .conf import app_settings
 from .errors import ServiceError
 from .models import Attachment, Conversation, Visitor
 from .protocol import FrameError
@@ -177,9 +188,33 @@ def _may_see(request, attachment):
     return session is not None and session.get(VISITOR_SESSION_KEY) == str(visitor.key)
 
 
+# Sent with every file, whether daphne streams it or nginx does. nginx keeps
+# only some of an X-Accel-Redirect answer's headers (Content-Type,
+# Content-Disposition, Cache-Control among them): its internal location adds
+# the others itself (docs/deployment.md).
+_SAFE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cache-Control": "private, max-age=3600",
+}
+
+
+def _accel_redirect(prefix, name, content_type, as_attachment, filename):
+    """An empty answer telling nginx to send the stored file ``name`` itself,
+    from the internal location ``prefix`` (LIVECHAT_ATTACHMENT_ACCEL_REDIRECT)."""
+    response = HttpResponse(content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment, filename
+    )
+    response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(name)
+    return response
+
+
 @require_GET
 def download(request, key):
-    """Serve a file to whoever may see it, never as active content."""
+    """Serve a file to whoever may see it, never as active content: streamed
+    by Django, or by nginx when LIVECHAT_ATTACHMENT_ACCEL_REDIRECT is set."""
     try:
         attachment = Attachment.objects.select_related("conversation__visitor").get(
             key=key
@@ -190,24 +225,31 @@ def download(request, key):
         # The same answer as for a missing key: no existence oracle.
         raise Http404
     thumbnail = request.GET.get("thumb") == "1"
-    stored = open_stored(attachment, thumbnail=thumbnail)
-    if stored is None:
-        raise Http404
     if thumbnail:
         stem = attachment.original_name.rsplit(".", 1)[0]
-        response = FileResponse(
-            stored, content_type="image/png", filename=f"{stem}-thumbnail.png"
-        )
+        content_type, filename = "image/png", f"{stem}-thumbnail.png"
+        as_attachment = False
     else:
+        content_type, filename = attachment.content_type, attachment.original_name
+        # Only images show in the page; anything else is saved to disk.
+        as_attachment = not content_type.startswith("image/")
+    prefix = app_settings.ATTACHMENT_ACCEL_REDIRECT
+    if prefix:
+        name = stored_name(attachment, thumbnail=thumbnail)
+        if name is None:
+            raise Http404
+        # nginx answers 404 itself if the file is gone from the disk.
+        response = _accel_redirect(prefix, name, content_type, as_attachment, filename)
+    else:
+        stored = open_stored(attachment, thumbnail=thumbnail)
+        if stored is None:
+            raise Http404
         response = FileResponse(
             stored,
-            content_type=attachment.content_type,
-            # Only images show in the page; anything else is saved to disk.
-            as_attachment=not attachment.content_type.startswith("image/"),
-            filename=attachment.original_name,
+            content_type=content_type,
+            as_attachment=as_attachment,
+            filename=filename,
         )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    response["Cache-Control"] = "private, max-age=3600"
+    for header, value in _SAFE_HEADERS.items():
+        response[header] = value
     return response

@@ -246,13 +246,20 @@ def build_attachment(uploaded_file):
     return attachment
 
 
+def stored_name(attachment, thumbnail=False):
+    """The name of the stored file (or its thumbnail) in the attachment
+    storage, or None when there is none."""
+    field = attachment.thumbnail if thumbnail else attachment.file
+    return field.name if field and field.name else None
+
+
 def open_stored(attachment, thumbnail=False):
     """Open the stored file (or its thumbnail) for reading, or return None."""
-    field = attachment.thumbnail if thumbnail else attachment.file
-    if not field or not field.name:
+    name = stored_name(attachment, thumbnail)
+    if name is None:
         return None
     try:
-        return attachment_storage().open(field.name, "rb")
+        return attachment_storage().open(name, "rb")
     except OSError:
         logger.warning(
             "livechat: attachment %s has no stored %s",

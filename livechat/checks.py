@@ -67,9 +67,18 @@ def check_import_strings(app_configs, **kwargs):
 def _check_adapter_signatures(adapter, path):
     """E005: the adapter's methods take the arguments livechat passes them."""
     calls = {
-        "get_visitor_context": ((None, None), {}),
+        "is_agent": ((None,), {}),
+        "is_supervisor": ((None,), {}),
+        "populate_visitor": ((None, None), {}),
+        "agent_public_name": ((None,), {}),
+        "agent_avatar_url": ((None,), {}),
+        "get_visitor_context": ((None,), {"request": None}),
+        "order_customers": ((None,), {}),
+        "describe_page": ((None,), {}),
         "suggest_offers": ((None,), {"context": None}),
+        "orders_between": ((None, None), {}),
         "get_cart_value": ((None,), {}),
+        "max_concurrent_chats": ((None,), {}),
     }
     errors = []
     for name, (args, kwargs) in calls.items():
@@ -77,12 +86,16 @@ def _check_adapter_signatures(adapter, path):
         if method is None:
             continue
         try:
-            inspect.signature(method).bind(None, *args, **kwargs)
+            signature = inspect.signature(method)
         except (TypeError, ValueError):
+            continue  # a callable Python cannot describe: livechat will see
+        try:
+            signature.bind(None, *args, **kwargs)
+        except TypeError:
             errors.append(
                 Error(
-                    f"{path}.{name}{inspect.signature(method)} cannot be called "
-                    f"the way livechat calls it.",
+                    f"{path}.{name}{signature} cannot be called the way "
+                    f"livechat calls it.",
                     hint=f"Use the signature of DefaultLivechatAdapter.{name} "
                     f"(docs/adapter.md).",
                     obj=adapter,
@@ -183,6 +196,27 @@ def check_attachment_storage(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def check_attachment_accel_redirect(app_configs, **kwargs):
+    """E006: LIVECHAT_ATTACHMENT_ACCEL_REDIRECT is the path of an nginx location."""
+    prefix = app_settings.ATTACHMENT_ACCEL_REDIRECT
+    if not prefix or (
+        isinstance(prefix, str)
+        and prefix.startswith("/")
+        and not any(c in prefix for c in "?#")
+        and not any(c.isspace() for c in prefix)
+    ):
+        return []
+    return [
+        Error(
+            f"LIVECHAT_ATTACHMENT_ACCEL_REDIRECT is {prefix!r}, not a URL path.",
+            hint='Set it to the path of an nginx "internal" location, such as '
+            '"/_livechat_files/" (see docs/deployment.md), or to None.',
+            id="livechat.E006",
+        )
+    ]
 
 
 LOCAL_MEMORY_CACHE = "django.core.cache.backends.locmem.LocMemCache"

@@ -79,6 +79,10 @@ DEFAULTS = {
     "MAX_IMAGE_PIXELS": 25_000_000,
     "THUMBNAIL_SIZE": 320,
     "ATTACHMENT_STORAGE": "default",
+    # Behind nginx: the prefix of an `internal` location that aliases the
+    # attachment storage's directory. Downloads are then checked by livechat
+    # and sent by nginx (X-Accel-Redirect); None: Django streams them.
+    "ATTACHMENT_ACCEL_REDIRECT": None,
     # "claim": agents take chats from the queue; "auto": each new chat goes to
     # the least busy available agent of its department with room for it.
     "ROUTING": "claim",
@@ -160,6 +164,8 @@ DEFAULTS = {
     "REPORT_CHECKOUT_PATHS": ["/checkout*"],
     # Offers the console suggests for one shopper (from the adapter), at most.
     "MAX_SUGGESTED_OFFERS": 3,
+    # livechat.contrib.oscar: the voucher set agents offer from (docs/oscar.md).
+    "OSCAR_VOUCHER_SET": None,
     # Webhooks (sent by `manage.py livechat_webhooks`): seconds a receiver
     # has to answer; the first retry's delay, doubling up to the longest;
     # how long a delivery is retried before it fails; how long an endpoint

@@ -1,6 +1,6 @@
 """The shopper's context as HTML cards for the console, rendered on the server.
 
-The adapter's ``get_visitor_context`` returns data (docs/installation.md has
+The adapter's ``get_visitor_context`` returns data (docs/adapter.md has
 its shape); this module checks and formats it (URLs, money, dates) and renders
 it through templates under ``livechat/context/`` that a host project can
 override, the way django-debug-toolbar renders its panels. Everything the

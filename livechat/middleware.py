@@ -69,9 +69,7 @@ class WidgetVisit:
         # Pages seen this visit, for the agents' context panel.
         record_page(session, self.request.get_full_path())
         # The cookies the adapter reads when an agent opens the chat.
-        keep_cookies(
-            session, get_adapter().context_cookies, self.request, response
-        )
+        keep_cookies(session, get_adapter().context_cookies, self.request, response)
 
 
 def _session_key(session):

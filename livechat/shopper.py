@@ -14,14 +14,12 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core import signing
+from django.http.request import RAISE_ERROR, HttpRequest
 
 # Where LivechatVisitorMiddleware keeps the adapter's context_cookies.
 COOKIES_SESSION_KEY = "livechat_cookies"
 # A cookie value longer than this is not kept (a browser caps one at 4096).
 MAX_COOKIE_LENGTH = 4096
-
-_MISSING = object()
 
 
 def wanted_cookies(names, request, response=None):
@@ -79,21 +77,9 @@ class ShopperRequest:
             user=user,
         )
 
-    def get_signed_cookie(self, key, default=_MISSING, salt="", max_age=None):
-        try:
-            value = self.COOKIES[key]
-        except KeyError:
-            if default is not _MISSING:
-                return default
-            raise
-        try:
-            return signing.get_cookie_signer(salt=key + salt).unsign(
-                value, max_age=max_age
-            )
-        except signing.BadSignature:
-            if default is not _MISSING:
-                return default
-            raise
+    def get_signed_cookie(self, key, default=RAISE_ERROR, salt="", max_age=None):
+        """As ``HttpRequest.get_signed_cookie``, on the kept cookies."""
+        return HttpRequest.get_signed_cookie(self, key, default, salt, max_age)
 
     def __repr__(self):
         return f"<ShopperRequest visitor={self.visitor.pk} user={self.user!r}>"

@@ -67,3 +67,12 @@ class OffersAdapter(DefaultLivechatAdapter):
 
     def suggest_offers(self, visitor, context=None):
         return self.OFFERS
+
+
+class BrokenPagesAdapter(DefaultLivechatAdapter):
+    def describe_page(self, url):
+        raise RuntimeError("the catalogue is down")
+
+
+class AvoidingAdapter(DefaultLivechatAdapter):
+    widget_avoid_selectors = ("#place-order", 'a.btn[href="/checkout/"]', "", 3)

@@ -25,6 +25,19 @@ from livechat.tokens import make_visitor_token
 from .services_env import IN_CI, redis_url
 
 TIMEOUT = 3
+# tests/oscar/ runs a stock django-oscar shop under its own settings
+# (``pytest --ds tests.oscar.settings tests/oscar``): the main suite never
+# imports Oscar, and an Oscar run collects nothing else.
+OSCAR_TESTS = Path(__file__).resolve().parent / "oscar"
+OSCAR_SETTINGS = "tests.oscar.settings"
+
+
+def pytest_ignore_collect(collection_path, config):
+    path = Path(collection_path).resolve()
+    in_oscar = path == OSCAR_TESTS or OSCAR_TESTS in path.parents
+    if os.environ.get("DJANGO_SETTINGS_MODULE") == OSCAR_SETTINGS:
+        return None if in_oscar or path in OSCAR_TESTS.parents else True
+    return True if in_oscar else None
 
 
 def pytest_configure(config):

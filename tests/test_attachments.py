@@ -615,6 +615,104 @@ def test_download_is_get_only(shopper, uploaded):
     assert shopper.post(download_url(uploaded)).status_code == 405
 
 
+def test_without_accel_redirect_django_streams_the_file(shopper, uploaded):
+    response = shopper.get(download_url(uploaded))
+
+    assert "X-Accel-Redirect" not in response
+    assert b"".join(response.streaming_content) == image_bytes()
+
+
+# Downloads sent by nginx (X-Accel-Redirect) -----------------------------------------
+
+ACCEL = "/_livechat_files/"
+SAFE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cache-Control": "private, max-age=3600",
+}
+
+
+@pytest.fixture
+def accel(settings):
+    settings.LIVECHAT_ATTACHMENT_ACCEL_REDIRECT = ACCEL
+
+
+def test_accel_redirect_hands_the_file_to_nginx(accel, shopper, uploaded):
+    response = shopper.get(download_url(uploaded))
+
+    assert response.status_code == 200
+    assert response.content == b""  # nginx sends the file
+    assert response["X-Accel-Redirect"] == ACCEL + uploaded.file.name
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == 'inline; filename="photo.png"'
+    for header, value in SAFE_HEADERS.items():
+        assert response[header] == value
+
+
+def test_accel_redirect_of_a_thumbnail(accel, shopper, uploaded):
+    response = shopper.get(download_url(uploaded, thumb=True))
+
+    assert response["X-Accel-Redirect"] == ACCEL + uploaded.thumbnail.name
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == 'inline; filename="photo-thumbnail.png"'
+
+
+def test_accel_redirect_of_a_pdf_downloads_it(accel, shopper, token):
+    post_file(shopper, upload_file("Factura ñ.pdf", PDF_BYTES), token=token)
+    attachment = Attachment.objects.get()
+
+    response = shopper.get(download_url(attachment))
+
+    assert response["X-Accel-Redirect"] == ACCEL + attachment.file.name
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "filename*=utf-8''Factura%20%C3%B1.pdf" in response["Content-Disposition"]
+    # A PDF has no thumbnail: no redirect to a file that does not exist.
+    assert shopper.get(download_url(attachment, thumb=True)).status_code == 404
+
+
+def test_accel_redirect_quotes_the_stored_name(settings, accel, shopper, uploaded):
+    settings.LIVECHAT_ATTACHMENT_ACCEL_REDIRECT = "/_livechat_files"  # no slash
+    Attachment.objects.filter(pk=uploaded.pk).update(file="livechat/a b?#%.png")
+
+    response = shopper.get(download_url(uploaded))
+
+    assert (
+        response["X-Accel-Redirect"] == "/_livechat_files/livechat/a%20b%3F%23%25.png"
+    )
+
+
+def test_accel_redirect_is_never_sent_to_whoever_may_not_see_the_file(
+    accel, uploaded, visitor, django_user_model
+):
+    other_visitor = Visitor.objects.create(key=uuid.uuid4())
+    staff = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
+    strangers = [Client(), session_client(other_visitor.key), agent_browser(staff)]
+    missing = Attachment(key=uuid.uuid4())
+    refused = []
+    for client in strangers:
+        refused += [
+            client.get(download_url(uploaded)),
+            client.get(download_url(uploaded, thumb=True)),
+            client.get(download_url(missing)),
+        ]
+    # A customer's file, asked for with their old anonymous session only.
+    visitor.user = django_user_model.objects.create_user("owner", password="pw")
+    visitor.save()
+    refused.append(session_client(visitor.key).get(download_url(uploaded)))
+
+    assert [r.status_code for r in refused] == [404] * len(refused)
+    assert not any(r.has_header("X-Accel-Redirect") for r in refused)
+    assert all(uploaded.file.name.encode() not in r.content for r in refused)
+
+
+def test_accel_redirect_for_the_agent(accel, agent, uploaded):
+    response = agent_browser(agent).get(download_url(uploaded))
+
+    assert response["X-Accel-Redirect"] == ACCEL + uploaded.file.name
+
+
 # Names and storage ------------------------------------------------------------------
 
 

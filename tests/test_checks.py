@@ -1,3 +1,4 @@
+import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
@@ -90,6 +91,20 @@ def test_private_attachment_storage_is_clean():
 @override_settings(LIVECHAT_ATTACHMENT_STORAGE="nowhere")
 def test_unknown_attachment_storage_is_an_error():
     assert "livechat.E004" in _ids(include_deployment_checks=True)
+
+
+@pytest.mark.parametrize("prefix", [None, "", "/_livechat_files/", "/internal"])
+def test_an_accel_redirect_path_is_clean(settings, prefix):
+    settings.LIVECHAT_ATTACHMENT_ACCEL_REDIRECT = prefix
+    assert "livechat.E006" not in _ids()
+
+
+@pytest.mark.parametrize(
+    "prefix", ["_livechat_files/", "https://cdn.example.com/", "/a?b", "/a b/", 7]
+)
+def test_an_accel_redirect_that_is_no_path_is_an_error(settings, prefix):
+    settings.LIVECHAT_ATTACHMENT_ACCEL_REDIRECT = prefix
+    assert "livechat.E006" in _ids()
 
 
 @override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))

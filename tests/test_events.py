@@ -1,7 +1,9 @@
 """Domain events: each has its signal, sent once, after commit, never for a
 refused or duplicate request."""
 
+import dataclasses
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -59,9 +61,24 @@ def test_every_event_has_a_documented_signal():
         name = next(n for n, s in vars(signals).items() if s is signal)
         before = source.split(f"\n{name} = Signal()")[0]
         assert before.rstrip().rsplit("\n", 1)[-1].startswith("#: "), name
-        assert f"``{name}``" in Path("docs/installation.md").read_text() or (
-            name in Path("docs/installation.md").read_text()
-        ), f"{name} is not documented"
+        assert f"\n### `{name}`\n" in Path("docs/signals.md").read_text(), (
+            f"{name} is not documented"
+        )
+
+
+def test_the_signals_page_gives_each_signal_its_event_sender_and_arguments():
+    page = Path("docs/signals.md").read_text()
+    for event_type, (signal, sender) in signals.SIGNALS.items():
+        name = next(n for n, s in vars(signals).items() if s is signal)
+        section = page.split(f"\n### `{name}`\n", 1)[1].split("\n#", 1)[0]
+        assert f"**Sender:** `{sender}`." in section, name
+        assert f"**Event:** `{event_type.__name__}`." in section, name
+        arguments = section.split("**Arguments:**", 1)[1].split("\n- **", 1)[0]
+        # The names outside the parentheses that describe them.
+        documented = re.findall(r"`(\w+)`", re.sub(r"\([^()]*\)", "", arguments))
+        assert set(documented) == {
+            field.name for field in dataclasses.fields(event_type)
+        }, name
 
 
 def test_a_new_chat_opens_once_and_each_message_is_posted_once(sent):

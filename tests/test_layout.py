@@ -8,7 +8,11 @@ from pathlib import Path
 import livechat
 
 ROOT = Path(livechat.__file__).parent
-LATE_IMPORTS_ALLOWED = {("livechat.apps", "ready")}
+# AppConfig.ready(): where Django says to import checks and receivers.
+LATE_IMPORTS_ALLOWED = {
+    ("livechat.apps", "ready"),
+    ("livechat.contrib.oscar.apps", "ready"),
+}
 
 
 def _modules():

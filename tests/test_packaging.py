@@ -59,6 +59,8 @@ def wheel_names(tmp_path_factory):
         "livechat/locale/es/LC_MESSAGES/django.mo",
         "livechat/locale/ru/LC_MESSAGES/django.mo",
         "livechat/locale/zh_Hans/LC_MESSAGES/django.mo",
+        "livechat/contrib/oscar/adapter.py",
+        "livechat/contrib/oscar/templates/oscar/partials/extrascripts.html",
     ],
 )
 def test_wheel_contains(wheel_names, path):

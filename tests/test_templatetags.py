@@ -818,3 +818,31 @@ def test_the_widget_renders_while_the_cache_is_down(settings):
     html = _render(_request())
     assert _attr(html, "data-token")
     assert _strings(html)["open"] == "Open chat"
+
+
+def test_a_checkout_page_of_the_adapter_marks_the_widget():
+    """The adapter's describe_page names the checkout: the widget's root
+    carries data-livechat-checkout, as a page the host marked would."""
+    html = _render(_request(path="/checkout/shipping/"))
+    assert re.search(r'<div id="livechat"[^>]* data-livechat-checkout[ >]', html)
+    html = _render(_request(path="/products/tea/"))
+    assert "data-livechat-checkout" not in html
+
+
+@override_settings(LIVECHAT_ADAPTER="tests.adapters.BrokenPagesAdapter")
+def test_a_failing_describe_page_leaves_the_page_unmarked(caplog):
+    with caplog.at_level(logging.ERROR, logger="livechat.templatetags.livechat"):
+        html = _render(_request(path="/checkout/"))
+    assert 'id="livechat"' in html
+    assert "data-livechat-checkout" not in html
+    assert "describe_page failed" in caplog.text
+
+
+@override_settings(LIVECHAT_ADAPTER="tests.adapters.AvoidingAdapter")
+def test_the_adapters_avoid_selectors_reach_the_widget():
+    html = _render(_request(path="/basket/"))
+    assert _attr(html, "data-avoid") == '#place-order,a.btn[href="/checkout/"]'
+
+
+def test_no_avoid_selectors_no_attribute():
+    assert "data-avoid" not in _render(_request())

@@ -89,7 +89,6 @@ from .visitors import (
     touch_visitor,
     visitor_context,
     visitor_for_user,
-    visitor_session,
     visitor_socket_closed,
     visitor_socket_opened,
 )
@@ -132,7 +131,6 @@ __all__ = [
     "visitor_context",
     "visitor_for_user",
     "visitor_language",
-    "visitor_session",
     "visitor_socket_closed",
     "visitor_socket_opened",
 ]

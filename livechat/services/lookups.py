@@ -58,7 +58,13 @@ def department_for_topic(topic):
 
 def visitor_language(conversation):
     """Context manager: lines and emails for the shopper in their language."""
-    locale = getattr(conversation.visitor, "locale", "") or ""
+    return shopper_language(conversation.visitor)
+
+
+def shopper_language(visitor):
+    """Context manager: the language of ``visitor``'s widget (else the
+    current one), for what is written to them."""
+    locale = getattr(visitor, "locale", "") or ""
     try:
         language = translation.get_supported_language_variant(locale.lower())
     except LookupError:

@@ -21,6 +21,7 @@ from ..adapter import get_adapter
 from ..conf import app_settings
 from ..errors import ServiceError
 from ..models import CannedReply, CannedUse, Conversation, OfferSent
+from .lookups import shopper_language
 from .visitors import store_context
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,9 @@ def suggested_offers(visitor, context=None) -> list[dict]:
     per kind of problem) and what is wrong is dropped.
     """
     try:
-        found = get_adapter().suggest_offers(visitor, context=context)
+        # An offer's message is written to the shopper: in their language.
+        with shopper_language(visitor):
+            found = get_adapter().suggest_offers(visitor, context=context)
     except Exception:
         logger.exception("livechat: the adapter's suggest_offers failed")
         return []

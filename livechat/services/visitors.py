@@ -6,9 +6,7 @@ transaction has committed; changes emit their events (``livechat.events``).
 
 import logging
 import re
-from importlib import import_module
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
@@ -28,7 +26,7 @@ from ..ip_addresses import stored_ip
 from ..models import Conversation, Visitor
 from ..realtime.groups import conversation_group
 from ..realtime.publishing import publish_conversation, send_latest
-from ..shopper import ShopperRequest, visitor_session  # noqa: F401 (re-exported)
+from ..shopper import ShopperRequest
 from .availability import store_timezone
 from .lookups import open_conversation_of, open_conversations, visitor_language
 from .visit_history import visit_context
@@ -186,7 +184,7 @@ def store_context(visitor, shopper=None):
     (``{}`` when it fails: the failure is logged, agents still answer)."""
     shopper = shopper or ShopperRequest.for_visitor(visitor)
     try:
-        return get_adapter().get_visitor_context(visitor, shopper) or {}
+        return get_adapter().get_visitor_context(visitor, request=shopper) or {}
     except Exception:
         # A broken store hook must not stop agents from answering.
         logger.exception("livechat: get_visitor_context failed")

@@ -27,6 +27,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from ..adapter import get_adapter
 from ..branding import widget_contact, widget_face
 from ..conf import app_settings
 from ..invitations import invitation_for
@@ -112,6 +113,23 @@ def _text_on(color):
     return "#fff" if 1.05 / (_luminance(color) + 0.05) >= 4.5 else "#000"
 
 
+def _page_marks(request):
+    """``(checkout, avoid)`` for the widget's root: whether the adapter's
+    ``describe_page`` calls this page the checkout (the widget then keeps
+    clear of it as of a page marked ``data-livechat-checkout``), and the
+    adapter's ``widget_avoid_selectors`` as one selector list."""
+    adapter = get_adapter()
+    try:
+        page = adapter.describe_page(request.path)
+    except Exception:
+        logger.exception("livechat: the adapter's describe_page failed")
+        page = None
+    checkout = isinstance(page, dict) and page.get("kind") == "checkout"
+    selectors = getattr(adapter, "widget_avoid_selectors", ()) or ()
+    avoid = ",".join(s.strip() for s in selectors if isinstance(s, str) and s.strip())
+    return checkout, avoid
+
+
 def _config(request, face, visitor):
     """The widget's data, rendered with json_script (escaped for <script>)."""
     prechat, skip_prechat = _prechat_for(visitor, _prechat_fields())
@@ -166,6 +184,7 @@ def livechat_widget(context):
     key, visitor = visit.key, visit.visitor
     if keep_now:
         visit.keep()
+    checkout, avoid = _page_marks(request)
     face = widget_face()
     # str() translates a title or greeting the host wrapped in gettext_lazy.
     face["title"], face["greeting"] = str(face["title"]), str(face["greeting"])
@@ -186,6 +205,8 @@ def livechat_widget(context):
         ).exists(),
         "lang": context.get("LANGUAGE_CODE") or translation.get_language() or "",
         "dir": "rtl" if translation.get_language_bidi() else "ltr",
+        "checkout": checkout,
+        "avoid": avoid,
         "config": _config(request, face, visitor),
     }
 

@@ -1,29 +1,48 @@
-/* Where the widget sits: off the page's buttons and checkout essentials, fitted to a phone's keyboard, page scroll locked behind it. */
+/* Where the widget sits: off the page's buttons, checkout essentials and marked elements, fitted to a phone's keyboard, page scroll locked behind it. */
 
 import { buttonLike, liftFor, placePanel, shift } from "./geometry.js";
 
 // What the shopper may want to press: buttons, links that look like buttons,
 // and whatever the page marks; a plain text link is no reason to move.
-const TARGETS = "button,input[type=submit],input[type=button],[role=button],a[href],[data-livechat-avoid]";
-const ALWAYS = "button,input,[role=button],[data-livechat-avoid],a.btn,a.button";
+const TARGETS = "button,input[type=submit],input[type=button],[role=button],a[href]";
+const ALWAYS = "button,input,[role=button],a.btn,a.button";
+const MARK = "[data-livechat-avoid]";
 const PHONE_WIDTH = 480;
+
+// The marked elements: the page's data-livechat-avoid, and those the
+// adapter's widget_avoid_selectors name (rendered as the root's data-avoid:
+// a shop whose templates carry no marks). A selector the browser refuses is
+// left out.
+const markSelector = (doc, extra) => {
+  if (!extra) return MARK;
+  try {
+    doc.querySelector(extra);
+    return `${MARK},${extra}`;
+  } catch {
+    return MARK;
+  }
+};
 
 export const setupPlacement = (w) => {
   const { root, doc } = w;
-  // The host marks its checkout pages (docs/widget.md).
+  // The host marks its checkout pages (docs/widget.md); the widget tag marks
+  // the root of those its adapter calls checkout.
   const checkout = !!doc.querySelector("[data-livechat-checkout]");
+  const marked = markSelector(doc, root.dataset.avoid);
   const html = doc.documentElement;
   let lift = 0, frame = 0, locked = null;
   const phone = () => innerWidth <= PHONE_WIDTH;
 
-  // `scope`: only what lies in it counts (and what the page marks).
+  // `scope`: only what lies in it counts (and what the page marks); none:
+  // only the marked elements.
   const boxes = (scope = doc) => {
     const found = [];
-    for (const e of doc.querySelectorAll(TARGETS)) {
-      if (root.contains(e) || !(scope.contains(e) || e.matches("[data-livechat-avoid]"))) continue;
+    for (const e of doc.querySelectorAll(scope ? `${TARGETS},${marked}` : marked)) {
+      const isMarked = e.matches(marked);
+      if (root.contains(e) || !((scope && scope.contains(e)) || isMarked)) continue;
       const r = e.getBoundingClientRect();
       if (!r.width || !r.height || r.bottom < 0 || r.top > innerHeight) continue;
-      if (!e.matches(ALWAYS) && !buttonLike(getComputedStyle(e))) continue;
+      if (!isMarked && !e.matches(ALWAYS) && !buttonLike(getComputedStyle(e))) continue;
       found.push(r);
     }
     return found;
@@ -66,11 +85,14 @@ export const setupPlacement = (w) => {
     return true;
   };
 
+  // Elsewhere the open panel (desktop) keeps off the marked elements only.
   const avoid = () => {
     frame = 0;
     if (root.hidden) return;
     if (!w.isOpen) return placeLauncher(boxes());
-    if (checkout && !phone()) placePanelAway(boxes(main()));
+    if (phone()) return;
+    if (checkout) placePanelAway(boxes(main()));
+    else if (marked !== MARK || doc.querySelector(MARK)) placePanelAway(boxes(null));
   };
   const tick = () => frame || (frame = requestAnimationFrame(avoid));
   addEventListener("scroll", tick, { passive: true, capture: true });

@@ -1,0 +1,1 @@
+"""Optional integrations of livechat with other Django apps (``contrib.oscar``)."""

@@ -168,6 +168,6 @@ def test_the_built_package_installs_and_passes(tmp_path):
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-12000:]
     assert "check-package: OK" in run.stdout
-    assert "'django': '4.2." in run.stdout
+    assert '"django": "4.2.' in run.stdout  # check-package's JSON
     # The times of each step, shown by pytest -rP.
     print(*(line for line in run.stdout.splitlines() if "times:" in line))

@@ -39,8 +39,14 @@ class OscarLivechatAdapter(DefaultLivechatAdapter):
     @property
     def widget_avoid_selectors(self):
         """What the widget keeps clear of on Oscar's stock pages: "Add to
-        basket", the basket's "Proceed to checkout" and "Place order"."""
-        selectors = ["#add_to_basket_form [type=submit]", "#place-order"]
+        basket", the basket's voucher form (where a shopper enters the code
+        an agent just sent) and "Proceed to checkout", and "Place order"."""
+        selectors = [
+            "#add_to_basket_form [type=submit]",
+            "#voucher_form_link",
+            "#voucher_form",
+            "#place-order",
+        ]
         with contextlib.suppress(NoReverseMatch):
             selectors.append(f'a.btn[href="{reverse("checkout:index")}"]')
         return tuple(selectors)

@@ -8,6 +8,8 @@ const TARGETS = "button,input[type=submit],input[type=button],[role=button],a[hr
 const ALWAYS = "button,input,[role=button],a.btn,a.button";
 const MARK = "[data-livechat-avoid]";
 const PHONE_WIDTH = 480;
+// When, after a click on the page, the widget looks again.
+const SETTLE_MS = [50, 500];
 
 // The marked elements: the page's data-livechat-avoid, and those the
 // adapter's widget_avoid_selectors name (rendered as the root's data-avoid:
@@ -97,6 +99,13 @@ export const setupPlacement = (w) => {
   const tick = () => frame || (frame = requestAnimationFrame(avoid));
   addEventListener("scroll", tick, { passive: true, capture: true });
   addEventListener("resize", tick);
+  // A click on the page may open something under the widget (a voucher
+  // form, a menu): placed again once it has opened, and once any animation
+  // of it (jQuery's slideDown: 400 ms) has ended.
+  doc.addEventListener("click", (e) => {
+    if (root.contains(e.target)) return;
+    for (const ms of SETTLE_MS) setTimeout(tick, ms);
+  }, true);
 
   // The page behind a full-screen panel must not scroll under the shopper's finger.
   const lockScroll = (on) => {

@@ -342,16 +342,16 @@ def pdf_attachment(conversation):
     return attachment
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config, items):
+def pytest_itemcollected(item):
     """Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``) the tests
     that drive the live daphne shop (e2e, browser) run on one worker, which
     starts that shop once; the other files, each whole, share the second
-    worker and whatever the first has left."""
-    for item in items:
-        if item.get_closest_marker("e2e") or item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("live"))
-        else:
-            # A file's tests stay together: its module fixtures are made once,
-            # and never twice at once (two wheel builds in one build/ clash).
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    worker and whatever the first has left. Marked as each test is
+    collected: xdist reads the marks in its own collection_modifyitems, which
+    may run before any conftest's."""
+    if item.get_closest_marker("e2e") or item.get_closest_marker("browser"):
+        item.add_marker(pytest.mark.xdist_group("live"))
+    else:
+        # A file's tests stay together: its module fixtures are made once,
+        # and never twice at once.
+        item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))

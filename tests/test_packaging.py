@@ -118,8 +118,8 @@ def test_the_suite_refuses_a_livechat_from_elsewhere(tmp_path):
 # migrations) and call the Django and DRF APIs that change between releases,
 # plus the [redis] extra's channel layer and the widget's socket. A small
 # share of the quick subset's time: the whole quick subset there would double
-# the second process's share of make test. `tox -e package` runs everything installed; `tox -e
-# py311-django42` the whole suite on 4.2.
+# the second process's share of make test. `tox -e package` runs everything
+# installed; `tox -e py311-django42` the whole suite on 4.2.
 INSTALLED_SUBSET = [
     "tests/test_admin.py",
     "tests/test_admin_conversations.py",

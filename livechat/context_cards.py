@@ -162,6 +162,20 @@ def _rows(data, depth=0):
     return rows
 
 
+def customer_context(visitor, user=None, url=""):
+    """The ``customer`` entry of an adapter's context, in the shape the
+    Customer card reads: the account's name and email (``url`` links to it),
+    or for a guest the name and email they gave the chat."""
+    if user is None:
+        return {"name": visitor.name, "email": visitor.email, "registered": False}
+    return {
+        "name": user.get_full_name() or user.get_username(),
+        "email": user.email,
+        "registered": True,
+        "url": url,
+    }
+
+
 def _customer(data):
     known = ("name", "email", "phone", "url", "registered")
     return {

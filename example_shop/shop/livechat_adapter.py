@@ -8,6 +8,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
 from livechat.adapter import DefaultLivechatAdapter
+from livechat.context_cards import customer_context
 from livechat.models import Message
 
 from .cart import VIEWED_SESSION_KEY, Cart
@@ -131,14 +132,7 @@ class ShopLivechatAdapter(DefaultLivechatAdapter):
             yield order_for_livechat(order)
 
     def _customer(self, visitor, user):
-        if user is None:
-            return {"name": visitor.name, "email": visitor.email, "registered": False}
-        return {
-            "name": user.get_full_name() or user.get_username(),
-            "email": user.email,
-            "registered": True,
-            "url": _admin_url(user),
-        }
+        return customer_context(visitor, user, _admin_url(user) if user else "")
 
     def _recent_orders(self, user):
         orders = Order.objects.filter(user=user).order_by("-created_at", "-pk")[

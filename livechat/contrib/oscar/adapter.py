@@ -21,6 +21,7 @@ from oscar.core.loading import get_model
 
 from ...adapter import DefaultLivechatAdapter
 from ...conf import app_settings
+from ...context_cards import customer_context
 from . import shopper, vouchers
 
 # Oscar's URL names (app namespace:name) of the pages the reports count.
@@ -83,14 +84,8 @@ class OscarLivechatAdapter(DefaultLivechatAdapter):
         }
 
     def _customer(self, visitor, user):
-        if user is None:
-            return {"name": visitor.name, "email": visitor.email, "registered": False}
-        return {
-            "name": user.get_full_name() or user.get_username(),
-            "email": user.email,
-            "registered": True,
-            "url": shopper.dashboard_url("dashboard:user-detail", pk=user.pk),
-        }
+        url = shopper.dashboard_url("dashboard:user-detail", pk=user.pk) if user else ""
+        return customer_context(visitor, user, url)
 
     def suggest_offers(self, visitor, context=None):
         """Oscar vouchers this shopper could use now (``vouchers``), newest
